@@ -1,0 +1,46 @@
+"""The one subprocess wrapper: run a command, get (rc, stdout, stderr)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from review_gate.errors import CalledProcessError, GateError
+
+
+def run(
+    *cmd: str,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    stdin: str | None = None,
+    timeout: float | None = 60,
+) -> tuple[int, str, str]:
+    """Run ``cmd`` (an argv, never a shell string) and return ``(rc, stdout, stderr)``.
+
+    With ``check`` a non-zero exit raises :class:`CalledProcessError` naming the
+    command, its code and its output. A missing executable or a timeout raises
+    :class:`GateError` with a one-line message.
+    """
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=os.fspath(cwd) if cwd is not None else None,
+            env=dict(env) if env is not None else None,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GateError(f"command not found: {cmd[0]}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GateError(f"command {' '.join(cmd)!r} timed out after {timeout}s") from exc
+    if check and proc.returncode != 0:
+        raise CalledProcessError(cmd, proc.returncode, proc.stdout, proc.stderr)
+    return proc.returncode, proc.stdout, proc.stderr

@@ -1,0 +1,107 @@
+"""The ``gate`` command line: a click group whose subcommands load on first use.
+
+Subcommands live in their own modules (``review_gate.cli.<name>``) and only parse
+arguments, call one library function, and print what it returns. Every command
+returns its exit code; :func:`main` turns errors into one line on stderr and the
+exit codes of the contract (see ``review_gate.errors``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+
+from review_gate import __version__
+from review_gate.errors import EXIT_INTERNAL, EXIT_USAGE, GateError
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are ``"module:attribute"`` strings imported when used."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module_name, attr = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attr)
+            if not isinstance(command, click.Command):  # pragma: no cover - wiring error
+                raise TypeError(f"{self.lazy[cmd_name]} is not a click command")
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "validate": "review_gate.cli.validate:validate",
+        "new": "review_gate.cli.validate:new",
+        "schema": "review_gate.cli.validate:schema",
+        "issue": "review_gate.cli.issue:issue",
+        "check": "review_gate.cli.check:check",
+        "hook": "review_gate.cli.hook:hook",
+        "install": "review_gate.cli.install:install",
+        "uninstall": "review_gate.cli.install:uninstall",
+        "doctor": "review_gate.cli.doctor:doctor",
+        "dispatch": "review_gate.cli.dispatch:dispatch",
+    },
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="review-gate")
+def cli() -> None:
+    """review-gate: make coding agents prove their work was reviewed.
+
+    \b
+    Exit codes: 0 pass/valid, 1 gate failed or artifact invalid,
+    2 usage or configuration error, 3 tracker unreachable (fail closed),
+    4 internal error (a bug: please report it).
+    """
+
+
+def _print_error(exc: GateError) -> None:
+    click.echo(f"gate: error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"gate: hint: {exc.hint}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``gate`` with ``argv`` and return the exit code (never raises)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="gate", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("gate: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except GateError as exc:
+        _print_error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("gate: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("REVIEW_GATE_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"gate: internal error: {type(exc).__name__}: {exc} "
+            "(set REVIEW_GATE_DEBUG=1 for the traceback, and please report it)",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return int(result or 0)

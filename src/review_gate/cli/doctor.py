@@ -1,0 +1,45 @@
+"""``gate doctor``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from review_gate import doctor as doctor_lib
+
+
+@click.command()
+@click.option(
+    "-C",
+    "--cwd",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The checkout to examine (default: the current directory).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def doctor(cwd: Path, fmt: str) -> int:
+    """Check this checkout's wiring: agent hooks, git hooks, tracker, config.
+
+    Exits 1 and prints a fix for every problem found.
+    """
+    findings = doctor_lib.run(cwd)
+    ok = all(f.ok for f in findings)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": ok, "findings": [f.to_json() for f in findings]}, indent=2))
+    else:
+        for f in findings:
+            mark = "ok  " if f.ok else "FAIL"
+            click.echo(f"{mark} {f.area}: {f.message}")
+            if not f.ok and f.fix:
+                click.echo(f"     fix: {f.fix}")
+        click.echo("all good" if ok else "problems found: see the fixes above")
+    return 0 if ok else 1

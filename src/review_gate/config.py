@@ -1,0 +1,250 @@
+"""Configuration: flags > environment ``REVIEW_GATE_*`` > ``.review-gate.toml`` or
+``[tool.review-gate]`` in ``pyproject.toml`` > defaults.
+
+Every key can come from every layer. Environment variables are ``REVIEW_GATE_`` +
+the key upper-cased (lists comma-separated, booleans ``true``/``false``/``1``/``0``).
+Invalid configuration raises :class:`ConfigError` naming the file (or variable) and key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from review_gate.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE = ".review-gate.toml"
+ENV_PREFIX = "REVIEW_GATE_"
+
+DEFAULT_SENSITIVE_PATTERNS = (
+    "**/auth/**",
+    "**/api/**",
+    "**/middleware/**",
+    "*password*",
+    "*token*",
+    "*secret*",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Resolved configuration. ``None`` means "decide automatically" where noted."""
+
+    # Trackers
+    # tracker: "github" | "local"; None: github for a GitHub-hosted origin, else local
+    tracker: str | None = None
+    repo: str | None = None  # "owner/name" for the github tracker
+    request_timeout: float = 10.0  # seconds, every tracker HTTP request
+    retries: int = 3  # retries on 5xx / secondary rate limits
+    # Gates
+    trusted_logins: tuple[str, ...] = ()
+    trusted_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
+    sensitive_patterns: tuple[str, ...] = DEFAULT_SENSITIVE_PATTERNS
+    require_commit: bool = False
+    require_distinct_reviewer: bool = False
+    base_branch: str | None = None  # None: origin/HEAD, then main, then master
+    # Agent hooks
+    protect: bool = True
+    max_stop_blocks: int = 3
+    # Git hooks
+    protected_branches: tuple[str, ...] = ("main", "master")
+    worker_branch_pattern: str = r"^feature/(\d+)-"
+    on_unreachable: str = "refuse"  # "refuse" | "allow"
+    # Dispatcher
+    hang_after: float = 1800.0  # seconds without log growth before a live worker is "hung"
+    lease_ttl: float = 900.0  # seconds after the last heartbeat before a claim may be taken over
+    # Identity of this process (environment, usually set by the dispatcher)
+    issue: int | None = None
+    worker_id: str | None = None
+    # Where each value came from: key -> "default" | file path | "env VAR" | "flag"
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "sources"}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "tracker": ("github", "local"),
+    "on_unreachable": ("refuse", "allow"),
+}
+_ASSOCIATIONS = (
+    "OWNER",
+    "MEMBER",
+    "COLLABORATOR",
+    "CONTRIBUTOR",
+    "FIRST_TIME_CONTRIBUTOR",
+    "FIRST_TIMER",
+    "MANNEQUIN",
+    "NONE",
+)
+
+
+def _kind(name: str) -> str:
+    default = _FIELDS[name].default
+    annotation = str(_FIELDS[name].type)
+    if "tuple" in annotation:
+        return "list"
+    if isinstance(default, bool) or annotation.startswith("bool"):
+        return "bool"
+    if annotation.startswith("int") or annotation.startswith("int |"):
+        return "int"
+    if annotation.startswith("float"):
+        return "float"
+    return "str"
+
+
+def _coerce(name: str, value: Any, where: str) -> Any:
+    """Check and convert one value; ``where`` names the file or variable for errors."""
+    kind = _kind(name)
+    from_env = where.startswith("env ")
+    bad = f"{where}: key {name!r}"
+    if kind == "list":
+        if from_env and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{bad} must be a list of strings, got {value!r}")
+        result = tuple(value)
+        if name == "trusted_associations":
+            upper = tuple(v.upper() for v in result)
+            unknown = [v for v in upper if v not in _ASSOCIATIONS]
+            if unknown:
+                raise ConfigError(
+                    f"{bad} has unknown association {unknown[0]!r}",
+                    hint=f"use some of {', '.join(_ASSOCIATIONS)}",
+                )
+            return upper
+        return result
+    if kind == "bool":
+        if from_env and isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+        if not isinstance(value, bool):
+            raise ConfigError(f"{bad} must be true or false, got {value!r}")
+        return value
+    if kind in ("int", "float"):
+        if from_env and isinstance(value, str):
+            try:
+                value = int(value) if kind == "int" else float(value)
+            except ValueError:
+                raise ConfigError(f"{bad} must be a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{bad} must be a number, got {value!r}")
+        if kind == "int" and not isinstance(value, int):
+            raise ConfigError(f"{bad} must be a whole number, got {value!r}")
+        if value < 0 or (name == "issue" and value < 1):
+            raise ConfigError(f"{bad} must be positive, got {value!r}")
+        return int(value) if kind == "int" else float(value)
+    # str
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{bad} must be a non-empty string, got {value!r}")
+    value = value.strip()
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(f"{bad} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
+    if name == "repo" and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+        raise ConfigError(f"{bad} must look like owner/name, got {value!r}")
+    if name == "worker_branch_pattern":
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ConfigError(f"{bad} is not a valid regular expression: {exc}") from None
+        if compiled.groups < 1:
+            raise ConfigError(f"{bad} needs one capture group for the issue number")
+    return value
+
+
+def _check_keys(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        if key not in _FIELDS:
+            known = ", ".join(sorted(_FIELDS))
+            raise ConfigError(f"{where}: unknown key {raw_key!r}", hint=f"known keys: {known}")
+        out[key] = _coerce(key, value, where)
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def find_root(cwd: str | Path = ".") -> Path:
+    """The directory whose config applies: the nearest ancestor holding ``.git``, else ``cwd``."""
+    start = Path(cwd).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def file_layer(root: Path) -> tuple[dict[str, Any], str | None]:
+    """The file layer: ``.review-gate.toml`` wins over ``[tool.review-gate]`` in pyproject.toml."""
+    own = root / CONFIG_FILE
+    if own.is_file():
+        data = _read_toml(own)
+        return _check_keys(data, str(own)), str(own)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_toml(pyproject)
+        tool = data.get("tool", {})
+        table = tool.get("review-gate") if isinstance(tool, dict) else None
+        if table is not None:
+            where = f"{pyproject} [tool.review-gate]"
+            if not isinstance(table, dict):
+                raise ConfigError(f"{where} must be a table")
+            return _check_keys(table, where), where
+    return {}, None
+
+
+def env_layer(environ: Mapping[str, str]) -> dict[str, tuple[Any, str]]:
+    out: dict[str, tuple[Any, str]] = {}
+    for key in _FIELDS:
+        var = ENV_PREFIX + key.upper()
+        if var in environ and environ[var] != "":
+            out[key] = (_coerce(key, environ[var], f"env {var}"), f"env {var}")
+    return out
+
+
+def load(
+    cwd: str | Path = ".",
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Resolve the configuration for the checkout at ``cwd``.
+
+    ``overrides`` are command-line flags (``None`` values are ignored).
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {name: "default" for name in _FIELDS}
+    from_file, where = file_layer(find_root(cwd))
+    for key, value in from_file.items():
+        values[key] = value
+        sources[key] = where or "file"
+    for key, (value, var) in env_layer(env).items():
+        values[key] = value
+        sources[key] = var
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key not in _FIELDS:
+            raise ConfigError(f"unknown option {key!r}")
+        values[key] = _coerce(key, value, "flag")
+        sources[key] = "flag"
+    return dataclasses.replace(Config(), **values, sources=sources)

@@ -1,0 +1,1 @@
+"""Gates: pure functions from an issue's artifacts and a context to a Verdict."""
