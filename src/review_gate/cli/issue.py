@@ -1,0 +1,306 @@
+"""``gate issue``: manage the local tracker, and read or post comments on any tracker.
+
+The tracker is ``--tracker``, else ``REVIEW_GATE_TRACKER`` / the config file's ``tracker``,
+else ``local``: unlike ``gate check``, ``gate issue`` never guesses GitHub from the origin
+remote, so nothing is posted to GitHub unless asked. ``new``, ``close``, ``reopen`` and
+``import`` work on the local tracker only; ``list``, ``show``, ``comment``, ``edit`` and
+``export`` work on both.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from review_gate.config import load as load_config
+from review_gate.errors import UsageError
+from review_gate.trackers.base import Comment, Issue, Tracker
+from review_gate.trackers.export import ASSOCIATIONS, load_items, parse_comments
+from review_gate.trackers.local import LocalTracker
+
+if TYPE_CHECKING:
+    from review_gate.trackers.github import GitHubTracker
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("text", "json")
+
+
+def _format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help="Output format (json is stable).",
+    )(func)
+
+
+def _tracker_options(func: F) -> F:
+    func = click.option(
+        "--repo", metavar="OWNER/NAME", help="GitHub repository (with --tracker github)."
+    )(func)
+    return click.option(
+        "--tracker",
+        type=click.Choice(("local", "github")),
+        help="Tracker to use [default: configured tracker, else local].",
+    )(func)
+
+
+def open_issue_tracker(
+    tracker: str | None, repo: str | None, cwd: Path
+) -> LocalTracker | GitHubTracker:
+    """The tracker ``gate issue`` works on (see the module docstring)."""
+    config = load_config(cwd, overrides={"tracker": tracker, "repo": repo})
+    if (config.tracker or "local") == "local":
+        return LocalTracker.for_checkout(cwd)
+    from review_gate.trackers.github import GitHubTracker
+
+    return GitHubTracker.from_config(config, cwd=cwd)
+
+
+def _local(cwd: Path, command: str, tracker: str | None = None) -> LocalTracker:
+    if tracker == "github":
+        raise UsageError(f"`gate issue {command}` works on the local tracker only")
+    return LocalTracker.for_checkout(cwd)
+
+
+def read_body(source: str) -> str:
+    """The text of ``--body-file`` (``-`` for stdin), as UTF-8."""
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{source}: is a directory") from None
+    except OSError as exc:
+        raise UsageError(f"{source}: cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        where = "standard input" if source == "-" else source
+        raise UsageError(f"{where}: not UTF-8 text") from None
+
+
+def issue_json(issue: Issue) -> dict[str, Any]:
+    return {
+        "number": issue.number,
+        "title": issue.title,
+        "body": issue.body,
+        "state": issue.state,
+        "labels": list(issue.labels),
+        "url": issue.url,
+    }
+
+
+def _emit(fmt: str, data: Any, text: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(text)
+
+
+def _issue_line(issue: Issue) -> str:
+    labels = f"  [{', '.join(issue.labels)}]" if issue.labels else ""
+    return f"#{issue.number}  {issue.state:<6}  {issue.title}{labels}"
+
+
+def _comment_text(comment: Comment) -> str:
+    edited = f", edited {comment.updated_at}" if comment.updated_at != comment.created_at else ""
+    head = (
+        f"--- comment {comment.id} by {comment.author} ({comment.association}) "
+        f"at {comment.created_at}{edited} ---"
+    )
+    return f"{head}\n{comment.body.rstrip()}"
+
+
+def _note_tracker_mismatch(tracker: Tracker, cwd: Path) -> None:
+    """Warn when a local post will not be seen by `gate check`, which reads GitHub here."""
+    if tracker.name != "local":
+        return
+    try:
+        from review_gate.check import auto_tracker
+
+        config = load_config(cwd)
+        reads = config.tracker or auto_tracker(cwd)
+    except Exception:  # a note must never break the post that already happened
+        return
+    if reads == "github":
+        click.echo(
+            "gate: note: posted to the local tracker, but `gate check` here reads GitHub; "
+            "pass --tracker github to post there",
+            err=True,
+        )
+
+
+@click.group()
+def issue() -> None:
+    """Issues and comments: the local tracker, or GitHub with --tracker github."""
+
+
+@issue.command("new")
+@click.option("--title", required=True, help="Issue title.")
+@click.option("--body-file", metavar="FILE|-", help="Issue body from a file (- for stdin).")
+@click.option("--label", "labels", multiple=True, metavar="LABEL", help="Repeatable.")
+@click.option("--number", type=click.IntRange(min=1), help="Issue number [default: next].")
+@_format_option
+def new(
+    title: str, body_file: str | None, labels: Sequence[str], number: int | None, fmt: str
+) -> int:
+    """Create an issue in the local tracker."""
+    tracker = _local(Path.cwd(), "new")
+    body = read_body(body_file) if body_file else ""
+    created = tracker.create_issue(title, body, labels, number=number)
+    _emit(fmt, issue_json(created), f"created issue #{created.number}: {created.title}")
+    return 0
+
+
+@issue.command("list")
+@click.option(
+    "--state", type=click.Choice(("open", "closed", "all")), default="open", show_default=True
+)
+@click.option(
+    "--label", "labels", multiple=True, metavar="LABEL", help="Repeatable (all must match)."
+)
+@_tracker_options
+@_format_option
+def list_(
+    state: str, labels: Sequence[str], tracker: str | None, repo: str | None, fmt: str
+) -> int:
+    """List issues."""
+    found = open_issue_tracker(tracker, repo, Path.cwd()).list_issues(labels=labels, state=state)
+    text = "\n".join(_issue_line(i) for i in found) if found else f"no {state} issues"
+    _emit(fmt, [issue_json(i) for i in found], text)
+    return 0
+
+
+@issue.command("show")
+@click.argument("number", type=click.IntRange(min=1))
+@_tracker_options
+@_format_option
+def show(number: int, tracker: str | None, repo: str | None, fmt: str) -> int:
+    """Show an issue and every comment body."""
+    source = open_issue_tracker(tracker, repo, Path.cwd())
+    found = source.get_issue(number)
+    comments = source.list_comments(number)
+    parts = [_issue_line(found)]
+    if found.body.strip():
+        parts.append(found.body.rstrip())
+    parts += [_comment_text(c) for c in comments] or ["(no comments)"]
+    data = {"issue": issue_json(found), "comments": [c.to_github() for c in comments]}
+    _emit(fmt, data, "\n\n".join(parts))
+    return 0
+
+
+@issue.command("comment")
+@click.argument("number", type=click.IntRange(min=1))
+@click.option("--body-file", required=True, metavar="FILE|-", help="Comment body (- for stdin).")
+@click.option("--author", metavar="LOGIN", help="Local only [default: $REVIEW_GATE_AUTHOR, $USER].")
+@click.option(
+    "--association",
+    type=click.Choice(ASSOCIATIONS, case_sensitive=False),
+    help="Local only: author_association [default: OWNER].",
+)
+@_tracker_options
+@_format_option
+def comment(
+    number: int,
+    body_file: str,
+    author: str | None,
+    association: str | None,
+    tracker: str | None,
+    repo: str | None,
+    fmt: str,
+) -> int:
+    """Post a comment (e.g. a REVIEW artifact) on an issue."""
+    cwd = Path.cwd()
+    body = read_body(body_file)
+    target = open_issue_tracker(tracker, repo, cwd)
+    if isinstance(target, LocalTracker):
+        posted = target.post_comment(
+            number, body, author=author, association=(association or "OWNER").upper()
+        )
+    else:
+        if author or association:
+            raise UsageError(
+                "--author and --association apply to the local tracker only: "
+                "GitHub records the token's user"
+            )
+        if not body.strip():
+            raise UsageError("the comment body is empty")
+        posted = target.post_comment(number, body)
+    _emit(fmt, posted.to_github(), f"posted comment {posted.id} on issue #{number}: {posted.url}")
+    _note_tracker_mismatch(target, cwd)
+    return 0
+
+
+@issue.command("edit")
+@click.argument("comment_id", type=click.IntRange(min=1))
+@click.option("--body-file", required=True, metavar="FILE|-", help="New body (- for stdin).")
+@_tracker_options
+@_format_option
+def edit(comment_id: int, body_file: str, tracker: str | None, repo: str | None, fmt: str) -> int:
+    """Replace the body of a comment (its updated_at moves)."""
+    body = read_body(body_file)
+    if not body.strip():
+        raise UsageError("the comment body is empty")
+    edited = open_issue_tracker(tracker, repo, Path.cwd()).edit_comment(comment_id, body)
+    _emit(fmt, edited.to_github(), f"edited comment {edited.id}: {edited.url}")
+    return 0
+
+
+def _set_state(number: int, state: str, fmt: str) -> int:
+    changed = _local(Path.cwd(), "close" if state == "closed" else "reopen").set_state(
+        number, state
+    )
+    _emit(fmt, issue_json(changed), f"issue #{number} is {state}")
+    return 0
+
+
+@issue.command("close")
+@click.argument("number", type=click.IntRange(min=1))
+@_format_option
+def close(number: int, fmt: str) -> int:
+    """Close a local issue."""
+    return _set_state(number, "closed", fmt)
+
+
+@issue.command("reopen")
+@click.argument("number", type=click.IntRange(min=1))
+@_format_option
+def reopen(number: int, fmt: str) -> int:
+    """Reopen a local issue."""
+    return _set_state(number, "open", fmt)
+
+
+@issue.command("import")
+@click.option("--issue", "number", type=click.IntRange(min=1), required=True, help="Local issue.")
+@click.argument("file", metavar="FILE")
+@_format_option
+def import_(number: int, file: str, fmt: str) -> int:
+    """Import a GitHub comments export (GET .../issues/N/comments, pages joined) as issue N."""
+    text = read_body(file)
+    try:
+        items = load_items(text)
+        parse_comments(items)
+    except ValueError as exc:
+        raise UsageError(f"{file}: {exc}") from None
+    added = _local(Path.cwd(), "import").import_comments(number, items)
+    summary = {"issue": number, "comments": len(items), "added": added}
+    _emit(fmt, summary, f"imported {len(items)} comments into issue #{number} ({added} new)")
+    return 0
+
+
+@issue.command("export")
+@click.argument("number", type=click.IntRange(min=1))
+@_tracker_options
+def export(number: int, tracker: str | None, repo: str | None) -> int:
+    """Print the issue's comments as GitHub's list-comments JSON (for `gate check --comments`)."""
+    items = open_issue_tracker(tracker, repo, Path.cwd()).export_comments(number)
+    click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,409 @@
+"""The local tracker: issues and GitHub-shaped comments in SQLite under the git common dir.
+
+Every worktree of a repository shares ``<git-common-dir>/review-gate/tracker.sqlite3``.
+Several workers post at once, so the database runs in WAL mode with a busy timeout and
+every write is one short ``BEGIN IMMEDIATE`` transaction: writers queue, none is lost.
+A file at that path that is not our database is reported and never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from review_gate import git
+from review_gate.errors import IssueNotFound, TrackerError, TrackerUnavailable, UsageError
+from review_gate.trackers.base import Comment, Issue, PullRequest
+from review_gate.trackers.export import (
+    ASSOCIATIONS,
+    CommentFormatError,
+    now_rfc3339,
+    parse_comment,
+    parse_comments,
+)
+
+FILENAME = "tracker.sqlite3"
+APPLICATION_ID = 0x72677472  # "rgtr": marks the file as ours, so we never adopt another DB
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
+MAX_BODY = 65536  # GitHub's limit for a comment body, in characters
+STATES = ("open", "closed")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS issues (
+    number INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
+    issue INTEGER NOT NULL REFERENCES issues(number),
+    created_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS comments_by_issue ON comments(issue, created_at, id);
+"""
+
+
+def default_author() -> str:
+    """$REVIEW_GATE_AUTHOR, else $USER, else ``local``."""
+    for var in ("REVIEW_GATE_AUTHOR", "USER"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return value
+    return "local"
+
+
+def _check_author(author: str) -> str:
+    author = author.strip()
+    if not author or any(ch.isspace() for ch in author) or len(author) > 100:
+        raise UsageError(f"author {author!r} is not a login (one word, at most 100 characters)")
+    return author
+
+
+def _check_body(body: str) -> str:
+    if not body.strip():
+        raise UsageError("the comment body is empty")
+    if len(body) > MAX_BODY:
+        raise UsageError(
+            f"the comment body has {len(body)} characters; GitHub's limit is {MAX_BODY}"
+        )
+    return body
+
+
+class LocalTracker:
+    """Issues and comments in one SQLite file (see the module docstring)."""
+
+    name = "local"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+
+    @classmethod
+    def for_checkout(cls, cwd: str | Path = ".") -> LocalTracker:
+        """The tracker shared by every worktree of the repository at ``cwd``."""
+        return cls(git.state_dir(cwd) / FILENAME)
+
+    # -- connection -------------------------------------------------------------------------
+
+    def _broken(self, exc: BaseException) -> TrackerError:
+        return TrackerError(
+            f"{self.path}: not a usable review-gate tracker database ({exc}); left untouched",
+            hint=f"move it aside (mv {self.path} {self.path}.broken) and run again; "
+            "`gate issue import` restores comments from an export",
+        )
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn SQLite failures into one-line errors naming the file."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise TrackerUnavailable(
+                    f"{self.path}: still locked by another writer after {BUSY_TIMEOUT:.0f}s",
+                    hint="another gate process holds the tracker; try again",
+                ) from None
+            raise self._broken(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._broken(exc) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        if self.path.exists() and not self.path.is_file():
+            raise TrackerError(f"{self.path}: not a file; left untouched")
+        with self._errors():
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                # Read-only probes first: a file that is not ours fails here, unmodified.
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if app_id != APPLICATION_ID and (app_id != 0 or tables):
+                    raise TrackerError(
+                        f"{self.path}: an SQLite database that is not a review-gate tracker; "
+                        "left untouched",
+                        hint="move it aside and run again",
+                    )
+                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                if app_id == 0:
+                    self._initialise(conn)
+            except BaseException:
+                conn.close()
+                raise
+        self._conn = conn
+        return conn
+
+    def _initialise(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have won the race to create the schema.
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                # One statement at a time: executescript() would commit our transaction.
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction; writers wait for each other (busy timeout)."""
+        conn = self._connect()
+        with self._errors():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- records ----------------------------------------------------------------------------
+
+    def _issue(self, row: sqlite3.Row | tuple[Any, ...]) -> Issue:
+        number, title, body, state, labels = row[:5]
+        return Issue(
+            number=number,
+            title=title,
+            body=body,
+            state=state,
+            labels=tuple(json.loads(labels)),
+            url=f"local:issues/{number}",
+        )
+
+    def _comment(self, data: str) -> Comment:
+        try:
+            return parse_comment(json.loads(data))
+        except (ValueError, CommentFormatError) as exc:
+            raise self._broken(exc) from None
+
+    def _require_issue(self, conn: sqlite3.Connection, number: int) -> None:
+        if conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone() is None:
+            raise IssueNotFound(
+                f"issue #{number} does not exist in the local tracker ({self.path})",
+                hint="create it with `gate issue new --title TITLE` (or --number N), "
+                "or list them with `gate issue list --state all`",
+            )
+
+    # -- local management -------------------------------------------------------------------
+
+    def create_issue(
+        self,
+        title: str,
+        body: str = "",
+        labels: Sequence[str] = (),
+        number: int | None = None,
+    ) -> Issue:
+        """A new open issue; ``number`` defaults to one more than the highest."""
+        if not title.strip():
+            raise UsageError("the issue title is empty")
+        if number is not None and number < 1:
+            raise UsageError(f"issue number must be positive, got {number}")
+        now = now_rfc3339()
+        clean_labels = sorted({label.strip() for label in labels if label.strip()})
+        with self._write() as conn:
+            if number is None:
+                number = conn.execute("SELECT coalesce(max(number), 0) + 1 FROM issues").fetchone()[
+                    0
+                ]
+            elif conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone():
+                raise TrackerError(f"issue #{number} already exists in the local tracker")
+            conn.execute(
+                "INSERT INTO issues VALUES (?, ?, ?, 'open', ?, ?, ?)",
+                (number, title.strip(), body, json.dumps(clean_labels), now, now),
+            )
+        assert number is not None
+        return self.get_issue(number)
+
+    def set_state(self, number: int, state: str) -> Issue:
+        """Close or reopen an issue."""
+        if state not in STATES:
+            raise UsageError(f"state must be one of {', '.join(STATES)}, got {state!r}")
+        with self._write() as conn:
+            self._require_issue(conn, number)
+            conn.execute(
+                "UPDATE issues SET state = ?, updated_at = ? WHERE number = ?",
+                (state, now_rfc3339(), number),
+            )
+        return self.get_issue(number)
+
+    def post_comment(
+        self,
+        number: int,
+        body: str,
+        *,
+        author: str | None = None,
+        association: str = "OWNER",
+    ) -> Comment:
+        """Add a comment as ``author`` (default: :func:`default_author`)."""
+        login = _check_author(author if author is not None else default_author())
+        if association not in ASSOCIATIONS:
+            raise UsageError(f"association must be one of {', '.join(ASSOCIATIONS)}")
+        _check_body(body)
+        with self._write() as conn:
+            self._require_issue(conn, number)
+            # Ids grow strictly; created_at never goes backwards within an issue even if the
+            # clock does, so (created_at, id) order is posting order.
+            cid = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM comments").fetchone()[0]
+            last = conn.execute(
+                "SELECT max(created_at) FROM comments WHERE issue = ?", (number,)
+            ).fetchone()[0]
+            created = max(now_rfc3339(), last or "")
+            data = {
+                "id": cid,
+                "node_id": f"IC_local_{cid}",
+                "url": f"local:issues/comments/{cid}",
+                "html_url": f"local:issues/{number}#issuecomment-{cid}",
+                "issue_url": f"local:issues/{number}",
+                "body": body,
+                "user": {"login": login, "type": "User"},
+                "created_at": created,
+                "updated_at": created,
+                "author_association": association,
+            }
+            conn.execute(
+                "INSERT INTO comments (id, issue, created_at, data) VALUES (?, ?, ?, ?)",
+                (cid, number, created, json.dumps(data)),
+            )
+        return parse_comment(data)
+
+    def edit_comment(self, comment_id: int, body: str) -> Comment:
+        """Replace a comment's body; ``updated_at`` moves, ``created_at`` stays."""
+        _check_body(body)
+        with self._write() as conn:
+            row = conn.execute("SELECT data FROM comments WHERE id = ?", (comment_id,)).fetchone()
+            if row is None:
+                raise IssueNotFound(f"comment {comment_id} does not exist in the local tracker")
+            data = json.loads(row[0])
+            data["body"] = body
+            data["updated_at"] = max(now_rfc3339(), data.get("created_at") or "")
+            conn.execute(
+                "UPDATE comments SET data = ? WHERE id = ?", (json.dumps(data), comment_id)
+            )
+        return parse_comment(data)
+
+    def import_comments(self, number: int, comments: list[dict[str, Any]]) -> int:
+        """Store a GitHub comments export under issue ``number`` (created if needed), keeping
+        ids, authors, associations and times; re-importing the same export is a no-op.
+        Returns how many comments were new."""
+        try:
+            parsed = parse_comments(comments)
+        except CommentFormatError as exc:
+            raise UsageError(str(exc)) from None
+        added = 0
+        now = now_rfc3339()
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone() is None:
+                conn.execute(
+                    "INSERT INTO issues VALUES (?, ?, '', 'open', '[]', ?, ?)",
+                    (number, f"Imported issue #{number}", now, now),
+                )
+            for item, comment in zip(comments, parsed, strict=True):
+                row = conn.execute(
+                    "SELECT issue FROM comments WHERE id = ?", (comment.id,)
+                ).fetchone()
+                if row is not None and row[0] != number:
+                    raise TrackerError(
+                        f"comment {comment.id} already belongs to local issue #{row[0]}",
+                        hint="each comment id lives in one issue; check the --issue number",
+                    )
+                data = dict(item)
+                data["created_at"], data["updated_at"] = comment.created_at, comment.updated_at
+                added += row is None
+                conn.execute(
+                    "INSERT OR REPLACE INTO comments (id, issue, created_at, data) "
+                    "VALUES (?, ?, ?, ?)",
+                    (comment.id, number, comment.created_at, json.dumps(data)),
+                )
+        return added
+
+    def export_comments(self, number: int) -> list[dict[str, Any]]:
+        """The issue's comments in the shape of GitHub's list-comments answer."""
+        conn = self._connect()
+        with self._errors():
+            self._require_issue(conn, number)
+            rows = conn.execute(
+                "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
+            ).fetchall()
+        result: list[dict[str, Any]] = []
+        for (data,) in rows:
+            self._comment(data)  # refuse to hand on a damaged row
+            result.append(json.loads(data))
+        return result
+
+    # -- Tracker protocol -------------------------------------------------------------------
+
+    def get_issue(self, number: int) -> Issue:
+        conn = self._connect()
+        with self._errors():
+            self._require_issue(conn, number)
+            row = conn.execute(
+                "SELECT number, title, body, state, labels FROM issues WHERE number = ?",
+                (number,),
+            ).fetchone()
+        return self._issue(row)
+
+    def issue_exists(self, number: int) -> bool | None:
+        conn = self._connect()
+        with self._errors():
+            row = conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone()
+        return row is not None
+
+    def list_issues(self, *, labels: Sequence[str] = (), state: str = "open") -> list[Issue]:
+        if state not in (*STATES, "all"):
+            raise UsageError(f"state must be open, closed or all, got {state!r}")
+        conn = self._connect()
+        with self._errors():
+            rows = conn.execute(
+                "SELECT number, title, body, state, labels FROM issues ORDER BY number"
+            ).fetchall()
+        issues = [self._issue(row) for row in rows]
+        wanted = set(labels)
+        return [
+            issue
+            for issue in issues
+            if (state == "all" or issue.state == state) and wanted <= set(issue.labels)
+        ]
+
+    def list_comments(self, number: int) -> list[Comment]:
+        conn = self._connect()
+        with self._errors():
+            self._require_issue(conn, number)
+            rows = conn.execute(
+                "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
+            ).fetchall()
+        return [self._comment(data) for (data,) in rows]
+
+    def get_pull(self, number: int) -> PullRequest:
+        raise IssueNotFound(
+            f"the local tracker has no pull requests (asked for #{number})",
+            hint="pass --issue N, or use --tracker github",
+        )
+
+    def permission(self, login: str) -> str | None:
+        return None
