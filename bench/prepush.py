@@ -1,0 +1,145 @@
+"""Cost of review-gate's pre-push hook on a clean push (a benchmark, not a test).
+
+Two identical repositories, each with a local bare remote; one has the hooks of
+`gate install git`. Each round commits to ``feature/7-bench`` in both, posts a
+passing REVIEW of that commit to the local tracker of the gated one, and times
+``git push`` in each. Prints the medians and the hook's added cost.
+
+    .venv/bin/python bench/prepush.py [-n 15] [--mode direct|pre-commit]
+
+``--mode pre-commit`` adopts the hooks through pre-commit from a snapshot of this
+checkout (the first run builds pre-commit's environment, outside the timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import artifact_samples  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+BRANCH = "feature/7-bench"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ("git", *args), cwd=cwd, env=ENV, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def make_repo(base: Path, name: str) -> Path:
+    bare = base / f"{name}.git"
+    repo = base / name
+    git(base, "init", "-q", "--bare", "-b", "main", str(bare))
+    git(base, "init", "-q", "-b", "main", str(repo))
+    (repo / "README.md").write_text("bench\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "-m", "chore: init (#1)")
+    git(repo, "remote", "add", "origin", str(bare))
+    git(repo, "push", "-q", "origin", "main")
+    git(repo, "checkout", "-q", "-b", BRANCH)
+    return repo
+
+
+def snapshot(base: Path) -> tuple[Path, str]:
+    out = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    snap = base / "review-gate-snapshot"
+    for rel in out.split("\0"):
+        keep = rel in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml") or (
+            rel.startswith("src/") and "egg-info" not in rel and "__pycache__" not in rel
+        )
+        if keep and (ROOT / rel).is_file():
+            (snap / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, snap / rel)
+    git(snap, "init", "-q", "-b", "main")
+    git(snap, "add", "-A")
+    git(snap, "commit", "-q", "-m", "snapshot")
+    return snap, git(snap, "rev-parse", "HEAD").strip()
+
+
+def install(repo: Path, mode: str, base: Path) -> None:
+    if mode == "pre-commit":
+        snap, rev = snapshot(base)
+        (repo / ".pre-commit-config.yaml").write_text(
+            f"repos:\n-   repo: {snap}\n    rev: {rev}\n    hooks:\n"
+            "    -   id: review-gate-pre-push\n    -   id: review-gate-commit-msg\n"
+        )
+        git(repo, "add", ".pre-commit-config.yaml")
+        git(repo, "commit", "-q", "-m", "chore: adopt review-gate (#7)")
+    subprocess.run(
+        (str(BIN / "gate"), "install", "git", "--mode", mode), cwd=repo, env=ENV, check=True
+    )
+    if mode == "pre-commit":
+        subprocess.run(
+            (sys.executable, "-m", "pre_commit", "install-hooks"), cwd=repo, env=ENV, check=True
+        )
+
+
+def timed_push(repo: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ("git", "push", "-q", "origin", BRANCH), cwd=repo, env=ENV, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"push failed in {repo}:\n{proc.stderr}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=15, help="rounds (default 15)")
+    parser.add_argument("--mode", choices=("direct", "pre-commit"), default="direct")
+    args = parser.parse_args(argv)
+
+    from review_gate.trackers.local import LocalTracker
+
+    with tempfile.TemporaryDirectory(prefix="rg-bench-") as tmp:
+        base = Path(tmp)
+        ENV["HOME"] = str(base)
+        ENV["PRE_COMMIT_HOME"] = str(base / "pre-commit-home")
+        plain = make_repo(base, "plain")
+        gated = make_repo(base, "gated")
+        install(gated, args.mode, base)
+        tracker = LocalTracker.for_checkout(gated)
+        tracker.create_issue("bench", number=7)
+        without, with_hook = [], []
+        for i in range(args.n):
+            for repo in (plain, gated):
+                (repo / "f.txt").write_text(f"{i}\n")
+                git(repo, "add", "f.txt")
+                git(repo, "commit", "-q", "-m", f"feat: round {i} (#7)")
+            sha = git(gated, "rev-parse", "HEAD").strip()
+            tracker.post_comment(7, artifact_samples.review(7, commit=sha))
+            without.append(timed_push(plain))
+            with_hook.append(timed_push(gated))
+        bare = statistics.median(without) * 1000
+        hooked = statistics.median(with_hook) * 1000
+        print(f"git push, median of {args.n} (local bare remote, local tracker, passing review)")
+        print(f"  without hook:          {bare:7.1f} ms")
+        print(f"  with hook ({args.mode:>10}): {hooked:7.1f} ms")
+        print(f"  hook's added cost:     {hooked - bare:7.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
