@@ -9,6 +9,7 @@ Invalid configuration raises :class:`ConfigError` naming the file (or variable) 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import sys
@@ -21,7 +22,7 @@ from review_gate.errors import ConfigError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_FILE = ".review-gate.toml"
 ENV_PREFIX = "REVIEW_GATE_"
@@ -71,6 +72,8 @@ class Config:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "sources"}
+# Keys that must be strictly positive (a zero timeout or lease makes no sense).
+_POSITIVE = ("request_timeout", "hang_after", "lease_ttl", "issue")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "tracker": ("github", "local"),
     "on_unreachable": ("refuse", "allow"),
@@ -101,17 +104,29 @@ def _kind(name: str) -> str:
     return "str"
 
 
+def _where(name: str, where: str) -> str:
+    # A flag is named as the user typed it; files and variables name themselves and the key.
+    if where == "flag":
+        return f"option --{name.replace('_', '-')}"
+    return f"{where}: key {name!r}"
+
+
 def _coerce(name: str, value: Any, where: str) -> Any:
     """Check and convert one value; ``where`` names the file or variable for errors."""
     kind = _kind(name)
     from_env = where.startswith("env ")
-    bad = f"{where}: key {name!r}"
+    bad = _where(name, where)
     if kind == "list":
         if from_env and isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{bad} must be a list of strings, got {value!r}")
-        result = tuple(value)
+        result = tuple(v.strip() for v in value)
+        if any(not v for v in result):
+            raise ConfigError(f"{bad} must not contain empty strings")
+        if name == "trusted_logins":
+            # "@alice" is how people write logins; GitHub compares them case-insensitively.
+            return tuple(v.lstrip("@") for v in result)
         if name == "trusted_associations":
             upper = tuple(v.upper() for v in result)
             unknown = [v for v in upper if v not in _ASSOCIATIONS]
@@ -127,7 +142,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             lowered = value.strip().lower()
             if lowered in ("1", "true", "yes", "on"):
                 return True
-            if lowered in ("0", "false", "no", "off", ""):
+            if lowered in ("0", "false", "no", "off"):
                 return False
         if not isinstance(value, bool):
             raise ConfigError(f"{bad} must be true or false, got {value!r}")
@@ -137,21 +152,28 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             try:
                 value = int(value) if kind == "int" else float(value)
             except ValueError:
-                raise ConfigError(f"{bad} must be a number, got {value!r}") from None
+                what = "a whole number" if kind == "int" else "a number"
+                raise ConfigError(f"{bad} must be {what}, got {value!r}") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{bad} must be a number, got {value!r}")
         if kind == "int" and not isinstance(value, int):
             raise ConfigError(f"{bad} must be a whole number, got {value!r}")
-        if value < 0 or (name == "issue" and value < 1):
-            raise ConfigError(f"{bad} must be positive, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{bad} must be a finite number, got {value!r}")
+        if name in _POSITIVE and value <= 0:
+            raise ConfigError(f"{bad} must be greater than 0, got {value!r}")
+        if value < 0:
+            raise ConfigError(f"{bad} must not be negative, got {value!r}")
         return int(value) if kind == "int" else float(value)
     # str
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{bad} must be a non-empty string, got {value!r}")
     value = value.strip()
-    if name in _CHOICES and value not in _CHOICES[name]:
-        raise ConfigError(f"{bad} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
-    if name == "repo" and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+    if name in _CHOICES:
+        value = value.lower()
+        if value not in _CHOICES[name]:
+            raise ConfigError(f"{bad} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
+    if name == "repo" and not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
         raise ConfigError(f"{bad} must look like owner/name, got {value!r}")
     if name == "worker_branch_pattern":
         try:
@@ -177,11 +199,14 @@ def _check_keys(table: Mapping[str, Any], where: str) -> dict[str, Any]:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
+            data: dict[str, Any] = tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return data
 
 
 def find_root(cwd: str | Path = ".") -> Path:

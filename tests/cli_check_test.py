@@ -1,0 +1,527 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from review_gate.cli import main
+from review_gate.trackers.local import LocalTracker
+from tests import artifact_samples as samples
+from tests.github_standin import GitHubStandIn, refused_url
+from tests.helpers import GATE, commit_file, git, init_repo, init_repo_with_remote, run_gate
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    repo, _ = init_repo_with_remote(tmp_path)
+    git(repo, "checkout", "-q", "-b", "feature/1-login")
+    tracker = LocalTracker.for_checkout(repo)
+    tracker.create_issue("login")
+    tracker.create_issue("follow-up")
+    return repo
+
+
+@pytest.fixture
+def standin() -> Iterator[GitHubStandIn]:
+    with GitHubStandIn() as gh:
+        yield gh
+
+
+def post(repo: Path, issue: int, body: str, **kwargs: str) -> None:
+    LocalTracker.for_checkout(repo).post_comment(issue, body, **kwargs)
+
+
+def _one_line_error(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert lines and lines[0].startswith("gate: error: "), stderr
+    # One error line, at most one hint line.
+    assert len(lines) <= 2 and all(x.startswith("gate: hint: ") for x in lines[1:]), stderr
+    return lines[0]
+
+
+def test_fail_then_pass_text(project: Path) -> None:
+    proc = run_gate("check", "--issue", "1", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout
+    assert "review gate, issue #1: FAIL" in out
+    assert "no REVIEW by a trusted author" in out
+    assert (
+        "fix: post a review: `gate new review --issue 1 > review.md`, edit it, then "
+        "`gate issue comment 1 --body-file review.md`"
+    ) in out
+    assert "result: FAIL" in out
+    post(project, 1, samples.review(1))
+    proc = run_gate("check", "--issue", "1", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "review gate, issue #1: PASS" in proc.stdout
+    assert "note: used the REVIEW posted by @" in proc.stdout
+    assert "result: PASS" in proc.stdout
+
+
+def test_text_explains_ignored_untrusted_and_location(project: Path) -> None:
+    post(project, 1, samples.review(1), author="mallory", association="NONE")
+    post(project, 1, samples.review(1, status="BLOCKED_ON_DEPENDENCIES"))
+    proc = run_gate("check", "--issue", "1", cwd=project)
+    assert proc.returncode == 1
+    assert "ignored the REVIEW posted by @mallory (author_association NONE)" in proc.stdout
+    assert "status is BLOCKED_ON_DEPENDENCIES, not COMPLETE (status-not-complete)" in proc.stdout
+    assert "line 1, /status" in proc.stdout
+
+
+def test_json_output(project: Path) -> None:
+    post(project, 1, samples.review(1, unaddressed=1))
+    proc = run_gate("check", "--issue", "1", "--format", "json", cwd=project)
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert set(data) == {"passed", "issues", "head", "tracker", "source", "verdicts"}
+    assert data["passed"] is False
+    assert data["issues"] == [1]
+    assert data["tracker"] == "local"
+    assert data["head"] == git(project, "rev-parse", "HEAD").strip()
+    (verdict,) = data["verdicts"]
+    assert verdict["gate"] == "review" and verdict["passed"] is False
+    assert verdict["reasons"][0]["code"] in ("unaddressed-findings", "review-invalid")
+    assert set(verdict["reasons"][0]) >= {"code", "message", "fix"}
+
+
+def test_github_format_and_step_summary(project: Path, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    proc = run_gate("check", "--issue", "1", "--format", "github", cwd=project, env=env)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 1
+    assert errors[0].startswith("::error title=review gate (issue #1)::")
+    text = summary.read_text()
+    assert text.startswith("earlier step\n")  # appended, not overwritten
+    assert "| review | #1 | ❌ fail |" in text
+    post(project, 1, samples.review(1))
+    proc = run_gate("check", "--issue", "1", "--format", "github", cwd=project, env=env)
+    assert proc.returncode == 0
+    assert "::notice title=review gate (issue #1)::passed" in proc.stdout
+    assert "| review | #1 | ✅ pass | — |" in summary.read_text()
+
+
+def test_github_format_escapes_workflow_commands(project: Path) -> None:
+    body = samples.review(1).replace("| Issue | #1 |", "| Issue | #2 |")
+    post(project, 1, body)
+    proc = run_gate("check", "--issue", "1", "--format", "github", cwd=project)
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error")]
+    assert errors
+    for line in errors:
+        title = line.split("::")[1]
+        assert "," not in title.removeprefix("error title=")
+
+
+def test_github_format_reports_usage_errors_as_annotations(tmp_path: Path) -> None:
+    proc = run_gate(
+        "check", "--issue", "1", "--tracker", "local", "--format", "github", cwd=tmp_path
+    )
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("::error title=gate check::")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--issue", "abc"), "--issue must be a positive issue number, got 'abc'"),
+        (("--issue", "1.5"), "got '1.5'"),
+        (("--issue", "-3"), "got '-3'"),
+        (("--issue", "0"), "got '0'"),
+        (("--issue", ""), "got ''"),
+        (("--issue", "1; rm -rf /"), "positive issue number"),
+        (("--issue", "99999999999999999999"), "positive issue number"),
+        (("--pr", "x"), "--pr must be a positive issue number"),
+        (("--issue", "1", "--gate", "reviw"), "unknown gate 'reviw'"),
+        (("--issue", "1", "--gate", "review", "--gate", "all"), "unknown gate 'all'"),
+        (("--issue", "1", "--format", "xml"), "--format must be one of text, json, github"),
+        (("--issue", "1", "--tracker", "svn"), "option --tracker must be one of github, local"),
+        (("--issue", "1", "--repo", "nope"), "option --repo must look like owner/name"),
+        (("--issue", "1", "--head", "no-such-ref"), "--head 'no-such-ref' is not a commit"),
+        (("--issue", "7"), "issue #7"),
+        (("--issue", "1", "--comments", "missing.json"), "missing.json: no such file"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    project: Path, args: tuple[str, ...], fragment: str
+) -> None:
+    proc = run_gate("check", *args, cwd=project)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert fragment in _one_line_error(proc.stderr)
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{", b"{}", b"[1, 2]", b'[{"id": 1}]', b"\xff\xfe\x00junk", b"null"],
+)
+def test_malformed_export_exits_2(project: Path, tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    proc = run_gate("check", "--issue", "1", "--comments", str(bad), cwd=project)
+    assert proc.returncode == 2
+    assert str(bad) in _one_line_error(proc.stderr)
+    assert bad.read_bytes() == content
+
+
+def test_export_file_pass_and_fail(project: Path, tmp_path: Path) -> None:
+    post(project, 1, samples.review(1))
+    export = tmp_path / "comments.json"
+    export.write_text(json.dumps(LocalTracker.for_checkout(project).export_comments(1)))
+    proc = run_gate("check", "--issue", "1", "--comments", str(export), cwd=project)
+    assert proc.returncode == 0, proc.stdout
+    assert "tracker export" in proc.stdout
+    # Outside any checkout too (an offline audit), with an explicit head.
+    outside = tmp_path / "audit"
+    outside.mkdir()
+    proc = run_gate("check", "--issue", "1", "--comments", str(export), cwd=outside)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "head unknown" in proc.stdout
+    # The export is of issue 1: checking issue 2 with it never passes (refused when the
+    # export names its issue, else the review names the other issue).
+    proc = run_gate("check", "--issue", "2", "--comments", str(export), cwd=project)
+    assert proc.returncode == 2 or (proc.returncode == 1 and "wrong-issue" in proc.stdout)
+
+
+def test_local_tracker_outside_git_exits_2(tmp_path: Path) -> None:
+    proc = run_gate("check", "--issue", "1", "--tracker", "local", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "not inside a git repository" in _one_line_error(proc.stderr)
+
+
+def test_default_tracker_outside_git_is_local_and_exits_2(tmp_path: Path) -> None:
+    proc = run_gate("check", "--issue", "1", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "not inside a git repository" in _one_line_error(proc.stderr)
+
+
+def test_cwd_option(project: Path, tmp_path: Path) -> None:
+    post(project, 1, samples.review(1))
+    proc = run_gate("check", "--issue", "1", "-C", str(project), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_gate("check", "--issue", "1", "-C", str(tmp_path / "nope"), cwd=tmp_path)
+    assert proc.returncode == 2
+
+
+def test_issue_from_env_and_from_branch(project: Path) -> None:
+    post(project, 1, samples.review(1))
+    # The branch is feature/1-login.
+    proc = run_gate("check", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(branch feature/1-login)" in proc.stdout
+    proc = run_gate("check", cwd=project, env={"REVIEW_GATE_ISSUE": "2"})
+    assert proc.returncode == 1
+    assert "issue #2 (env REVIEW_GATE_ISSUE)" in proc.stdout
+    proc = run_gate("check", cwd=project, env={"REVIEW_GATE_ISSUE": "two"})
+    assert proc.returncode == 2
+    assert "REVIEW_GATE_ISSUE" in _one_line_error(proc.stderr)
+
+
+def test_no_issue_anywhere_exits_2(project: Path) -> None:
+    git(project, "checkout", "-q", "main")
+    proc = run_gate("check", cwd=project)
+    assert proc.returncode == 2
+    assert "no issue to check" in _one_line_error(proc.stderr)
+
+
+def test_head_option_and_stale_review(project: Path) -> None:
+    reviewed = commit_file(project, "src/a.py")
+    post(project, 1, samples.review(1, commit=reviewed))
+    commit_file(project, "src/b.py")
+    proc = run_gate("check", "--issue", "1", cwd=project)
+    assert proc.returncode == 1
+    assert "stale-review" in proc.stdout
+    assert run_gate("check", "--issue", "1", "--head", reviewed, cwd=project).returncode == 0
+
+
+def test_require_commit_from_env(project: Path) -> None:
+    post(project, 1, samples.review(1))
+    env = {"REVIEW_GATE_REQUIRE_COMMIT": "true"}
+    proc = run_gate("check", "--issue", "1", cwd=project, env=env)
+    assert proc.returncode == 1
+    assert "commit-missing" in proc.stdout
+
+
+def test_sensitive_change_needs_security_yes(project: Path) -> None:
+    commit_file(project, "src/middleware/auth_token.py")
+    post(project, 1, samples.review(1))
+    proc = run_gate("check", "--issue", "1", cwd=project)
+    assert proc.returncode == 1
+    assert "src/middleware/auth_token.py" in proc.stdout
+    post(project, 1, samples.review(1, security_sensitive=True))
+    assert run_gate("check", "--issue", "1", cwd=project).returncode == 0
+
+
+def test_tracking_issue_checked_against_local_tracker(project: Path) -> None:
+    post(project, 1, samples.review(1, deferred=(("Minor", "Slow", "#9", "Later"),)))
+    proc = run_gate("check", "--issue", "1", cwd=project)
+    assert proc.returncode == 1
+    assert "tracking issue #9, which does not exist" in proc.stdout
+    post(project, 1, samples.review(1, deferred=(("Minor", "Slow", "#2", "Later"),)))
+    assert run_gate("check", "--issue", "1", cwd=project).returncode == 0
+
+
+def test_worker_and_handover_gates(project: Path) -> None:
+    post(project, 1, samples.worker_assignment("worker-1-1"))
+    post(project, 1, samples.handover(1))
+    args = ("check", "--issue", "1", "--gate", "worker", "--gate", "handover")
+    assert run_gate(*args, "--worker-id", "worker-1-1", cwd=project).returncode == 0
+    env = {"REVIEW_GATE_WORKER_ID": "worker-1-1"}
+    assert run_gate(*args, cwd=project, env=env).returncode == 0
+    proc = run_gate(*args, "--worker-id", "worker-2-1", cwd=project)
+    assert proc.returncode == 1
+    assert "worker gate, issue #1: FAIL" in proc.stdout
+    assert "handover gate, issue #1: PASS" in proc.stdout
+
+
+def test_in_process_main_returns_codes(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    assert main(["check", "--issue", "1"]) == 1
+    assert main(["check", "--issue", "x"]) == 2
+    post(project, 1, samples.review(1))
+    assert main(["check", "--issue", "1", "--format", "json"]) == 0
+
+
+# -- against the GitHub stand-in -------------------------------------------------------------
+
+
+def test_github_review_beyond_the_first_page(standin: GitHubStandIn, tmp_path: Path) -> None:
+    standin.add_issue(7)
+    standin.add_comments(7, [f"progress note {i}" for i in range(250)])
+    standin.add_comment(7, samples.review(7))
+    cwd = tmp_path / "outside"
+    cwd.mkdir()
+    proc = run_gate("check", "--issue", "7", cwd=cwd, env=standin.env())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tracker github" in proc.stdout
+    # 251 comments: three pages, nothing else.
+    assert standin.count("GET", "/issues/7/comments") == 3
+    assert len(standin.requests) == 3
+
+
+def test_github_newer_incomplete_on_a_later_page_fails(
+    standin: GitHubStandIn, tmp_path: Path
+) -> None:
+    standin.add_issue(7)
+    standin.add_comment(7, samples.review(7))
+    standin.add_comments(7, [f"note {i}" for i in range(150)])
+    standin.add_comment(7, samples.review(7, status="BLOCKED_ON_DEPENDENCIES"))
+    proc = run_gate("check", "--issue", "7", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 1
+    assert "status-not-complete" in proc.stdout
+
+
+def test_github_untrusted_and_trusted_login(standin: GitHubStandIn, tmp_path: Path) -> None:
+    standin.add_issue(7)
+    standin.add_comment(7, samples.review(7), login="bot", association="NONE")
+    proc = run_gate("check", "--issue", "7", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 1
+    assert "@bot" in proc.stdout
+    env = {**standin.env(), "REVIEW_GATE_TRUSTED_LOGINS": "bot"}
+    assert run_gate("check", "--issue", "7", cwd=tmp_path, env=env).returncode == 0
+
+
+def test_github_tracking_issue_lookup(standin: GitHubStandIn, tmp_path: Path) -> None:
+    standin.add_issue(7)
+    standin.add_issue(8)
+    standin.add_comment(7, samples.review(7, deferred=(("Minor", "x", "#8", "later"),)))
+    assert run_gate("check", "--issue", "7", cwd=tmp_path, env=standin.env()).returncode == 0
+    standin.add_comment(7, samples.review(7, deferred=(("Minor", "x", "#9", "later"),)))
+    proc = run_gate("check", "--issue", "7", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 1
+    assert "tracking-issue-missing" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "head_ref"),
+    [
+        ("Closes #7", "topic"),
+        ("fixes octo/project#7", "topic"),
+        ("No keyword here", "feature/7-login"),
+    ],
+)
+def test_github_pr_resolution(
+    standin: GitHubStandIn, tmp_path: Path, body: str, head_ref: str
+) -> None:
+    sha = "1234567890abcdef1234567890abcdef12345678"
+    standin.add_issue(7)
+    standin.add_pull(12, head_ref=head_ref, head_sha=sha, body=body)
+    standin.add_comment(7, samples.review(7, commit=sha[:10]))
+    proc = run_gate("check", "--pr", "12", "--format", "json", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["issues"] == [7]
+    assert data["head"] == sha
+    assert data["source"] == "PR #12"
+
+
+def test_github_pr_stale_head(standin: GitHubStandIn, tmp_path: Path) -> None:
+    standin.add_issue(7)
+    standin.add_pull(12, head_ref="feature/7-x", head_sha="b" * 40, body="Closes #7")
+    standin.add_comment(7, samples.review(7, commit="a" * 40))
+    proc = run_gate("check", "--pr", "12", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 1
+    assert "stale-review" in proc.stdout
+
+
+def test_github_pr_closing_two_issues_gates_both(standin: GitHubStandIn, tmp_path: Path) -> None:
+    standin.add_issue(7)
+    standin.add_issue(8)
+    standin.add_pull(12, head_ref="topic", head_sha="c" * 40, body="Closes #7, closes #8")
+    standin.add_comment(7, samples.review(7))
+    proc = run_gate("check", "--pr", "12", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 1
+    assert "review gate, issue #7: PASS" in proc.stdout
+    assert "review gate, issue #8: FAIL" in proc.stdout
+
+
+def test_github_pr_naming_no_issue(standin: GitHubStandIn, tmp_path: Path) -> None:
+    standin.add_pull(12, head_ref="topic", head_sha="c" * 40, body="Refactor")
+    proc = run_gate("check", "--pr", "12", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 2
+    assert "pull request #12 names no issue" in _one_line_error(proc.stderr)
+
+
+def test_github_unreachable_exits_3(tmp_path: Path) -> None:
+    env = {
+        "GITHUB_API_URL": refused_url(),
+        "GH_TOKEN": "tok-SECRET-0xC0FFEE",
+        "REVIEW_GATE_REPO": "octo/project",
+        "REVIEW_GATE_RETRIES": "1",
+    }
+    proc = run_gate("check", "--issue", "7", "--tracker", "github", cwd=tmp_path, env=env)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    _one_line_error(proc.stderr)
+    assert "tok-SECRET-0xC0FFEE" not in proc.stdout + proc.stderr
+
+
+def test_github_502s_are_retried_through(standin: GitHubStandIn, tmp_path: Path) -> None:
+    standin.add_issue(7)
+    standin.add_comment(7, samples.review(7))
+    standin.fail_next(2, 502)
+    proc = run_gate("check", "--issue", "7", cwd=tmp_path, env=standin.env())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_auto_tracker_github_from_origin(standin: GitHubStandIn, tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    git(repo, "remote", "add", "origin", "https://github.com/octo/project.git")
+    standin.add_issue(7)
+    standin.add_comment(7, samples.review(7))
+    env = {"GITHUB_API_URL": standin.url, "GH_TOKEN": standin.token}
+    proc = run_gate("check", "--issue", "7", cwd=repo, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tracker github" in proc.stdout
+
+
+# -- the README's quick start ----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICKSTART = ROOT / "examples" / "quickstart.sh"
+
+
+def _run_quickstart(script: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{Path(GATE).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_quickstart_fails_then_passes(tmp_path: Path) -> None:
+    # Run from an unrelated checkout: the script must work in its own temporary repository.
+    bystander = init_repo(tmp_path / "bystander")
+    before = git(bystander, "status", "--porcelain", "--ignored")
+    proc = _run_quickstart(QUICKSTART, bystander)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    commands = [line for line in out.splitlines() if line.startswith("$ ")]
+    assert commands == [
+        "$ git init -q project",
+        "$ git commit -q --allow-empty -m 'chore: initial commit'",
+        "$ gate issue new --title 'Add a settings parser'",
+        "$ gate check --issue 1",
+        f"$ gate issue comment 1 --body-file {QUICKSTART.parent / 'review.md'}",
+        "$ gate check --issue 1",
+    ]
+    first, second = out.split("$ gate check --issue 1")[1:]
+    assert "review gate, issue #1: FAIL" in first
+    assert "review gate, issue #1: PASS" in second
+    assert "quickstart: OK" in out
+    assert git(bystander, "status", "--porcelain", "--ignored") == before
+    assert not (bystander / ".git" / "review-gate").exists()
+
+
+def test_quickstart_exits_1_when_the_review_does_not_pass(tmp_path: Path) -> None:
+    copy = tmp_path / "examples"
+    copy.mkdir()
+    shutil.copy(QUICKSTART, copy / "quickstart.sh")
+    (copy / "review.md").write_text(samples.review(1, status="BLOCKED_ON_DEPENDENCIES"))
+    proc = _run_quickstart(copy / "quickstart.sh", tmp_path)
+    assert proc.returncode == 1
+    assert "the second 1 (expected 0)" in proc.stderr
+
+
+def test_quickstart_without_gate_on_path(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        ["bash", str(QUICKSTART)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "'gate' is not on PATH" in proc.stderr
+
+
+def test_github_pull_request_workflow_without_flags(standin: GitHubStandIn, tmp_path: Path) -> None:
+    sha = "d" * 40
+    standin.add_issue(7)
+    standin.add_pull(12, head_ref="feature/7-x", head_sha=sha, body="Closes #7")
+    standin.add_comment(7, samples.review(7, commit=sha))
+    env = {**standin.env(), "GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/pull/12/merge"}
+    proc = run_gate("check", "--format", "json", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["issues"], data["head"]) == ([7], sha)
+    assert data["source"] == "PR #12, from GITHUB_REF"
+
+
+def _export(tmp_path: Path, *bodies: str) -> Path:
+    items = [
+        {
+            "id": i,
+            "user": {"login": "alice"},
+            "author_association": "OWNER",
+            "created_at": f"2026-11-21T10:00:{i:02d}Z",
+            "updated_at": f"2026-11-21T10:00:{i:02d}Z",
+            "body": body,
+            "html_url": f"https://github.com/o/r/issues/1#issuecomment-{i}",
+        }
+        for i, body in enumerate(bodies, 1)
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(items))
+    return path
+
+
+@pytest.mark.parametrize(
+    "example", sorted((ROOT / "examples" / "invalid").glob("review-*.md")), ids=lambda p: p.name
+)
+def test_shipped_invalid_reviews_fail_the_gate(tmp_path: Path, example: Path) -> None:
+    good = (ROOT / "examples" / "review.md").read_text()
+    # Even after a good review, a newer broken one closes the gate (latest wins).
+    export = _export(tmp_path, good, example.read_text())
+    proc = run_gate("check", "--issue", "1", "--comments", str(export), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "review gate, issue #1: FAIL" in proc.stdout
+    assert "fix: " in proc.stdout
+
+
+def test_shipped_review_passes_from_an_export(tmp_path: Path) -> None:
+    export = _export(tmp_path, (ROOT / "examples" / "review.md").read_text())
+    proc = run_gate("check", "--issue", "1", "--comments", str(export), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

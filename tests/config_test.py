@@ -1,0 +1,324 @@
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review_gate import config
+from review_gate.config import Config, load
+from review_gate.errors import ConfigError
+from tests.helpers import init_repo, run_gate
+
+
+def _write(root: Path, text: str, name: str = ".review-gate.toml") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / name
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_any_config(tmp_path: Path) -> None:
+    cfg = load(tmp_path, environ={})
+    assert cfg == Config()
+    assert cfg.tracker is None
+    assert cfg.trusted_associations == ("OWNER", "MEMBER", "COLLABORATOR")
+    assert "**/auth/**" in cfg.sensitive_patterns
+    assert set(cfg.sources.values()) == {"default"}
+
+
+def test_every_field_has_a_default_source(tmp_path: Path) -> None:
+    cfg = load(tmp_path, environ={})
+    fields = {f.name for f in dataclasses.fields(Config)} - {"sources"}
+    assert set(cfg.sources) == fields
+
+
+# key, toml literal, expected value
+FILE_VALUES: list[tuple[str, str, Any]] = [
+    ("tracker", '"github"', "github"),
+    ("tracker", '"LOCAL"', "local"),
+    ("repo", '"octo/hello.world"', "octo/hello.world"),
+    ("request_timeout", "3", 3.0),
+    ("request_timeout", "2.5", 2.5),
+    ("retries", "0", 0),
+    ("trusted_logins", '["@Alice", "bob"]', ("Alice", "bob")),
+    ("trusted_associations", '["owner", "Contributor"]', ("OWNER", "CONTRIBUTOR")),
+    ("trusted_associations", "[]", ()),
+    ("sensitive_patterns", '["*.pem"]', ("*.pem",)),
+    ("sensitive_patterns", "[]", ()),
+    ("require_commit", "true", True),
+    ("require_distinct_reviewer", "true", True),
+    ("base_branch", '"develop"', "develop"),
+    ("protect", "false", False),
+    ("max_stop_blocks", "5", 5),
+    ("protected_branches", '["main", "release"]', ("main", "release")),
+    ("worker_branch_pattern", r'"^work/(\\d+)$"', r"^work/(\d+)$"),
+    ("on_unreachable", '"allow"', "allow"),
+    ("hang_after", "60", 60.0),
+    ("lease_ttl", "30.5", 30.5),
+    ("issue", "7", 7),
+    ("worker_id", '"worker-1-7"', "worker-1-7"),
+]
+
+
+@pytest.mark.parametrize(("key", "literal", "expected"), FILE_VALUES)
+def test_file_values(tmp_path: Path, key: str, literal: str, expected: Any) -> None:
+    path = _write(tmp_path, f"{key} = {literal}\n")
+    cfg = load(tmp_path, environ={})
+    assert getattr(cfg, key) == expected
+    assert cfg.sources[key] == str(path)
+
+
+def test_file_covers_every_key() -> None:
+    fields = {f.name for f in dataclasses.fields(Config)} - {"sources"}
+    assert {k for k, _, _ in FILE_VALUES} == fields
+
+
+def test_dashed_keys_are_accepted(tmp_path: Path) -> None:
+    _write(tmp_path, "require-commit = true\ntrusted-logins = ['x']\n")
+    cfg = load(tmp_path, environ={})
+    assert cfg.require_commit is True
+    assert cfg.trusted_logins == ("x",)
+
+
+# key, env value, expected
+ENV_VALUES: list[tuple[str, str, Any]] = [
+    ("tracker", "github", "github"),
+    ("tracker", " GitHub ", "github"),
+    ("repo", "o/r", "o/r"),
+    ("request_timeout", "1.5", 1.5),
+    ("retries", "2", 2),
+    ("trusted_logins", "alice, bob ,,", ("alice", "bob")),
+    ("trusted_associations", "owner,member", ("OWNER", "MEMBER")),
+    ("sensitive_patterns", "*.key,**/secrets/**", ("*.key", "**/secrets/**")),
+    ("require_commit", "1", True),
+    ("require_commit", "YES", True),
+    ("require_commit", "off", False),
+    ("require_distinct_reviewer", "true", True),
+    ("base_branch", "trunk", "trunk"),
+    ("protect", "0", False),
+    ("max_stop_blocks", "0", 0),
+    ("protected_branches", "main", ("main",)),
+    ("worker_branch_pattern", r"^w/(\d+)", r"^w/(\d+)"),
+    ("on_unreachable", "allow", "allow"),
+    ("hang_after", "10", 10.0),
+    ("lease_ttl", "5", 5.0),
+    ("issue", "12", 12),
+    ("worker_id", "worker-9-12", "worker-9-12"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), ENV_VALUES)
+def test_env_values(tmp_path: Path, key: str, value: str, expected: Any) -> None:
+    var = f"REVIEW_GATE_{key.upper()}"
+    cfg = load(tmp_path, environ={var: value})
+    assert getattr(cfg, key) == expected
+    assert cfg.sources[key] == f"env {var}"
+
+
+def test_env_covers_every_key() -> None:
+    fields = {f.name for f in dataclasses.fields(Config)} - {"sources"}
+    assert {k for k, _, _ in ENV_VALUES} == fields
+
+
+def test_empty_env_value_is_ignored(tmp_path: Path) -> None:
+    _write(tmp_path, 'tracker = "github"\n')
+    assert load(tmp_path, environ={"REVIEW_GATE_TRACKER": ""}).tracker == "github"
+
+
+def test_unknown_env_variables_are_ignored(tmp_path: Path) -> None:
+    # REVIEW_GATE_DEBUG / REVIEW_GATE_AUTHOR belong to other parts of the tool.
+    cfg = load(tmp_path, environ={"REVIEW_GATE_DEBUG": "1", "REVIEW_GATE_AUTHOR": "x"})
+    assert cfg == Config()
+
+
+def test_precedence_flag_over_env_over_file_over_default(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'tracker = "github"\nrepo = "file/repo"\nretries = 5\n')
+    env = {"REVIEW_GATE_REPO": "env/repo", "REVIEW_GATE_TRACKER": "local"}
+    cfg = load(tmp_path, {"tracker": "github", "repo": None}, env)
+    assert (cfg.tracker, cfg.sources["tracker"]) == ("github", "flag")
+    assert (cfg.repo, cfg.sources["repo"]) == ("env/repo", "env REVIEW_GATE_REPO")
+    assert (cfg.retries, cfg.sources["retries"]) == (5, str(path))
+    assert (cfg.lease_ttl, cfg.sources["lease_ttl"]) == (900.0, "default")
+
+
+def test_review_gate_toml_wins_over_pyproject(tmp_path: Path) -> None:
+    _write(tmp_path, '[tool.review-gate]\ntracker = "github"\n', "pyproject.toml")
+    _write(tmp_path, 'tracker = "local"\n')
+    assert load(tmp_path, environ={}).tracker == "local"
+
+
+def test_pyproject_table(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        '[project]\nname = "x"\n[tool.review-gate]\nrequire_commit = true\n',
+        "pyproject.toml",
+    )
+    cfg = load(tmp_path, environ={})
+    assert cfg.require_commit is True
+    assert cfg.sources["require_commit"].endswith("pyproject.toml [tool.review-gate]")
+
+
+def test_pyproject_without_table_is_defaults(tmp_path: Path) -> None:
+    _write(tmp_path, '[project]\nname = "x"\n[tool.ruff]\nline-length = 9\n', "pyproject.toml")
+    assert load(tmp_path, environ={}) == Config()
+
+
+def test_config_found_from_a_subdirectory_of_the_checkout(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    _write(repo, "retries = 9\n")
+    sub = repo / "a" / "b"
+    sub.mkdir(parents=True)
+    assert load(sub, environ={}).retries == 9
+    assert config.find_root(sub) == repo.resolve()
+
+
+def test_config_in_a_linked_worktree(tmp_path: Path) -> None:
+    from tests.helpers import git
+
+    repo = init_repo(tmp_path / "r")
+    _write(repo, "retries = 4\n")
+    git(repo, "add", ".review-gate.toml")
+    git(repo, "commit", "-q", "-m", "config")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"), "-b", "feature/1-x")
+    assert load(tmp_path / "wt", environ={}).retries == 4
+
+
+# file text, fragments the one-line error must contain
+BAD_FILES: list[tuple[str, tuple[str, ...]]] = [
+    ("tracker = 'gitlab'\n", ("'tracker'", "github, local", "'gitlab'")),
+    ("tracker = 3\n", ("'tracker'", "non-empty string")),
+    ("tracker = ''\n", ("'tracker'", "non-empty string")),
+    ("repo = 'not a repo'\n", ("'repo'", "owner/name")),
+    ("repo = 'a/b/c'\n", ("'repo'", "owner/name")),
+    ("retries = -1\n", ("'retries'", "negative")),
+    ("retries = 1.5\n", ("'retries'", "whole number")),
+    ("retries = true\n", ("'retries'", "number")),
+    ("retries = 'three'\n", ("'retries'", "number")),
+    ("request_timeout = 0\n", ("'request_timeout'", "greater than 0")),
+    ("request_timeout = inf\n", ("'request_timeout'", "finite")),
+    ("request_timeout = nan\n", ("'request_timeout'", "finite")),
+    ("lease_ttl = -5\n", ("'lease_ttl'", "greater than 0")),
+    ("issue = 0\n", ("'issue'", "greater than 0")),
+    ("require_commit = 'yes'\n", ("'require_commit'", "true or false")),
+    ("require_commit = 1\n", ("'require_commit'", "true or false")),
+    ("trusted_logins = 'alice'\n", ("'trusted_logins'", "list of strings")),
+    ("trusted_logins = [1]\n", ("'trusted_logins'", "list of strings")),
+    ("trusted_logins = ['']\n", ("'trusted_logins'", "empty")),
+    ("trusted_associations = ['ADMIN']\n", ("'trusted_associations'", "'ADMIN'")),
+    ("sensitive_patterns = '*.pem'\n", ("'sensitive_patterns'", "list of strings")),
+    ("worker_branch_pattern = '(unclosed'\n", ("'worker_branch_pattern'", "regular expression")),
+    ("worker_branch_pattern = '^feature/'\n", ("'worker_branch_pattern'", "capture group")),
+    ("on_unreachable = 'maybe'\n", ("'on_unreachable'", "refuse, allow")),
+    ("trackr = 'local'\n", ("unknown key 'trackr'",)),
+    ("sources = {}\n", ("unknown key 'sources'",)),
+    ("[review-gate]\ntracker = 'local'\n", ("unknown key 'review-gate'",)),
+    ("tracker = \n", ("not valid TOML",)),
+    ("tracker = 'local'\ntracker = 'github'\n", ("not valid TOML",)),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), BAD_FILES)
+def test_bad_file_names_file_and_key(tmp_path: Path, text: str, fragments: tuple[str, ...]) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, environ={})
+    message = info.value.message
+    assert "\n" not in message
+    assert str(path) in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_bad_pyproject_table_names_the_table(tmp_path: Path) -> None:
+    _write(tmp_path, "[tool.review-gate]\nretries = 'x'\n", "pyproject.toml")
+    with pytest.raises(ConfigError, match=r"pyproject.toml \[tool.review-gate\]: key 'retries'"):
+        load(tmp_path, environ={})
+
+
+def test_pyproject_review_gate_not_a_table(tmp_path: Path) -> None:
+    _write(tmp_path, "[tool]\nreview-gate = 5\n", "pyproject.toml")
+    with pytest.raises(ConfigError, match="must be a table"):
+        load(tmp_path, environ={})
+
+
+def test_config_file_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / ".review-gate.toml").write_bytes(b"tracker = '\xff\xfe'\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load(tmp_path, environ={})
+
+
+def test_config_path_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / ".review-gate.toml").mkdir()
+    # A directory is not a config file: ignored like a missing one.
+    assert load(tmp_path, environ={}) == Config()
+
+
+BAD_ENV: list[tuple[str, str, str]] = [
+    ("REVIEW_GATE_TRACKER", "gitlab", "github, local"),
+    ("REVIEW_GATE_ISSUE", "abc", "whole number"),
+    ("REVIEW_GATE_ISSUE", "7.0", "whole number"),
+    ("REVIEW_GATE_ISSUE", "-3", "greater than 0"),
+    ("REVIEW_GATE_RETRIES", "many", "whole number"),
+    ("REVIEW_GATE_REQUEST_TIMEOUT", "fast", "a number"),
+    ("REVIEW_GATE_REQUEST_TIMEOUT", "inf", "finite"),
+    ("REVIEW_GATE_REQUIRE_COMMIT", "maybe", "true or false"),
+    ("REVIEW_GATE_TRUSTED_ASSOCIATIONS", "OWNER,ROOT", "'ROOT'"),
+    ("REVIEW_GATE_REPO", "nope", "owner/name"),
+    ("REVIEW_GATE_WORKER_BRANCH_PATTERN", "[", "regular expression"),
+]
+
+
+@pytest.mark.parametrize(("var", "value", "fragment"), BAD_ENV)
+def test_bad_env_names_the_variable(tmp_path: Path, var: str, value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, environ={var: value})
+    assert info.value.message.startswith(f"env {var}: key ")
+    assert fragment in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"tracker": "svn"}, "option --tracker must be one of"),
+        ({"repo": "x"}, "option --repo must look like owner/name"),
+        ({"worker_id": "  "}, "option --worker-id must be a non-empty string"),
+        ({"bogus": 1}, "unknown option 'bogus'"),
+    ],
+)
+def test_bad_flag(tmp_path: Path, overrides: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load(tmp_path, overrides, environ={})
+
+
+def test_none_overrides_are_ignored(tmp_path: Path) -> None:
+    assert load(tmp_path, {"tracker": None, "repo": None}, environ={}) == Config()
+
+
+def test_load_reads_os_environ_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEW_GATE_TRACKER", "github")
+    assert load(tmp_path).tracker == "github"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("tracker = 'gitlab'\n", "key 'tracker' must be one of github, local"),
+        ("trackr = 'x'\n", "unknown key 'trackr'"),
+        ("require_commit = 'maybe'\n", "key 'require_commit' must be true or false"),
+    ],
+)
+def test_gate_check_bad_config_exits_2_with_one_line(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    repo = init_repo(tmp_path / "r")
+    path = _write(repo, text)
+    proc = run_gate("check", "--issue", "1", cwd=repo)
+    assert proc.returncode == 2, proc.stderr
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith("gate: error: ")
+    assert str(path.resolve()) in first or str(path) in first
+    assert fragment in first
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
