@@ -1,0 +1,464 @@
+"""PR creation by the GitHub clients: gh, hub, curl, wget and HTTPie.
+
+Each function gets the source text of one simple command and its argument words (the
+command name removed) and records what it finds in a :class:`Findings`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from review_gate.hooks import _shell_opts as opts
+from review_gate.hooks._shell_records import Findings, PrCreation
+from review_gate.hooks._shell_text import prish, words
+from review_gate.hooks._shell_words import DYN, Word
+
+_PR_CREATE_SHORT = "aBbFHlmpRrTt"
+_PR_CREATE_LONG = words(
+    "--assignee --base --body --body-file --head --label --milestone --project "
+    "--repo --reviewer --template --title --recover"
+)
+_API_SHORT = "XfFHqtp"
+_API_LONG = words(
+    "--method --raw-field --field --header --input --jq --template --hostname --preview --cache"
+)
+_SAMPLES = (
+    "repos/o/r/pulls",
+    "/repos/o/r/pulls",
+    "https://api.github.com/repos/o/r/pulls",
+    "api.github.com/repos/o/r/pulls",
+    "https://h/api/v3/repos/o/r/pulls",
+    "graphql",
+    "/graphql",
+    "https://api.github.com/graphql",
+    "api.github.com/graphql",
+    "https://h/api/graphql",
+)
+_NOT_CREATING = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+
+def _unquote(path: str) -> str:
+    return re.sub(
+        r"%([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), path
+    )  # GitHub decodes %70ulls
+
+
+def _squash(segments: list[str]) -> list[str]:
+    out: list[str] = []
+    for seg in segments:
+        if seg == "..":
+            if out:
+                out.pop()
+        elif seg != ".":
+            out.append(seg)
+    return out
+
+
+def classify(template: str) -> tuple[str, str | None]:
+    """("pulls" | "graphql" | "maybe" | "other", "OWNER/REPO" when certain) for a URL or API path.
+
+    ``template`` marks unknown parts with DYN; "maybe" means some value of them could
+    reach a PR-creating endpoint.
+    """
+    low = _unquote(template).lower()
+    path = low.split("://", 1)[1].partition("/")[2] if "://" in low else low
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    raw = [s for s in path.split("/") if s]
+    for segs in (raw, _squash(raw)):
+        if len(segs) >= 4 and segs[-1] == "pulls" and segs[-4] == "repos":
+            owner, repo = segs[-3], segs[-2]
+            known = DYN not in owner + repo and not owner.startswith(("{", ":"))
+            return "pulls", f"{owner}/{repo}" if known else None
+        if segs and segs[-1] == "graphql":
+            return "graphql", None
+    if DYN in template:
+        pattern = ".*".join(re.escape(part) for part in _unquote(template).split(DYN))
+        if any(re.fullmatch(pattern, s, re.IGNORECASE | re.DOTALL) for s in _SAMPLES):
+            return "maybe", None
+    return "other", None
+
+
+def _curl_globs(template: str) -> str:
+    """curl expands {a,b} and [1-3] in URLs itself (unless -g): treat them as unknown."""
+    return re.sub(r"\{[^}]*\}|\[[^\]]*\]", DYN, template)
+
+
+# --- body fields -------------------------------------------------------------------------
+
+
+def _field(word: Word) -> tuple[str | None, Word]:
+    """(key or None if unknown, value) of a gh/hub ``-f``/``-F`` field ``key=value``."""
+    key, _, rest = word.template.partition("=")
+    value = Word(rest, None if DYN in rest else rest, rest)
+    return (None if DYN in key else key), value
+
+
+def _json_fields(data: str) -> dict[str, str]:
+    import json  # only for request bodies; keeps the hook's import cost down
+
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    found = {k: v for k, v in doc.items() if isinstance(v, str)}
+    variables = doc.get("variables")
+    if isinstance(variables, dict):
+        found.update({k: v for k, v in variables.items() if isinstance(v, str)})
+        inner = variables.get("input")
+        if isinstance(inner, dict):
+            found.update({k: v for k, v in inner.items() if isinstance(v, str)})
+    return found
+
+
+def _graphql_fields(query: str) -> dict[str, str]:
+    import json
+
+    found: dict[str, str] = {}
+    for key, value in re.findall(r'\b(body|headRefName|title)\s*:\s*"((?:[^"\\]|\\.)*)"', query):
+        try:
+            found[key] = json.loads(f'"{value}"')
+        except ValueError:
+            found[key] = value
+    return found
+
+
+# --- gh / hub ----------------------------------------------------------------------------
+
+
+def _gh_table(pos: list[str | None]) -> opts.Table:
+    if len(pos) >= 2 and pos[0] == "pr" and pos[1] in ("create", "new"):
+        return _PR_CREATE_SHORT, _PR_CREATE_LONG
+    if pos and pos[0] == "api":
+        return _API_SHORT, _API_LONG
+    return "R", ("--repo",)
+
+
+def gh(text: str, args: Sequence[Word], out: Findings, *, via: str = "gh") -> None:
+    """``gh pr create|new``, ``gh api`` POSTs to pulls / createPullRequest, PR-making aliases."""
+    parsed = opts.parse(args, _gh_table)
+    if any(o.name in ("-h", "--help") for o in parsed):
+        return
+    pos = opts.positionals(parsed)
+    path: list[str] = []
+    for o in pos[:2]:
+        if path == ["api"]:
+            break  # the endpoint, judged by api()
+        if o.name == opts.UNKNOWN or o.value is None or o.value.exact is None:
+            if path in ([], ["pr"]):
+                out.undecided(text, f"{via} subcommand is computed at run time")
+            return
+        path.append(o.value.exact)
+        if path[0] not in ("pr", "api", "alias"):
+            return
+    if path == ["pr"] and len(pos) < 2 and any(o.name == opts.UNKNOWN for o in parsed):
+        out.undecided(text, f"{via} pr subcommand may come from an unknown word")
+    if len(path) == 2 and path[0] == "pr" and path[1] in ("create", "new"):
+        _gh_pr_create(text, parsed, out, via)
+    elif path and path[0] == "api":
+        api(text, parsed, out, via=f"{via} api")
+    elif path == ["alias", "set"] and prish(" ".join(w.template for w in args)):
+        out.undecided(text, f"{via} alias that creates a PR would hide it from this hook")
+
+
+def _last(words: list[Word]) -> Word | None:
+    return words[-1] if words else None
+
+
+def _gh_pr_create(text: str, parsed: list[opts.Opt], out: Findings, via: str) -> None:
+    body = _last(opts.values(parsed, "-b", "--body"))
+    body_file = _last(opts.values(parsed, "-F", "--body-file"))
+    head = _last(opts.values(parsed, "-H", "--head"))
+    repo = _last(opts.values(parsed, "-R", "--repo"))
+    out.pr(
+        PrCreation(
+            via=f"{via} pr create",
+            command=text,
+            body=body.value if body else None,
+            body_file=body_file.value if body_file else None,
+            head=head.value if head else None,
+            repo=repo.value if repo else None,
+        )
+    )
+
+
+def api(text: str, parsed: list[opts.Opt], out: Findings, *, via: str) -> None:
+    """``gh api`` / ``hub api``: parsed options after the command name."""
+    pos = opts.positionals(parsed)
+    endpoint = pos[1].value if len(pos) >= 2 and pos[1].value is not None else None
+    fields: list[tuple[str | None, Word, bool]] = []  # (key, value, typed -F)
+    for o in parsed:
+        if o.name in ("-f", "--raw-field", "-F", "--field") and o.value is not None:
+            key, value = _field(o.value)
+            fields.append((key, value, o.name in ("-F", "--field")))
+    inputs = opts.values(parsed, "--input")
+    method_word = _last(opts.values(parsed, "-X", "--method"))
+    if method_word is not None:
+        method = method_word.value.upper() if method_word.value is not None else "?"
+    else:
+        method = "POST" if fields or inputs else "GET"
+    if method in _NOT_CREATING:
+        return
+    unknown = any(o.name == opts.UNKNOWN for o in parsed)
+    kind, repo = classify(endpoint.template) if endpoint is not None else ("maybe", None)
+    if endpoint is None and not unknown:
+        return  # no endpoint: gh prints usage
+    if kind == "other":
+        return
+    if method == "?" or kind == "maybe":
+        out.undecided(text, f"{via} request whose method or endpoint is computed at run time")
+        return
+    values = {k: v for k, v, _ in fields if k is not None}
+    if kind == "pulls":
+        body = values.get("body")
+        body_file = None
+        if body is not None and body.value and body.value.startswith("@"):
+            body_typed = [t for k, _, t in fields if k == "body"]
+            if body_typed and body_typed[-1]:
+                body_file, body = body.value[1:], None
+        head = values.get("head")
+        out.pr(
+            PrCreation(
+                via=via,
+                command=text,
+                body=body.value if body else None,
+                body_file=body_file,
+                head=head.value if head else None,
+                repo=repo,
+            )
+        )
+        return
+    # GraphQL: only a createPullRequest mutation creates a PR.
+    query = [(v, t) for k, v, t in fields if k == "query"]
+    if any(k is None for k, _, _ in fields):
+        out.undecided(text, f"{via} graphql field whose name is computed at run time")
+    if not query:
+        if inputs:
+            out.undecided(text, f"{via} graphql request read from --input")
+        return
+    value, typed = query[-1]
+    if value.value is None:
+        out.undecided(text, f"{via} graphql query computed at run time")
+    elif typed and value.value.startswith("@"):
+        out.undecided(text, f"{via} graphql query read from a file")
+    elif "createpullrequest" in value.value.lower():
+        found = _graphql_fields(value.value)
+        for k, v, _ in fields:
+            if k in ("body", "headRefName") and v.value is not None:
+                found[k] = v.value
+        out.pr(
+            PrCreation(
+                via=f"{via} graphql",
+                command=text,
+                body=found.get("body"),
+                head=found.get("headRefName"),
+            )
+        )
+
+
+def hub(text: str, args: Sequence[Word], out: Findings) -> None:
+    """``hub pull-request`` and ``hub api``."""
+    parsed = opts.parse(args, ("Cc", ()))
+    pos = opts.positionals(parsed)
+    if not pos:
+        return
+    first = pos[0]
+    if first.name == opts.UNKNOWN or first.value is None or first.value.exact is None:
+        out.undecided(text, "hub subcommand is computed at run time")
+        return
+    start = first.at + 1
+    if first.value.exact == "pull-request":
+        rest = opts.parse(args[start:], ("abhMmFilo", ("--message", "--file", "--head", "--base")))
+        if any(o.name in ("--help",) for o in rest):
+            return
+        body = _last(opts.values(rest, "-m", "--message"))
+        body_file = _last(opts.values(rest, "-F", "--file"))
+        head = _last(opts.values(rest, "-h", "--head"))
+        out.pr(
+            PrCreation(
+                via="hub pull-request",
+                command=text,
+                body=body.value if body else None,
+                body_file=body_file.value if body_file else None,
+                head=head.value if head else None,
+            )
+        )
+    elif first.value.exact == "api":
+        api(text, opts.parse(args[first.at :], (_API_SHORT, _API_LONG)), out, via="hub api")
+
+
+# --- curl / wget / HTTPie ----------------------------------------------------------------
+
+_CURL_SHORT = "AbcCdDeEFHKmoPQrtTuUwxXyYz"
+_CURL_LONG = words(
+    "--data --data-raw --data-binary --data-ascii --data-urlencode --json --form "
+    "--form-string --request --header --url --user --user-agent --output --config "
+    "--cookie --cookie-jar --referer --cert --key --cacert --capath --proxy "
+    "--max-time --connect-timeout --retry --retry-delay --retry-max-time "
+    "--write-out --upload-file --oauth2-bearer --resolve --connect-to --interface "
+    "--dump-header --stderr --trace --trace-ascii --limit-rate --range "
+    "--unix-socket --variable --url-query --ciphers --max-filesize --proxy-user "
+    "--request-target --aws-sigv4 --netrc-file --output-dir"
+)
+_CURL_DATA = ("-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode")
+
+
+def _post_to(
+    text: str,
+    via: str,
+    method: str,
+    urls: Sequence[Word],
+    data: Sequence[Word],
+    out: Findings,
+    *,
+    curl_globs: bool = False,
+    fields: dict[str, Word] | None = None,
+) -> None:
+    """Shared tail of curl/wget/HTTPie: a request with ``method`` to ``urls`` carrying ``data``."""
+    if method in _NOT_CREATING:
+        return
+    for url in urls:
+        template = _curl_globs(url.template) if curl_globs else url.template
+        kind, repo = classify(template)
+        if kind == "other":
+            continue
+        if method == "?" or kind == "maybe":
+            out.undecided(text, f"{via} request whose method or URL is computed at run time")
+            continue
+        known = [d.value for d in data if d.value is not None and not d.value.startswith("@")]
+        found: dict[str, str] = {}
+        for blob in known:
+            found.update(_json_fields(blob))
+        for key, word in (fields or {}).items():
+            if word.value is not None:
+                found.setdefault(key, word.value)
+        if kind == "graphql":
+            joined = " ".join(known) + " ".join(w.template for w in (fields or {}).values())
+            if "createpullrequest" in joined.lower():
+                found.update(_graphql_fields(found.get("query", joined)))
+                out.pr(
+                    PrCreation(
+                        via=via,
+                        command=text,
+                        body=found.get("body"),
+                        head=found.get("headRefName"),
+                    )
+                )
+            elif len(known) < len(data) or (not data and not fields):
+                out.undecided(text, f"{via} GraphQL request whose query is not in the command")
+            continue
+        out.pr(
+            PrCreation(
+                via=via, command=text, body=found.get("body"), head=found.get("head"), repo=repo
+            )
+        )
+
+
+def curl(text: str, args: Sequence[Word], out: Findings) -> None:
+    parsed = opts.parse(args, (_CURL_SHORT, _CURL_LONG))
+    names = {o.name for o in parsed}
+    urls = [
+        o.value for o in parsed if o.name in (opts.POSITIONAL, opts.UNKNOWN, "--url") and o.value
+    ]
+    data = opts.values(parsed, *_CURL_DATA, "--json", "-F", "--form", "--form-string")
+    explicit = _last(opts.values(parsed, "-X", "--request"))
+    if explicit is not None:
+        method = explicit.value.upper() if explicit.value is not None else "?"
+    elif names & {"-G", "--get"}:
+        method = "GET"
+    elif names & {"-I", "--head"}:
+        method = "HEAD"
+    elif data:
+        method = "POST"
+    elif names & {"-T", "--upload-file"}:
+        method = "PUT"
+    else:
+        method = "GET"
+    globs = not names & {"-g", "--globoff"}
+    _post_to(text, "curl", method, urls, data, out, curl_globs=globs)
+
+
+_WGET_SHORT = "OoaeiBtTwPUQlARDIX"
+_WGET_LONG = words(
+    "--header --user --password --post-data --post-file --method --body-data "
+    "--body-file --output-document --output-file --user-agent --load-cookies "
+    "--save-cookies --tries --timeout --wait --directory-prefix --input-file --base "
+    "--execute --http-user --http-password --referer --ca-certificate --certificate "
+    "--private-key"
+)
+
+
+def wget(text: str, args: Sequence[Word], out: Findings) -> None:
+    parsed = opts.parse(args, (_WGET_SHORT, _WGET_LONG))
+    urls = [o.value for o in parsed if o.name in (opts.POSITIONAL, opts.UNKNOWN) and o.value]
+    data = opts.values(parsed, "--post-data", "--post-file", "--body-data", "--body-file")
+    explicit = _last(opts.values(parsed, "--method"))
+    if explicit is not None:
+        method = explicit.value.upper() if explicit.value is not None else "?"
+    else:
+        method = "POST" if data else "GET"
+    _post_to(text, "wget", method, urls, data, out)
+
+
+_HTTPIE_SHORT = "aAopPsv"
+_HTTPIE_LONG = words(
+    "--auth --auth-type --output --print --history-print --pretty --style --session "
+    "--session-read-only --timeout --verify --cert --cert-key --proxy "
+    "--max-redirects --max-headers --raw --boundary --response-charset "
+    "--response-mime --format-options --ssl --ciphers --default-scheme"
+)
+_METHODS = words("GET POST PUT PATCH DELETE HEAD OPTIONS TRACE CONNECT")
+_ITEM_SEPARATORS = ("==", ":=@", ":=", "=@", "@", "=", ":")
+
+
+def _item(template: str) -> tuple[str, str, str] | None:
+    """(key, separator, value) of an HTTPie request item, at the earliest separator."""
+    best: tuple[int, str] | None = None
+    for sep in _ITEM_SEPARATORS:
+        at = template.find(sep)
+        if at > 0 and (best is None or at < best[0]):
+            best = (at, sep)
+    if best is None:
+        return None
+    at, sep = best
+    return template[:at], sep, template[at + len(sep) :]
+
+
+def httpie(text: str, args: Sequence[Word], out: Findings, *, reads_stdin: bool) -> None:
+    """``http``/``https``/``xh``: ``http POST url title=x`` or data items implying POST."""
+    parsed = opts.parse(args, (_HTTPIE_SHORT, _HTTPIE_LONG))
+    names = {o.name for o in parsed}
+    pos = [o.value for o in opts.positionals(parsed) if o.value is not None]
+    method = ""
+    if len(pos) >= 2 and pos[0].value is not None and pos[0].value.upper() in _METHODS:
+        method = pos[0].value.upper()
+        pos = pos[1:]
+    elif len(pos) >= 2 and pos[0].value is None and _item(pos[1].template) is not None:
+        method = "?"  # `http $METHOD url ...`
+        pos = pos[1:]
+    if not pos:
+        return
+    url, items = pos[0], pos[1:]
+    fields: dict[str, Word] = {}
+    data = False
+    for item in items:
+        split = _item(item.template)
+        if split is None:
+            if item.value is None:
+                data = True  # an unknown word may be a data item
+            continue
+        key, sep, value = split
+        if sep in ("==", ":"):
+            continue
+        data = True
+        if sep == "=" and DYN not in key:
+            fields[key] = Word(value, None if DYN in value else value, value)
+    if not method:
+        stdin = reads_stdin and not names & {"--ignore-stdin", "-I"}
+        method = "POST" if data or stdin or "--raw" in names else "GET"
+    _post_to(text, "httpie", method, [url], [], out, fields=fields)

@@ -1,0 +1,112 @@
+"""Text tests shared by the ``might_matter`` pre-filter and the analyser.
+
+Both sides must agree on what "looks like a PR" means, or the pre-filter could wave through
+a command the analyser would deny. This module runs on every agent tool call, so it imports
+nothing at all: no ``re`` (~4 ms), no ``dataclasses`` (~10 ms).
+"""
+
+from __future__ import annotations
+
+
+def words(text: str) -> frozenset[str]:
+    """The space-separated words of ``text`` (keeps long option tables readable)."""
+    return frozenset(text.split())
+
+
+_DROP = str.maketrans("", "", "'\"\\{},")
+_PULLISH = ("pulls", "pullrequest", "pull-request", "pull_request", "createpull", "create_pull")
+#: Commands that decode or rewrite text: their output fed to a shell may hide anything.
+DECODERS = words(
+    "base64 base32 basenc xxd od openssl gzip gunzip zcat bzcat bunzip2 xzcat unxz "
+    "zstd unzstd uudecode rev tr sed awk gawk iconv"
+)
+#: Tool names (as words of normalised text) whose commands can create a PR.
+_TOOLS = words("gh hub curl wget http https xh xhs")
+#: Substrings that matter wherever they appear.
+_ALWAYS = ("pull", "graphql", "hookspath", "no-ver", "skip", "husky")
+#: With a ``git`` word: what git tamper checks look at.
+_GIT_HINTS = ("config", "alias", "hooks", "$", "`")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+class _Separators(dict[int, str]):
+    """str.translate table mapping everything except [a-z0-9] to a space."""
+
+    def __missing__(self, key: int) -> str:
+        char = chr(key)
+        value = char if char in _ALNUM else " "
+        self[key] = value
+        return value
+
+
+_SEPARATORS = _Separators()
+
+
+def normalise(text: str) -> str:
+    """Lower-case, line continuations joined, quotes/backslashes/brace punctuation dropped.
+
+    Dropping characters only ever joins text, so any word bash could build from the literal
+    pieces of ``text`` shows up in the result as a substring.
+    """
+    return text.replace("\\\n", "").lower().translate(_DROP)
+
+
+def tokens(norm: str) -> set[str]:
+    """The [a-z0-9]+ runs of normalised text."""
+    return set(norm.translate(_SEPARATORS).split())
+
+
+def prish(text: str) -> bool:
+    """Does text look like PR creation (``pr create``, ``pulls``, createPullRequest)?
+
+    Words are read twice: with backslashes dropped (``p\\r`` is ``pr``) and with them as
+    separators (``'gh pr create\\n'`` ends in ``create``, not ``createn``).
+    """
+    norm = normalise(text)
+    if any(p in norm for p in _PULLISH):
+        return True
+    if "pr" not in norm:
+        return False
+    spaced = text.replace("\\\n", "").lower().replace("\\", " ").translate(_DROP)
+    toks = tokens(norm) | tokens(spaced)
+    return "pr" in toks and any(t.startswith(("create", "new")) for t in toks)
+
+
+def has_escapes(text: str) -> bool:
+    """``\\x67``, ``\\u0067``, ``\\147``: escapes that printf, echo -e and $'' decode."""
+    i = text.find("\\")
+    while 0 <= i < len(text) - 1:
+        nxt = text[i + 1]
+        if nxt in "01234567" or (nxt in "xuU" and i + 2 < len(text) and text[i + 2] in _HEX):
+            return True
+        i = text.find("\\", i + 1)
+    return False
+
+
+def has_decoder(text: str) -> bool:
+    """Does text decode or rewrite data (base64, xxd, tr, ``\\x67`` escapes...)?"""
+    return has_escapes(text) or not DECODERS.isdisjoint(tokens(normalise(text)))
+
+
+def might_matter(command: str) -> bool:
+    """Cheap pre-filter: False means the full analysis would certainly find nothing."""
+    if "$'" in command:
+        return True  # ANSI-C strings can spell any word
+    norm = normalise(command)
+    toks = tokens(norm)
+    if not _TOOLS.isdisjoint(toks) or any(s in norm for s in _ALWAYS):
+        return True
+    if "pr" in norm and ("create" in norm or "new" in norm):
+        return True
+    if "git" in toks:
+        if any(s in norm for s in _GIT_HINTS):
+            return True
+        parts = norm.split()
+        if any(p.startswith("-c") for p in parts):
+            return True  # git -c / --config-env are caught by "config"
+        if "commit" in toks and any(
+            p.startswith("-") and not p.startswith("--") and "n" in p for p in parts
+        ):
+            return True  # git commit -n, -nm, -anm
+    return has_decoder(command)

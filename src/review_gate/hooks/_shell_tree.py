@@ -1,0 +1,222 @@
+"""tree-sitter-bash front end: source text -> the simple commands that would run.
+
+Every ``command`` node of the syntax tree is a simple command bash may run: the tree
+already nests pipelines, lists, subshells, groups, if/for/while/case, function bodies,
+command and process substitutions and the substitutions inside unquoted heredocs. A
+command's words are regrouped by byte adjacency (tree-sitter splits some single words,
+e.g. ``$"gh"``) and resolved with :func:`_shell_words.resolve`.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from review_gate.hooks._shell_words import Word, printf_text, resolve
+
+Node = Any  # tree_sitter.Node; kept loose so this module imports nothing heavy at load time
+
+_PARSER: Any = None
+
+
+def _language() -> object:
+    # tree_sitter_bash/__init__ imports importlib.resources (~14 ms); only the compiled
+    # binding is needed, so load it directly and fall back to the package if that fails.
+    try:
+        spec = importlib.util.find_spec("tree_sitter_bash")
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        names = os.listdir(locations[0]) if locations else []
+        for path in [os.path.join(locations[0], n) for n in names if n.startswith("_binding.")]:
+            loader = importlib.machinery.ExtensionFileLoader("tree_sitter_bash._binding", path)
+            mspec = importlib.util.spec_from_file_location(
+                "tree_sitter_bash._binding", path, loader=loader
+            )
+            if mspec is None:
+                continue
+            module = importlib.util.module_from_spec(mspec)
+            loader.exec_module(module)
+            return module.language()
+    except (ImportError, OSError, AttributeError, IndexError):
+        pass
+    import tree_sitter_bash
+
+    return tree_sitter_bash.language()
+
+
+def parse(source: str) -> Node:
+    """Root node of ``source`` parsed as bash."""
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(_language()))
+    return _PARSER.parse(source.encode("utf-8", "surrogatepass")).root_node
+
+
+def text(node: Node) -> str:
+    raw: bytes = node.text or b""
+    return raw.decode("utf-8", "replace")
+
+
+def walk(root: Node) -> Iterator[Node]:
+    """All nodes, pre-order, without recursion (deeply nested input must not blow the stack)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
+
+
+class Stdin(NamedTuple):
+    """What a command reads on stdin."""
+
+    code: str | None  # the text when known (echo/printf/heredoc/here-string)
+    source: str  # the source text that produces it (for the PR-ish and decoder tests)
+    node: Node = None  # the producing command, when it is one
+
+
+class Cmd(NamedTuple):
+    """One simple command: argv words, prefix assignments, redirections."""
+
+    node: Node
+    text: str
+    words: list[Word]
+    word_nodes: list[list[Node]]
+    assigns: list[tuple[str, Word]]
+    redirect_targets: list[Word]  # > and >> destinations
+    stdin_redirects: list[Node]
+
+
+def _group(nodes: list[Node]) -> list[list[Node]]:
+    groups: list[list[Node]] = []
+    for node in nodes:
+        if groups and groups[-1][-1].end_byte == node.start_byte:
+            groups[-1].append(node)
+        else:
+            groups.append([node])
+    return groups
+
+
+def _source_of(group: list[Node], src: bytes) -> str:
+    return src[group[0].start_byte : group[-1].end_byte].decode("utf-8", "replace")
+
+
+def assignment(node: Node) -> tuple[str, Word]:
+    """(NAME, value word) of a ``variable_assignment`` node."""
+    raw = text(node)
+    name, _, value = raw.partition("=")
+    return name.rstrip("+").strip(), resolve(value)
+
+
+def command(node: Node, src: bytes) -> Cmd:
+    """Build a :class:`Cmd` from a ``command`` node."""
+    argv_nodes: list[Node] = []
+    assigns: list[tuple[str, Word]] = []
+    redirects: list[Node] = []
+    for i, child in enumerate(node.children):
+        fname = node.field_name_for_child(i)
+        if child.type == "variable_assignment" and not argv_nodes:
+            assigns.append(assignment(child))
+        elif fname in ("name", "argument"):
+            argv_nodes.append(child)
+        elif fname == "redirect" or child.type.endswith("_redirect"):
+            redirects.append(child)
+    parent = node.parent
+    if parent is not None and parent.type == "redirected_statement":
+        body = parent.child_by_field_name("body")
+        if body is not None and body.id == node.id:
+            redirects.extend(c for c in parent.children if c.type.endswith("_redirect"))
+    groups = _group(argv_nodes)
+    cmd = Cmd(
+        node=node,
+        text=text(node),
+        words=[resolve(_source_of(g, src)) for g in groups],
+        word_nodes=groups,
+        assigns=assigns,
+        redirect_targets=[],
+        stdin_redirects=[],
+    )
+    for redirect in redirects:
+        if redirect.type == "file_redirect":
+            ops = [c.type for c in redirect.children if not c.is_named]
+            dest = redirect.child_by_field_name("destination")
+            if dest is not None and any(">" in op for op in ops):
+                cmd.redirect_targets.append(resolve(text(dest)))
+            elif "<" in ops:
+                cmd.stdin_redirects.append(redirect)
+        elif redirect.type in ("heredoc_redirect", "herestring_redirect"):
+            cmd.stdin_redirects.append(redirect)
+    return cmd
+
+
+def heredoc_text(redirect: Node) -> str:
+    body = [c for c in redirect.children if c.type == "heredoc_body"]
+    return text(body[0]) if body else ""
+
+
+def stdin_of(cmd: Cmd, src: bytes) -> Stdin | None:
+    """Where ``cmd`` reads its stdin from, when that is visible in the source."""
+    if cmd.stdin_redirects:
+        redirect = cmd.stdin_redirects[-1]
+        if redirect.type == "heredoc_redirect":
+            body = heredoc_text(redirect)
+            return Stdin(body, body)
+        if redirect.type == "herestring_redirect":
+            words = [c for c in redirect.children if c.is_named]
+            word = resolve(text(words[-1])) if words else resolve("")
+            return Stdin(None if word.value is None else word.value + "\n", text(redirect))
+        return Stdin(None, text(redirect))
+    node = cmd.node
+    if node.parent is not None and node.parent.type == "redirected_statement":
+        node = node.parent
+    parent = node.parent
+    if parent is None or parent.type != "pipeline":
+        return None
+    stages = [c for c in parent.children if c.is_named]
+    index = next((i for i, c in enumerate(stages) if c.id == node.id), 0)
+    if index > 0:
+        return produce(stages[index - 1], src)
+    # `cat <<EOF | bash`: tree-sitter hangs `| bash` under the heredoc redirect of `cat`.
+    grand = parent.parent
+    if grand is not None and grand.type == "heredoc_redirect" and grand.parent is not None:
+        return produce(grand.parent, src)
+    return None
+
+
+def produce(node: Node, src: bytes) -> Stdin:
+    """What command ``node`` writes to stdout when it is literal (echo, printf, cat <<EOF)."""
+    source = text(node)
+    if node.type == "redirected_statement":
+        body = node.child_by_field_name("body")
+        if body is None or body.type != "command":
+            return Stdin(None, source, node)
+        node = body
+    if node.type != "command":
+        return Stdin(None, source, node)
+    cmd = command(node, src)
+    values = [w.exact for w in cmd.words]
+    if not values or values[0] is None:
+        return Stdin(None, source, node)
+    name = os.path.basename(values[0])
+    args = values[1:]
+    if name == "echo" and None not in args:
+        words = [a for a in args if a is not None]
+        flags: set[str] = set()
+        while words and words[0] in ("-n", "-e", "-E", "-ne", "-en"):
+            flags.update(words.pop(0)[1:])
+        if "e" in flags and any("\\" in w for w in words):
+            return Stdin(None, source, node)
+        return Stdin(" ".join(words) + "\n", source, node)
+    if name == "printf" and args and args[0] is not None:
+        fmt = args[0]
+        if "%" not in fmt:
+            return Stdin(printf_text(fmt), source, node)
+        return Stdin(None, source, node)
+    if name == "cat" and len(args) == 0:
+        stdin = stdin_of(cmd, src)
+        if stdin is not None:
+            return Stdin(stdin.code, source, node)
+    return Stdin(None, source, node)

@@ -1,0 +1,235 @@
+"""Shell words: bash's quote removal and escapes, done exactly, in pure Python."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+#: Stands for the unknown value of an expansion inside :attr:`Word.template`.
+DYN = "\x00"
+
+_SPECIAL_PARAMS = "@*#?$!-0123456789"
+_ANSI_SIMPLE = {
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+
+
+class Word(NamedTuple):
+    """One shell word after quote removal."""
+
+    text: str  # source text
+    value: str | None  # what bash passes, when no expansion is involved
+    template: str  # the value with each expansion replaced by DYN
+    glob: bool = False  # unquoted glob or brace-expansion characters (value is the literal text)
+
+    @property
+    def static(self) -> bool:
+        return self.value is not None
+
+    @property
+    def exact(self) -> str | None:
+        """The value when it is certain: static and not subject to globbing."""
+        return None if self.glob else self.value
+
+
+def literal(value: str) -> Word:
+    return Word(value, value, value)
+
+
+def _match_close(src: str, i: int, open_: str, close: str) -> int:
+    """Index just after the ``close`` matching the ``open_`` at ``src[i]`` (quote aware)."""
+    depth = 0
+    n = len(src)
+    while i < n:
+        c = src[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'" and open_ != "{":
+            j = src.find("'", i + 1)
+            i = n if j < 0 else j + 1
+            continue
+        if c == '"':
+            j = i + 1
+            while j < n and src[j] != '"':
+                j += 2 if src[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
+
+
+def _skip_expansion(src: str, i: int) -> int:
+    """``src[i]`` is a ``$`` that starts an expansion: index just after it."""
+    d = src[i + 1]
+    if d == "(":
+        return _match_close(src, i + 1, "(", ")")
+    if d == "{":
+        return _match_close(src, i + 1, "{", "}")
+    if d == "[":
+        return _match_close(src, i + 1, "[", "]")
+    if d in _SPECIAL_PARAMS:
+        return i + 2
+    j = i + 1
+    while j < len(src) and (src[j].isalnum() or src[j] == "_"):
+        j += 1
+    return j
+
+
+def _starts_expansion(src: str, i: int) -> bool:
+    if i + 1 >= len(src):
+        return False
+    d = src[i + 1]
+    return d in "({[_" or d in _SPECIAL_PARAMS or d.isalpha()
+
+
+def _skip_backtick(src: str, i: int) -> int:
+    j = i + 1
+    while j < len(src) and src[j] != "`":
+        j += 2 if src[j] == "\\" else 1
+    return min(j + 1, len(src))
+
+
+def printf_text(fmt: str) -> str:
+    """What ``printf FMT`` prints for a format without ``%`` directives."""
+    return _ansi_c(fmt, 0, stop="")[0]
+
+
+def _ansi_c(src: str, i: int, stop: str = "'") -> tuple[str, int]:
+    """Decode a ``$'...'`` body starting at ``src[i]``; returns (value, index after the quote)."""
+    out: list[str] = []
+    n = len(src)
+    while i < n and (not stop or src[i] != stop):
+        c = src[i]
+        if c != "\\" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        e = src[i + 1]
+        i += 2
+        if e in _ANSI_SIMPLE:
+            out.append(_ANSI_SIMPLE[e])
+        elif e in "01234567":
+            j = i - 1
+            while j < n and j < i + 2 and src[j] in "01234567":
+                j += 1
+            out.append(chr(int(src[i - 1 : j], 8) & 0xFF))
+            i = j
+        elif e in "xuU":
+            width = {"x": 2, "u": 4, "U": 8}[e]
+            j = i
+            while j < n and j < i + width and src[j] in "0123456789abcdefABCDEF":
+                j += 1
+            if j == i:
+                out.append("\\" + e)
+            else:
+                try:
+                    out.append(chr(int(src[i:j], 16)))
+                except (ValueError, OverflowError):
+                    out.append("\ufffd")
+                i = j
+        elif e == "c" and i < n:
+            out.append(chr(ord(src[i]) & 0x1F))
+            i += 1
+        else:
+            out.append("\\" + e)
+    return "".join(out), i + 1
+
+
+def _brace_expansion_at(src: str, i: int) -> bool:
+    """True if the unquoted ``{`` at ``src[i]`` starts a brace expansion (``{a,b}``, ``{1..3}``)."""
+    j = src.find("}", i + 1)
+    if j < 0:
+        return False
+    inner = src[i + 1 : j]
+    return "," in inner or ".." in inner
+
+
+def resolve(src: str) -> Word:
+    """Resolve one word's source text as bash would (quote removal, escapes, ANSI-C strings).
+
+    Any parameter, command or arithmetic expansion makes the value unknown (``None``);
+    the template keeps the literal parts around ``DYN`` markers.
+    """
+    val: list[str] = []
+    dynamic = False
+    glob = False
+    i = 0
+    n = len(src)
+
+    def dyn(end: int) -> int:
+        nonlocal dynamic
+        dynamic = True
+        val.append(DYN)
+        return end
+
+    while i < n:
+        c = src[i]
+        if c == "\\":
+            if i + 1 < n:
+                if src[i + 1] != "\n":
+                    val.append(src[i + 1])
+                i += 2
+            else:
+                val.append("\\")
+                i += 1
+        elif c == "'":
+            j = src.find("'", i + 1)
+            j = n if j < 0 else j
+            val.append(src[i + 1 : j])
+            i = j + 1
+        elif c == "$" and i + 1 < n and src[i + 1] == "'":
+            decoded, i = _ansi_c(src, i + 2)
+            val.append(decoded)
+        elif c == "$" and i + 1 < n and src[i + 1] == '"':
+            i += 1  # $"..." is a translatable "..." string
+        elif c == "$" and _starts_expansion(src, i):
+            i = dyn(_skip_expansion(src, i))
+        elif c == "`":
+            i = dyn(_skip_backtick(src, i))
+        elif c == '"':
+            j = i + 1
+            while j < n and src[j] != '"':
+                ch = src[j]
+                if ch == "\\" and j + 1 < n:
+                    nxt = src[j + 1]
+                    if nxt == "\n":
+                        j += 2
+                    elif nxt in '$`"\\':
+                        val.append(nxt)
+                        j += 2
+                    else:
+                        val.append("\\")
+                        j += 1
+                elif ch == "$" and _starts_expansion(src, j):
+                    j = dyn(_skip_expansion(src, j))
+                elif ch == "`":
+                    j = dyn(_skip_backtick(src, j))
+                else:
+                    val.append(ch)
+                    j += 1
+            i = j + 1
+        else:
+            if c in "*?[" or (c == "{" and _brace_expansion_at(src, i)):
+                glob = True
+            val.append(c)
+            i += 1
+    template = "".join(val)
+    return Word(src, None if dynamic else template, template, glob)

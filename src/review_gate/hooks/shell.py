@@ -1,0 +1,54 @@
+"""Understand a Bash command line: does it create a pull request or switch the git hooks off?
+
+``might_matter`` is the hook's fast path: pure string tests, no imports. Only when it says
+True does ``analyse`` load tree-sitter-bash and look at every simple command that would
+run (pipelines, lists, subshells, substitutions, ``bash -c``, ``eval``, wrappers...).
+
+The records (``PrCreation``, ``Tampering``, ``Analysis``) are loaded on first use, so
+``from review_gate.hooks.shell import might_matter`` costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+from review_gate.hooks._shell_text import might_matter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from review_gate.hooks._shell_records import Analysis, PrCreation, Tampering
+
+__all__ = ["Analysis", "PrCreation", "Tampering", "analyse", "might_matter"]
+
+
+def analyse(command: str, *, max_depth: int = 8) -> Analysis:
+    """Every PR creation, hook tampering and undecidable construct in ``command``; never raises."""
+    from review_gate.hooks._shell_records import Analysis
+
+    if not isinstance(command, str):
+        return Analysis(undecidable=("the command is not a string",))
+    if not might_matter(command):
+        return Analysis()
+    return _analyse(command, max_depth=max_depth)
+
+
+def _analyse(command: str, *, max_depth: int = 8) -> Analysis:
+    """``analyse`` without the pre-filter (the property tests compare the two)."""
+    from review_gate.hooks._shell_records import Analysis
+
+    try:
+        from review_gate.hooks._shell_core import Analyser
+
+        analyser = Analyser(command, max_depth)
+        analyser.code(command, 0)
+        return analyser.result()
+    except Exception as exc:  # fail closed: an analysis that crashed decided nothing
+        return Analysis(
+            undecidable=(f"internal error analysing the command ({type(exc).__name__})",)
+        )
+
+
+def __getattr__(name: str) -> object:
+    if name in ("Analysis", "PrCreation", "Tampering"):
+        from review_gate.hooks import _shell_records
+
+        return getattr(_shell_records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
