@@ -1,0 +1,144 @@
+"""Latency of ``gate hook pre-tool-use`` (DESIGN.md, Budgets).
+
+Runs, alternating so that machine noise hits all alike, N times each:
+
+* ``gate hook pre-tool-use`` (the installed console script) on a command that
+  creates no PR — the fast path every agent tool call pays;
+* ``python -c pass`` on the same interpreter — the floor (budget: fast path <= 2.5x);
+* a plain bash + jq hook that greps the command for "gh pr create" — what the
+  public hooks do today;
+
+then the PR path: ``gh pr create`` denied in a checkout with the local tracker.
+Prints medians in milliseconds and the ratio. Usage:
+
+    .venv/bin/python bench/hook_latency.py [--runs 40] [--gate PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+FAST_COMMAND = "ls -la | grep -v node_modules | head -n 20 && cat README.md"
+# Mentions git: the text pre-filter cannot rule it out, so the shell parser looks at it.
+GIT_COMMAND = "git status --short && git log --oneline -5"
+JQ_HOOK = (
+    'cmd=$(jq -r ".tool_input.command // empty"); '
+    'if printf "%s" "$cmd" | grep -q "gh pr create"; then '
+    'echo \'{"decision": "block"}\'; fi'
+)
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def payload(command: str, cwd: str) -> bytes:
+    return json.dumps(
+        {
+            "session_id": "bench",
+            "transcript_path": None,
+            "cwd": cwd,
+            "hook_event_name": "PreToolUse",
+            "permission_mode": "default",
+            "tool_name": "Bash",
+            "tool_input": {"command": command, "description": "bench"},
+            "tool_use_id": "toolu_bench",
+        }
+    ).encode()
+
+
+def timed(argv: Sequence[str], stdin: bytes, cwd: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, input=stdin, cwd=cwd, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[0]} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    return elapsed * 1000
+
+
+def make_checkout(root: Path, gate: str, env: dict[str, str]) -> Path:
+    """A repository on feature/7-x with one commit ahead and issue 7 in the local tracker."""
+    repo = root / "project"
+    repo.mkdir()
+
+    def run(*argv: str) -> None:
+        subprocess.run(argv, cwd=repo, env=env, check=True, capture_output=True)
+
+    run("git", "init", "-q", "-b", "main")
+    (repo / "README.md").write_text("bench\n")
+    run("git", "add", "README.md")
+    run("git", "commit", "-q", "-m", "init")
+    run("git", "checkout", "-q", "-b", "feature/7-x")
+    (repo / "app.py").write_text("print(1)\n")
+    run("git", "add", "app.py")
+    run("git", "commit", "-q", "-m", "feat: app")
+    run(gate, "issue", "new", "--title", "bench", "--number", "7")
+    return repo
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--gate", default=str(Path(sys.executable).with_name("gate")))
+    args = parser.parse_args(argv)
+    gate = args.gate if os.path.exists(args.gate) else shutil.which("gate")
+    if not gate:
+        raise SystemExit("cannot find the gate console script: pass --gate")
+    env = {**os.environ, **GIT_ENV}
+    env = {k: v for k, v in env.items() if not k.startswith("REVIEW_GATE_")}
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = str(make_checkout(Path(tmp), gate, env))
+        variants = {
+            "gate hook pre-tool-use (no PR)": (
+                [gate, "hook", "pre-tool-use"],
+                payload(FAST_COMMAND, repo),
+            ),
+            "gate hook: git status (parsed)": (
+                [gate, "hook", "pre-tool-use"],
+                payload(GIT_COMMAND, repo),
+            ),
+            "python -c pass": ([sys.executable, "-c", "pass"], b""),
+        }
+        if shutil.which("jq"):
+            variants["bash + jq grep hook"] = (["bash", "-c", JQ_HOOK], payload(FAST_COMMAND, repo))
+        pr_variant = ([gate, "hook", "pre-tool-use"], payload("gh pr create --fill", repo))
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        pr_times: list[float] = []
+        for cmd, data in variants.values():  # warm-up: page cache, .pyc files
+            timed(cmd, data, repo, env)
+        timed(pr_variant[0], pr_variant[1], repo, env)
+        for _ in range(args.runs):
+            for name, (cmd, data) in variants.items():
+                times[name].append(timed(cmd, data, repo, env))
+            pr_times.append(timed(pr_variant[0], pr_variant[1], repo, env))
+    print(f"runs per variant: {args.runs} (alternating), interpreter {sys.version.split()[0]}")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in medians.items():
+        print(f"  {name:<34} median {value:7.1f} ms  (min {min(times[name]):6.1f})")
+    print(
+        f"  {'gate hook: gh pr create (denied)':<34} median {statistics.median(pr_times):7.1f} ms"
+        "  (local tracker)"
+    )
+    floor = medians["python -c pass"]
+    for name in ("gate hook pre-tool-use (no PR)", "gate hook: git status (parsed)"):
+        ratio = medians[name] / floor
+        verdict = "OK" if ratio <= 2.5 else "OVER BUDGET"
+        print(f"{name} / python -c pass = {ratio:.2f}x (budget 2.5x) -> {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

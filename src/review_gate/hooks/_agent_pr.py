@@ -1,0 +1,248 @@
+"""The slow path of ``gate hook pre-tool-use``: gate PR creation, deny tampering.
+
+Only reached for a shell command the pre-filter flagged, or an MCP create-PR tool.
+Every function returns a deny reason or None; anything that cannot be decided
+(no issue, tracker down, broken configuration) is a deny with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from review_gate import config as config_mod
+from review_gate import git
+from review_gate.config import Config
+from review_gate.errors import GateError, TrackerUnavailable
+from review_gate.hooks import _agent_context as ctx
+
+if TYPE_CHECKING:
+    from review_gate.hooks.shell import Analysis
+
+# GitHub's closing keywords, with `#N`, `owner/repo#N` or an issue URL.
+_CLOSING = re.compile(
+    r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b\s*:?\s*"
+    r"(?:(?:[\w.-]+/[\w.-]+)?#|https?://[^\s/]+/[\w.-]+/[\w.-]+/issues/)(\d+)\b",
+    re.IGNORECASE,
+)
+_MAX_BODY_FILE = 1 << 20
+_PREFIX = "review-gate: "
+
+
+class PrRequest(NamedTuple):
+    """One PR the tool call would create, with what it says about itself."""
+
+    via: str  # "gh pr create", "curl", "mcp__github__create_pull_request", ...
+    body: str | None
+    body_file: str | None
+    head: str | None
+    repo: str | None
+
+
+def closing_issues(text: str) -> list[int]:
+    """Issue numbers a PR body closes (``Closes #7``, ``fixes o/r#7``, ``Resolves <url>``)."""
+    seen: list[int] = []
+    for match in _CLOSING.finditer(text):
+        number = int(match.group(1))
+        if number > 0 and number not in seen:
+            seen.append(number)
+    return seen
+
+
+def _read_body_file(cwd: Path, name: str) -> str | None:
+    if not name or name == "-":
+        return None  # stdin: not readable from here
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = cwd / path
+    try:
+        with path.open("rb") as f:
+            return f.read(_MAX_BODY_FILE).decode("utf-8", "replace")
+    except OSError:
+        return None  # not there yet (written by an earlier part of the command?)
+
+
+def _branch_name(head: str) -> str:
+    # gh and the API take "owner:branch" for a fork's branch.
+    return head.split(":", 1)[1] if ":" in head else head
+
+
+class _Target(NamedTuple):
+    issues: tuple[int, ...]
+    head_sha: str | None  # None: HEAD of the checkout
+    source: str  # where the issue number came from, for the message
+
+
+def _target(pr: PrRequest, cwd: Path, config: Config) -> _Target | str:
+    """Which issue(s) and commit a PR request is about, or a deny reason."""
+    head_sha: str | None = None
+    branch: str | None = None
+    if pr.head:
+        branch = _branch_name(pr.head)
+        head_sha = (
+            ctx.resolve_commit(cwd, f"refs/heads/{branch}") if ctx.in_git_checkout(cwd) else None
+        )
+    if pr.body:
+        found = closing_issues(pr.body)
+        if found:
+            return _Target(tuple(found), head_sha, "the PR body")
+    if pr.body_file:
+        text = _read_body_file(cwd, pr.body_file)
+        found = closing_issues(text) if text else []
+        if found:
+            return _Target(tuple(found), head_sha, f"the body file {pr.body_file}")
+    if config.issue is not None:
+        return _Target((config.issue,), head_sha, config.sources.get("issue", "configuration"))
+    if branch is None and ctx.in_git_checkout(cwd):
+        branch = git.current_branch(cwd)
+    number = git.issue_from_branch(branch, config.worker_branch_pattern)
+    if number is not None:
+        return _Target((number,), head_sha, f"the branch name {branch}")
+    return (
+        f"{_PREFIX}cannot tell which issue this pull request ({pr.via}) is for, so it is "
+        "denied. Put `Closes #N` in the PR body (--body or an existing --body-file), set "
+        "REVIEW_GATE_ISSUE=N, or work on a branch named feature/N-<slug>."
+    )
+
+
+def _failure_text(result: Any, issue: int) -> str:
+    lines: list[str] = []
+    for verdict in result.verdicts:
+        if verdict.passed:
+            continue
+        for reason in verdict.reasons:
+            fix = f" Fix: {reason.fix}" if reason.fix else ""
+            lines.append(f"- {reason.message}.{fix}".replace("..", "."))
+    if not lines:
+        lines.append("- the review gate did not pass")
+    head = f" at {result.head[:12]}" if result.head else ""
+    return (
+        f"{_PREFIX}creating a pull request is denied: issue #{issue} has no valid review"
+        f"{head}.\n" + "\n".join(lines) + "\nNext step: review the work, write the review with "
+        f"`gate new review --issue {issue} > review.md`, fill it in, post it with "
+        f"`gate issue comment {issue} --body-file review.md` (or `gh issue comment {issue} "
+        f"--body-file review.md` on GitHub), check with `gate check --issue {issue}`, then retry."
+    )
+
+
+def _gate_requests(
+    requests: Sequence[PrRequest], data: Mapping[str, Any], environ: Mapping[str, str]
+) -> str | None:
+    from review_gate.check import check, open_tracker
+
+    cwd = ctx.hook_cwd(data)
+    if not cwd.is_dir():
+        return f"{_PREFIX}the hook's working directory {cwd} does not exist; PR creation denied."
+    try:
+        overrides: dict[str, Any] = {}
+        repos = {_repo_name(r.repo) for r in requests if r.repo}
+        repos.discard(None)
+        if len(repos) == 1:
+            overrides["repo"] = repos.pop()
+        config = config_mod.load(cwd, overrides=overrides, environ=environ)
+        targets = [_target(r, cwd, config) for r in requests]
+        for target in targets:
+            if isinstance(target, str):
+                return target
+        tracker = open_tracker(config, cwd=cwd)
+        failures: list[str] = []
+        for target in targets:
+            assert not isinstance(target, str)
+            for issue in target.issues:
+                result = check(issue, cwd=cwd, config=config, tracker=tracker, head=target.head_sha)
+                if not result.passed:
+                    failures.append(_failure_text(result, issue))
+    except TrackerUnavailable as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        return (
+            f"{_PREFIX}the issue tracker is unreachable, so the review cannot be verified and "
+            f"the pull request is denied (fail closed): {exc.message}{hint}"
+        )
+    except GateError as exc:
+        hint = f" Hint: {exc.hint}" if exc.hint else ""
+        return f"{_PREFIX}cannot verify the review, so the pull request is denied: {exc}.{hint}"
+    return "\n\n".join(failures) if failures else None
+
+
+def _repo_name(repo: str | None) -> str | None:
+    """``owner/name`` from gh's ``[HOST/]OWNER/REPO`` or a URL, else None."""
+    if not repo:
+        return None
+    parts = [p for p in re.split(r"[/:]", repo.strip().removesuffix(".git")) if p]
+    if len(parts) < 2 or not all(re.fullmatch(r"[\w.-]+", p) for p in parts[-2:]):
+        return None
+    return f"{parts[-2]}/{parts[-1]}"
+
+
+def _tampering(
+    tampering: Sequence[Any], data: Mapping[str, Any], environ: Mapping[str, str]
+) -> str | None:
+    cwd = ctx.hook_cwd(data)
+    try:
+        config = config_mod.load(cwd if cwd.is_dir() else ".", environ=environ)
+        if not config.protect:
+            return None
+        why = ctx.gated_reason(cwd, config) if cwd.is_dir() else None
+    except GateError as exc:
+        # protect is on by default: a broken configuration must not switch it off.
+        why = f"the configuration could not be read ({exc})"
+    if why is None:
+        return None
+    found = "; ".join(f"`{t.command}`: {t.reason}" for t in tampering)
+    return (
+        f"{_PREFIX}this checkout is gated ({why}), and this command would bypass its "
+        f"hooks: {found}. Run it without --no-verify / -n / core.hooksPath overrides; if a "
+        "hook fails, fix what it reports (`gate check` shows the review gate)."
+    )
+
+
+def gate_analysis(
+    analysis: Analysis, data: Mapping[str, Any], environ: Mapping[str, str]
+) -> str | None:
+    """The deny reason for an analysed shell command that matters, or None."""
+    if analysis.undecidable:
+        return (
+            f"{_PREFIX}cannot tell whether this command creates a pull request, so it is "
+            f"denied: {'; '.join(analysis.undecidable)}. Run `gh pr create` (or the like) as "
+            "a plain command, without building it at run time."
+        )
+    reasons: list[str] = []
+    if analysis.tampering:
+        reason = _tampering(analysis.tampering, data, environ)
+        if reason:
+            reasons.append(reason)
+    if analysis.pr_creations:
+        requests = [
+            PrRequest(p.via, p.body, p.body_file, p.head, p.repo) for p in analysis.pr_creations
+        ]
+        reason = _gate_requests(requests, data, environ)
+        if reason:
+            reasons.append(reason)
+    return "\n\n".join(reasons) if reasons else None
+
+
+def _str_field(tool_input: Mapping[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = tool_input.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def gate_pr_tool(
+    tool: str, tool_input: Mapping[str, Any], data: Mapping[str, Any], environ: Mapping[str, str]
+) -> str | None:
+    """The deny reason for an MCP (or other) tool that creates a pull request, or None."""
+    owner = _str_field(tool_input, "owner")
+    name = _str_field(tool_input, "repo", "repository")
+    repo = f"{owner}/{name}" if owner and name and "/" not in name else name
+    request = PrRequest(
+        via=tool,
+        body=_str_field(tool_input, "body", "description"),
+        body_file=None,
+        head=_str_field(tool_input, "head", "head_branch", "source_branch"),
+        repo=repo,
+    )
+    return _gate_requests([request], data, environ)

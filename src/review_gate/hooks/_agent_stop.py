@@ -1,0 +1,217 @@
+"""``gate hook stop``: keep an agent working while its work is unreviewed, within limits.
+
+Blocks only in a gated checkout (see ``_agent_context.gated_reason``) that holds work:
+commits ahead of the base branch, or uncommitted changes. Lets the agent stop, with a
+``systemMessage`` saying why, when a trusted valid HANDOVER newer than the last commit
+exists, or when this session was already blocked ``max_stop_blocks`` times. Codex has
+no loop limit of its own, so every block is counted per ``session_id`` on disk, and a
+block that cannot be counted is not sent.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from review_gate import config as config_mod
+from review_gate import git
+from review_gate._proc import run
+from review_gate.config import Config
+from review_gate.errors import GateError, TrackerUnavailable
+from review_gate.hooks import _agent_context as ctx
+
+_PREFIX = "review-gate: "
+# Files `gate install --scope local` writes into a checkout: not the agent's work.
+_OWN_UNTRACKED = frozenset({".claude/settings.local.json", ".codex/hooks.json"})
+
+
+def _message(text: str) -> dict[str, Any]:
+    return {"systemMessage": _PREFIX + text}
+
+
+def _session_file(cwd: Path, session: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", session)[:128].lstrip(".") or "unknown"
+    return git.state_dir(cwd) / "stop-blocks" / f"{safe}.json"
+
+
+def read_blocks(path: Path) -> int:
+    """How many times this session was blocked (0 when unknown or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    blocks = data.get("blocks") if isinstance(data, dict) else None
+    return blocks if isinstance(blocks, int) and blocks >= 0 else 0
+
+
+def write_blocks(path: Path, session: str, blocks: int) -> None:
+    """Persist the count atomically (write a temporary file, then rename it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "session_id": session,
+        "blocks": blocks,
+        "updated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(record, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _parse(raw: bytes) -> dict[str, Any] | str:
+    if not raw.strip():
+        return "no input on stdin"
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        return f"input is not JSON: {exc}"
+    if not isinstance(data, dict):
+        return f"input is a JSON {type(data).__name__}, not an object"
+    return data
+
+
+def _work(cwd: Path, config: Config) -> str | None:
+    """What work the checkout holds (commits ahead, uncommitted changes), or None."""
+    parts: list[str] = []
+    base = ctx.base_ref(cwd, config)
+    if base is None:
+        parts.append("commits on a branch with no base branch to compare with")
+    else:
+        rc, out, _ = run("git", "rev-list", "--count", f"{base}..HEAD", cwd=cwd, check=False)
+        ahead = int(out.strip()) if rc == 0 and out.strip().isdigit() else 0
+        if ahead:
+            parts.append(f"{ahead} commit{'s' if ahead != 1 else ''} ahead of {base}")
+    _, out, _ = run(
+        "git", "status", "--porcelain=v1", "-z", "--untracked-files=all", cwd=cwd, check=False
+    )
+    changed = [
+        entry[3:]
+        for entry in out.split("\0")
+        if len(entry) > 3 and not (entry.startswith("??") and entry[3:] in _OWN_UNTRACKED)
+    ]
+    if changed:
+        parts.append(f"{len(changed)} uncommitted change{'s' if len(changed) != 1 else ''}")
+    return ", ".join(parts) if parts else None
+
+
+def _commit_time(cwd: Path) -> datetime.datetime | None:
+    rc, out, _ = run("git", "log", "-1", "--format=%cI", "HEAD", cwd=cwd, check=False)
+    if rc != 0 or not out.strip():
+        return None
+    return datetime.datetime.fromisoformat(out.strip().replace("Z", "+00:00"))
+
+
+def _handover_after_commit(comments: Any, issue: int, cwd: Path, config: Config) -> str | None:
+    """The time of a trusted, valid HANDOVER for ``issue`` newer than HEAD, or None."""
+    from review_gate.gates.common import comment_order, latest_artifact, trust_policy
+
+    found = latest_artifact(
+        comments,
+        "handover",
+        trusted=trust_policy(config.trusted_associations, config.trusted_logins),
+    )
+    if found is None:
+        return None
+    comment, artifact = found
+    if not artifact.valid or artifact.data.get("issue") not in (None, issue):
+        return None
+    committed = _commit_time(cwd)
+    posted = comment_order(comment)[0]
+    if committed is not None and posted <= committed:
+        return None
+    return comment.created_at
+
+
+def _missing(result: Any) -> str:
+    lines = []
+    for verdict in result.verdicts:
+        if not verdict.passed:
+            lines += [
+                f"- {r.message}" + (f" Fix: {r.fix}" if r.fix else "") for r in verdict.reasons
+            ]
+    return "\n".join(lines) or "- the review gate did not pass"
+
+
+def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """The Stop answer: ``{"decision": "block", ...}``, ``{"systemMessage": ...}`` or None."""
+    data = _parse(raw)
+    if isinstance(data, str):
+        # A block we cannot count could loop forever (Codex has no limit): let it stop.
+        return _message(f"stop hook got unusable input ({data}); not blocking.")
+    cwd = ctx.hook_cwd(data)
+    if not cwd.is_dir() or not ctx.in_git_checkout(cwd):
+        return None
+    try:
+        config = config_mod.load(cwd, environ=environ)
+    except GateError as exc:
+        return _message(f"stop hook cannot read the configuration ({exc}); not blocking.")
+    if config.max_stop_blocks <= 0 or ctx.gated_reason(cwd, config) is None:
+        return None
+    issue = ctx.issue_for_checkout(cwd, config)
+    if issue is None:
+        return None
+    work = _work(cwd, config)
+    if work is None:
+        return _message(
+            f"nothing to review for issue #{issue}: the tree is clean, no commits ahead."
+        )
+    session = data.get("session_id")
+    session = session if isinstance(session, str) and session else "unknown"
+    counter = _session_file(cwd, session)
+    blocks = read_blocks(counter)
+    if data.get("stop_hook_active") is True:
+        blocks = max(blocks, 1)  # continuing after a block, even one we did not record
+    if blocks >= config.max_stop_blocks:
+        return _message(
+            f"letting the agent stop: already blocked {blocks} time(s) this session "
+            f"(max_stop_blocks = {config.max_stop_blocks}). Issue #{issue} still has "
+            f"unreviewed work ({work}); `gate check --issue {issue}` shows what is missing."
+        )
+    reason = _review_missing(issue, cwd, config)
+    if reason is None or isinstance(reason, dict):
+        return reason
+    write_blocks(counter, session, blocks + 1)
+    return {
+        "decision": "block",
+        "reason": (
+            f"{_PREFIX}do not stop yet: issue #{issue} has unreviewed work ({work}).\n{reason}\n"
+            f"Review your work and post the REVIEW (`gate new review --issue {issue}`), or, "
+            f"if you cannot finish, post a HANDOVER (`gate new handover --issue {issue}`, "
+            f"then `gate issue comment {issue} --body-file handover.md`). "
+            f"(stop block {blocks + 1} of at most {config.max_stop_blocks} this session)"
+        ),
+    }
+
+
+def _review_missing(issue: int, cwd: Path, config: Config) -> str | dict[str, Any] | None:
+    """What the review gate misses (a str), an allow message (a dict), or None (it passes)."""
+    from review_gate.check import check, open_tracker
+
+    try:
+        tracker = open_tracker(config, cwd=cwd)
+        result = check(issue, cwd=cwd, config=config, tracker=tracker)
+        if result.passed:
+            return None
+        handed_over = _handover_after_commit(tracker.list_comments(issue), issue, cwd, config)
+    except TrackerUnavailable as exc:
+        return f"- the issue tracker is unreachable, so the review cannot be verified: {exc}"
+    except GateError as exc:
+        return f"- the review cannot be verified: {exc}"
+    if handed_over:
+        return _message(
+            f"letting the agent stop: a valid HANDOVER for issue #{issue} was posted at "
+            f"{handed_over}, after the last commit."
+        )
+    return _missing(result)

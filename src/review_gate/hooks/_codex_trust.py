@@ -1,0 +1,180 @@
+"""Codex hook trust: the ``trusted_hash`` of a hook handler and where it is recorded.
+
+Codex runs a discovered hook only once it is trusted (shared/hook-protocol/codex/
+README.md). The hash is SHA-256 of the compact, key-sorted JSON of
+``{"event_name": <snake_case event>, "matcher": ..., "hooks": [<handler>]}`` where the
+handler has ``timeout`` (default 600) and ``async`` (default false) filled in,
+``statusMessage`` only when set, and ``matcher`` is left out for events that ignore
+it. Trust is keyed ``"<abs hooks file>:<event>:<group index>:<handler index>"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from review_gate.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+# Events whose matcher Codex ignores (the matcher is then left out of the hash).
+_NO_MATCHER = frozenset({"stop", "user_prompt_submit"})
+
+
+def snake_event(event: str) -> str:
+    """``PreToolUse`` -> ``pre_tool_use``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", event).lower()
+
+
+def handler_hash(event: str, matcher: str | None, handler: Mapping[str, Any]) -> str:
+    """``sha256:<hex>`` of one handler, by Codex's recipe."""
+    name = snake_event(event)
+    normalized: dict[str, Any] = {
+        "type": handler.get("type", "command"),
+        "command": handler.get("command"),
+        "timeout": handler.get("timeout", 600),
+        "async": handler.get("async", False),
+    }
+    if handler.get("statusMessage") is not None:
+        normalized["statusMessage"] = handler["statusMessage"]
+    identity: dict[str, Any] = {"event_name": name, "hooks": [normalized]}
+    if name not in _NO_MATCHER:
+        identity["matcher"] = matcher
+    text = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def trust_entries(hooks_file: Path, hooks: Mapping[str, Any], only: Any = None) -> dict[str, str]:
+    """``{trust key: trusted_hash}`` for the handlers in a hooks.json ``hooks`` table.
+
+    ``only`` is a predicate on a handler; None takes every handler.
+    """
+    source = str(hooks_file.absolute())
+    entries: dict[str, str] = {}
+    for event, groups in hooks.items():
+        if not isinstance(groups, list):
+            continue
+        for gi, group in enumerate(groups):
+            handlers = group.get("hooks") if isinstance(group, dict) else None
+            if not isinstance(handlers, list):
+                continue
+            matcher = group.get("matcher")
+            for hi, handler in enumerate(handlers):
+                if not isinstance(handler, dict) or (only is not None and not only(handler)):
+                    continue
+                key = f"{source}:{snake_event(event)}:{gi}:{hi}"
+                entries[key] = handler_hash(event, matcher, handler)
+    return entries
+
+
+def _toml_str(text: str) -> str:
+    # JSON string escapes (\", \\, \n, \uXXXX) are valid TOML basic-string escapes.
+    return json.dumps(text, ensure_ascii=True)
+
+
+def cli_override(entries: Mapping[str, str]) -> list[str]:
+    """``codex`` arguments that trust ``entries`` for one run, saving nothing."""
+    inner = ",".join(f"{_toml_str(k)}={{trusted_hash={_toml_str(v)}}}" for k, v in entries.items())
+    return ["-c", f"hooks.state={{{inner}}}"]
+
+
+def codex_home(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    home = env.get("CODEX_HOME")
+    return Path(home) if home else Path(env.get("HOME") or Path.home()) / ".codex"
+
+
+def _load_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "", {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc}); left untouched", hint="fix the file and retry"
+        ) from None
+
+
+def saved_state(config_toml: Path) -> dict[str, str]:
+    """``{trust key: trusted_hash}`` saved in a Codex config.toml."""
+    _, data = _load_toml(config_toml)
+    hooks = data.get("hooks")
+    state = hooks.get("state") if isinstance(hooks, dict) else None
+    if not isinstance(state, dict):
+        return {}
+    return {
+        k: v["trusted_hash"]
+        for k, v in state.items()
+        if isinstance(v, dict) and isinstance(v.get("trusted_hash"), str)
+    }
+
+
+def project_trusted(config_toml: Path, project: Path) -> bool:
+    """Whether Codex loads the project's own layer (``trust_level = "trusted"``)."""
+    _, data = _load_toml(config_toml)
+    projects = data.get("projects")
+    entry = projects.get(str(project)) if isinstance(projects, dict) else None
+    return isinstance(entry, dict) and entry.get("trust_level") == "trusted"
+
+
+def save_trust(config_toml: Path, entries: Mapping[str, str]) -> list[str]:
+    """Record ``entries`` in ``config_toml``; returns the keys written or changed.
+
+    Edits the text (tomllib cannot write): appends one ``[hooks.state."<key>"]`` table
+    per new key, or rewrites the ``trusted_hash`` line of a table written that way.
+    The result is parsed again before it replaces the file, which is otherwise untouched.
+    """
+    text, _ = _load_toml(config_toml)
+    current = saved_state(config_toml)
+    changed: list[str] = []
+    for key, value in entries.items():
+        if current.get(key) == value:
+            continue
+        header = f"[hooks.state.{_toml_str(key)}]"
+        line = f"trusted_hash = {_toml_str(value)}"
+        if key in current:
+            pattern = re.compile(
+                re.escape(header) + r"[ \t]*\n[ \t]*trusted_hash[ \t]*=[^\n]*", re.MULTILINE
+            )
+            replacement = f"{header}\n{line}".replace("\\", "\\\\")
+            text, count = pattern.subn(replacement, text)
+            if count != 1:
+                raise ConfigError(
+                    f"{config_toml}: cannot update the trust entry for {key}; edit it by hand",
+                    hint=f"set its trusted_hash to {value}",
+                )
+        else:
+            if text and not text.endswith("\n"):
+                text += "\n"
+            text += f"\n{header}\n{line}\n"
+        changed.append(key)
+    if not changed:
+        return []
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{config_toml}: adding the trust entries would make it invalid TOML ({exc}); "
+            "left untouched",
+            hint='move any inline `hooks.state = {...}` into [hooks.state."..."] tables',
+        ) from None
+    state = parsed.get("hooks", {}).get("state", {})
+    if any(state.get(k, {}).get("trusted_hash") != v for k, v in entries.items()):
+        raise ConfigError(f"{config_toml}: the trust entries did not take; left untouched")
+    from review_gate.hooks.install import atomic_write
+
+    atomic_write(config_toml, text)
+    return changed

@@ -1,0 +1,147 @@
+"""``gate doctor`` checks of the agent hook wiring (Claude Code, Codex)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from pathlib import Path
+
+from review_gate.doctor import Finding
+from review_gate.errors import GateError
+from review_gate.hooks import _codex_trust as trust
+from review_gate.hooks import install as inst
+
+
+def _command_problem(command: str) -> str | None:
+    """Why a hook command would not run (exit 127 / 126), or None."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        return f"cannot be parsed ({exc})"
+    if not argv:
+        return "is empty"
+    exe = argv[0]
+    if "/" in exe:
+        if not os.path.isfile(exe):
+            return f"runs {exe}, which does not exist"
+        if not os.access(exe, os.X_OK):
+            return f"runs {exe}, which is not executable"
+        return None
+    if shutil.which(exe) is None:
+        return f"runs {exe!r}, which is not on PATH (use an absolute path)"
+    return None
+
+
+def _file_findings(agent: str, scope: str, path: Path, cwd: Path) -> list[Finding] | None:
+    """Findings for one settings file, or None when it holds none of our hooks."""
+    name = inst.AGENT_NAMES[agent]
+    fix = f"gate install {agent} --scope {scope}"
+    try:
+        data, _ = inst.read_settings(path)
+    except GateError as exc:
+        return [Finding(agent, False, str(exc), fix=f"fix the JSON in {path}, then `{fix}`")]
+    hooks = data.get("hooks", {})
+    ours = {
+        event: [h for g in hooks.get(event, []) for h in g.get("hooks", []) if inst._ours(h)]
+        for event, _, _ in inst.EVENTS
+    }
+    if not any(ours.values()):
+        return None
+    findings: list[Finding] = []
+    for event, handlers in ours.items():
+        if not handlers:
+            findings.append(Finding(agent, False, f"{path}: no review-gate {event} hook", fix=fix))
+        for handler in handlers:
+            problem = _command_problem(str(handler.get("command", "")))
+            if problem:
+                findings.append(
+                    Finding(
+                        agent,
+                        False,
+                        f"{path}: the {event} hook {problem}; a hook that cannot start "
+                        "blocks nothing",
+                        fix=fix,
+                    )
+                )
+    if agent == "codex":
+        findings += _codex_trust_findings(scope, path, hooks, cwd)
+    if not findings:
+        findings.append(Finding(agent, True, f"{name} hooks configured in {path}"))
+    return findings
+
+
+def _codex_trust_findings(
+    scope: str, path: Path, hooks: dict[str, list[dict[str, object]]], cwd: Path
+) -> list[Finding]:
+    config_toml = trust.codex_home() / "config.toml"
+    findings: list[Finding] = []
+    try:
+        saved = trust.saved_state(config_toml)
+        project_ok = scope == "user" or trust.project_trusted(config_toml, inst._top(cwd))
+    except GateError as exc:
+        return [Finding("codex", False, str(exc), fix=f"fix {config_toml}")]
+    entries = trust.trust_entries(path, hooks, only=inst._ours)
+    if any(saved.get(k) != v for k, v in entries.items()):
+        findings.append(
+            Finding(
+                "codex",
+                False,
+                f"{path}: review-gate's hooks are not trusted in {config_toml}, and Codex "
+                "skips untrusted hooks silently (workers started by `gate dispatch` get "
+                "per-run trust)",
+                fix=f"gate install codex --scope {scope} --trust",
+            )
+        )
+    if not project_ok:
+        findings.append(
+            Finding(
+                "codex",
+                False,
+                f"Codex reads {path} only for a trusted project",
+                fix=f'add [projects."{inst._top(cwd)}"] trust_level = "trusted" to {config_toml}',
+            )
+        )
+    return findings
+
+
+def checks(cwd: Path) -> list[Finding]:
+    """Per agent: our hooks configured in some scope, runnable, (Codex) trusted."""
+    findings: list[Finding] = []
+    top = inst._top(cwd)
+    for agent in inst.AGENTS:
+        seen: set[Path] = set()
+        found = False
+        for scope in inst.SCOPES:
+            path = inst.settings_path(agent, scope, cwd)
+            if path in seen:
+                continue
+            seen.add(path)
+            result = _file_findings(agent, scope, path, cwd)
+            if result is not None:
+                found = True
+                findings += result
+        if found:
+            continue
+        name = inst.AGENT_NAMES[agent]
+        marker = top / (".claude" if agent == "claude" else ".codex")
+        if marker.is_dir():
+            findings.append(
+                Finding(
+                    agent,
+                    False,
+                    f"{name} is set up in this checkout ({marker.name}/) but review-gate's "
+                    "hooks are not configured for it: its PRs are not gated",
+                    fix=f"gate install {agent} --scope local",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    agent,
+                    True,
+                    f"{name}: no review-gate hooks configured (not set up in this checkout; "
+                    f"`gate install {agent}` gates it)",
+                )
+            )
+    return findings

@@ -1,0 +1,253 @@
+"""Agent hooks for Claude Code and Codex: ``gate hook pre-tool-use`` and ``gate hook stop``.
+
+Both clients start the hook for each matching event, write one JSON object to its
+stdin and read its exit code and stdout (see shared/hook-protocol/README.md).
+Answers, valid for both clients and for Codex's output schemas:
+
+* no objection: exit 0 and print nothing (never ``"permissionDecision": "allow"``,
+  which would skip the user's own permission prompts);
+* deny a tool call: exit 0 with a ``permissionDecision: "deny"`` JSON object;
+* keep the agent working: exit 0 with ``{"decision": "block", "reason": ...}``.
+
+Any other exit code (1, a traceback, 127) lets the tool call through, so every
+decision is wrapped: whatever goes wrong around a gated call becomes a deny.
+
+This module is the fast path: it runs for every shell command the agent issues,
+so it imports only ``json``/``os``/``sys`` and the shell pre-filter; the analysis,
+the configuration and the tracker load only for commands that might matter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block anyway
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any, TextIO
+
+USAGE = """\
+usage: gate hook pre-tool-use < HOOK_JSON
+       gate hook stop < HOOK_JSON
+
+Agent hooks for Claude Code and Codex (install them with `gate install claude|codex`).
+
+  pre-tool-use  Denies creating a pull request (gh pr create/new, gh api POST .../pulls,
+                curl/wget POSTs, hub pull-request, MCP create_pull_request tools) while the
+                review gate fails for the issue; denies `--no-verify` and hooksPath
+                overrides in a gated checkout. Commands that create no PR: no output.
+  stop          In a gated checkout with unreviewed work, keeps the agent working
+                (at most max_stop_blocks times per session) and says what is missing.
+
+Reads the client's hook JSON on stdin; answers with exit 0 and, when it objects, one
+JSON object on stdout. It never answers "allow": silence means no objection.
+"""
+
+# Tool names under which the clients run shell commands (Claude Code and Codex send
+# "Bash"; the others are names other clients and older versions have used).
+SHELL_TOOLS = frozenset({"Bash", "bash", "shell", "Shell", "exec_command", "local_shell"})
+
+_VERBS = frozenset({"create", "open", "new", "submit", "make", "raise"})
+_PR_WORDS = frozenset({"pr", "prs", "pull", "pulls", "pullrequest", "pullrequests", "mr"})
+_NOT_A_PR = frozenset({"review", "reviews", "comment", "comments", "reviewer", "reviewers"})
+
+
+def _words(name: str) -> list[str]:
+    """Split a tool name into lower-case words at ``_``/``-``/``.``/``__`` and camelCase."""
+    words: list[str] = []
+    current = ""
+    previous = ""
+    for char in name:
+        if not char.isalnum():
+            if current:
+                words.append(current)
+            current = ""
+        elif char.isupper() and current and (previous.islower() or previous.isdigit()):
+            words.append(current)
+            current = char
+        else:
+            current += char
+        previous = char
+    if current:
+        words.append(current)
+    return [w.lower() for w in words]
+
+
+def is_pr_tool(tool_name: str) -> bool:
+    """Whether a (non-shell) tool creates a pull request, judged by its name.
+
+    MCP tools are ``mcp__<server>__<tool>``; the tool part is matched by words so
+    that ``create_pull_request``, ``createPullRequest``, ``pull_request_create``,
+    ``create_pr`` and ``open_merge_request`` match, while ``create_pull_request_review``,
+    ``list_pull_requests`` or ``merge_pull_request`` do not.
+    """
+    tool = tool_name.rsplit("__", 1)[-1]
+    words = _words(tool)
+    if not words or not _VERBS.intersection(words) or _NOT_A_PR.intersection(words):
+        return False
+    if _PR_WORDS.intersection(words):
+        return True
+    joined = "".join(words)
+    return "pullrequest" in joined or "mergerequest" in joined
+
+
+def _deny(reason: str) -> dict[str, Any]:
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": reason,
+        }
+    }
+
+
+def _malformed(what: str) -> str:
+    return (
+        f"review-gate: cannot read this hook call ({what}), so it is denied to be safe. "
+        "The agent client should send the hook JSON on stdin; run `gate doctor` to check "
+        "the hook wiring."
+    )
+
+
+def _shell_command(tool_input: object) -> str | None:
+    """The command string of a shell tool call, or None when there is none."""
+    if not isinstance(tool_input, dict):
+        return None
+    command = tool_input.get("command", tool_input.get("cmd"))
+    if isinstance(command, str):
+        return command
+    if isinstance(command, list) and command and all(isinstance(c, str) for c in command):
+        # Some clients send an argv; judge it as the shell would run it.
+        import shlex
+
+        return shlex.join(command)
+    return None
+
+
+def decide_pre_tool_use(raw: bytes, environ: Mapping[str, str]) -> str | None:
+    """The deny reason for one PreToolUse call, or None for no objection.
+
+    Raises only on internal errors; :func:`main` turns those into a deny too.
+    """
+    if not raw.strip():
+        # Fail closed: a client always sends JSON, so an empty stdin means broken wiring.
+        return _malformed("no input on stdin")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        return _malformed(f"input is not JSON: {exc}")
+    if not isinstance(data, dict):
+        return _malformed(f"input is a JSON {type(data).__name__}, not an object")
+    tool = data.get("tool_name")
+    if not isinstance(tool, str) or not tool:
+        return _malformed("no tool_name")
+    tool_input = data.get("tool_input")
+    if tool in SHELL_TOOLS:
+        command = _shell_command(tool_input)
+        if command is None:
+            return _malformed(f"{tool} call without a tool_input.command string")
+        from review_gate.hooks.shell import analyse, might_matter
+
+        if not might_matter(command):
+            return None
+        analysis = analyse(command)
+        if not analysis.matters:
+            return None  # before loading configuration, git and the tracker
+        from review_gate.hooks._agent_pr import gate_analysis
+
+        return gate_analysis(analysis, data, environ)
+    if is_pr_tool(tool):
+        if not isinstance(tool_input, dict):
+            return _malformed(f"{tool} call without a tool_input object")
+        from review_gate.hooks._agent_pr import gate_pr_tool
+
+        return gate_pr_tool(tool, tool_input, data, environ)
+    return None
+
+
+def decide_stop(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """The answer to one Stop call: a block or a systemMessage object, or None (silence)."""
+    from review_gate.hooks._agent_stop import decide
+
+    return decide(raw, environ)
+
+
+def _read_stdin() -> bytes:
+    stream = sys.stdin
+    if stream is None:
+        return b""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read()
+        return data
+    text: str = stream.read()
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _emit(obj: dict[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _internal(exc: BaseException) -> str:
+    return (
+        f"review-gate: internal error while checking this call "
+        f"({type(exc).__name__}: {exc}); denied to be safe. Please report it; "
+        "`gate doctor` checks the setup."
+    )
+
+
+def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str]) -> int:
+    import contextlib
+    import io
+
+    try:
+        raw = _read_stdin()
+        # Library code must not write to stdout: the client parses it as the answer.
+        with contextlib.redirect_stdout(io.StringIO()):
+            reason = decide_pre_tool_use(raw, environ)
+    except BaseException as exc:  # a crash must never become a pass (exit 1 = go ahead)
+        reason = _internal(exc)
+    if reason is not None:
+        _emit(_deny(reason), out)
+    return 0
+
+
+def _run_stop(out: TextIO, environ: Mapping[str, str]) -> int:
+    import contextlib
+    import io
+
+    try:
+        raw = _read_stdin()
+        with contextlib.redirect_stdout(io.StringIO()):
+            answer = decide_stop(raw, environ)
+    except BaseException as exc:
+        # Blocking without a count could trap a Codex agent forever: let it stop, loudly.
+        answer = {
+            "systemMessage": f"review-gate stop hook: internal error ({type(exc).__name__}: "
+            f"{exc}); not blocking. Please report it."
+        }
+    if answer is not None:
+        _emit(answer, out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``gate hook pre-tool-use|stop``: read the hook JSON on stdin, answer on stdout."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        (sys.stdout if args else sys.stderr).write(USAGE)
+        return 0 if args else 2
+    event, rest = args[0], args[1:]
+    if any(a in ("-h", "--help") for a in rest):
+        sys.stdout.write(USAGE)
+        return 0
+    if event not in ("pre-tool-use", "stop") or rest:
+        # Exit 2 with a reason on stderr is a deny/block for both clients: fail closed.
+        sys.stderr.write(f"gate: error: unexpected arguments: {' '.join(args)}\n{USAGE}")
+        return 2
+    if event == "pre-tool-use":
+        return _run_pre_tool_use(sys.stdout, os.environ)
+    return _run_stop(sys.stdout, os.environ)

@@ -1,0 +1,397 @@
+"""``gate install|uninstall claude|codex`` and the doctor checks of the agent hook wiring."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review_gate.errors import UsageError
+from review_gate.hooks import install as lib
+from review_gate.hooks._agent_context import is_our_command
+from tests.helpers import GATE, git, init_repo, run_gate
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+OTHER_PRE = {"matcher": "Edit", "hooks": [{"type": "command", "command": "lint-it", "timeout": 5}]}
+OTHER_STOP = {"hooks": [{"type": "command", "command": "notify-send done"}]}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CODEX_HOME", str(tmp_path / "codex-home"))
+    return init_repo(tmp_path / "project")
+
+
+def ours(data: dict[str, Any], event: str) -> list[dict[str, Any]]:
+    return [
+        h
+        for g in data.get("hooks", {}).get(event, [])
+        for h in g["hooks"]
+        if is_our_command(h["command"])
+    ]
+
+
+def recipe_hash(event: str, matcher: str | None, command: str) -> str:
+    """Codex's trusted_hash, written out from shared/hook-protocol/codex/README.md."""
+    identity: dict[str, Any] = {
+        "event_name": event,
+        "hooks": [{"type": "command", "command": command, "timeout": 30, "async": False}],
+    }
+    if matcher is not None:
+        identity["matcher"] = matcher
+    text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("agent", "scope", "rel"),
+    [
+        ("claude", "project", "project/.claude/settings.json"),
+        ("claude", "local", "project/.claude/settings.local.json"),
+        ("claude", "user", "home/.claude/settings.json"),
+        ("codex", "project", "project/.codex/hooks.json"),
+        ("codex", "local", "project/.codex/hooks.json"),
+        ("codex", "user", "codex-home/hooks.json"),
+    ],
+)
+def test_install_writes_both_hooks_with_absolute_gate(
+    agent: str, scope: str, rel: str, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (repo / "sub").mkdir()
+    result = lib.install(agent, scope=scope, cwd=repo / "sub")
+    assert result.path == tmp_path / rel and result.changed
+    data = json.loads(result.path.read_text())
+    pre, stop = ours(data, "PreToolUse"), ours(data, "Stop")
+    assert len(pre) == 1 and len(stop) == 1
+    exe = pre[0]["command"].split()[0]
+    assert os.path.isabs(exe) and os.access(exe, os.X_OK)
+    assert pre[0]["timeout"] == 30 and pre[0]["type"] == "command"
+    assert data["hooks"]["PreToolUse"][0]["matcher"] == lib.MATCHER
+    assert "matcher" not in data["hooks"]["Stop"][0]
+
+
+def test_claude_user_scope_honours_claude_config_dir(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "cfg"))
+    assert lib.install("claude", scope="user", cwd=repo).path == tmp_path / "cfg" / "settings.json"
+
+
+@pytest.mark.parametrize(
+    ("name", "matches"),
+    [
+        ("Bash", True),
+        ("mcp__github__create_pull_request", True),
+        ("mcp__x__createPullRequest", True),
+        ("Read", False),
+        ("BashOutput", False),
+        ("xBash", False),
+    ],
+)
+def test_matcher(name: str, matches: bool) -> None:
+    # Codex: anything beyond letters, digits, _ and | is a regex (unanchored, so anchor it).
+    assert re.search(r"[^A-Za-z0-9_|]", lib.MATCHER)
+    assert bool(re.search(lib.MATCHER, name)) is matches
+
+
+@pytest.mark.parametrize("agent", lib.AGENTS)
+def test_install_is_idempotent(agent: str, repo: Path) -> None:
+    first = lib.install(agent, cwd=repo)
+    before = first.path.read_bytes()
+    second = lib.install(agent, cwd=repo)
+    assert not second.changed
+    assert first.path.read_bytes() == before
+    data = json.loads(before)
+    assert len(data["hooks"]["PreToolUse"]) == 1 and len(data["hooks"]["Stop"]) == 1
+
+
+def test_install_preserves_everything_else_and_formatting(repo: Path) -> None:
+    path = repo / ".claude" / "settings.json"
+    path.parent.mkdir()
+    original = {
+        "permissions": {"allow": ["Bash(ls:*)"]},
+        "hooks": {"PreToolUse": [OTHER_PRE], "Stop": [OTHER_STOP], "PostToolUse": [OTHER_PRE]},
+        "model": "opus",
+    }
+    path.write_text(json.dumps(original, indent=4) + "\n")
+    lib.install("claude", scope="project", cwd=repo)
+    text = path.read_text()
+    assert text.startswith('{\n    "permissions"')  # 4-space indent kept
+    data = json.loads(text)
+    assert list(data) == ["permissions", "hooks", "model"]
+    assert data["hooks"]["PreToolUse"][0] == OTHER_PRE
+    assert data["hooks"]["Stop"][0] == OTHER_STOP
+    assert data["hooks"]["PostToolUse"] == [OTHER_PRE]
+    lib.uninstall("claude", scope="project", cwd=repo)
+    assert json.loads(path.read_text()) == original
+
+
+def test_stale_entry_is_replaced_in_place(repo: Path) -> None:
+    path = repo / ".codex" / "hooks.json"
+    path.parent.mkdir()
+    stale = {
+        "matcher": "Bash",
+        "hooks": [{"type": "command", "command": "/old/venv/bin/gate hook pre-tool-use"}],
+    }
+    mixed = {
+        "hooks": [
+            {"type": "command", "command": "other"},
+            {"type": "command", "command": "gate hook stop"},
+        ]
+    }
+    path.write_text(json.dumps({"hooks": {"PreToolUse": [stale, OTHER_PRE], "Stop": [mixed]}}))
+    lib.install("codex", scope="project", cwd=repo)
+    data = json.loads(path.read_text())
+    assert data["hooks"]["PreToolUse"][0]["hooks"][0]["command"].startswith(os.path.dirname(GATE))
+    assert data["hooks"]["PreToolUse"][1] == OTHER_PRE
+    assert data["hooks"]["Stop"][0] == {"hooks": [{"type": "command", "command": "other"}]}
+    assert len(ours(data, "Stop")) == 1
+
+
+def test_uninstall_removes_a_file_it_created_and_nothing_else(repo: Path) -> None:
+    result = lib.install("claude", scope="local", cwd=repo)
+    assert result.path.exists()
+    assert lib.uninstall("claude", scope="local", cwd=repo).changed
+    assert not result.path.exists()
+    assert not lib.uninstall("claude", scope="local", cwd=repo).changed
+
+
+def test_local_scope_is_not_committed(repo: Path) -> None:
+    lib.install("claude", scope="local", cwd=repo)
+    lib.install("codex", scope="local", cwd=repo)
+    assert git(repo, "status", "--porcelain") == ""
+    exclude = (repo / ".git" / "info" / "exclude").read_text().splitlines()
+    assert "/.claude/settings.local.json" in exclude and "/.codex/hooks.json" in exclude
+    lib.install("codex", scope="local", cwd=repo)
+    assert (repo / ".git" / "info" / "exclude").read_text().splitlines() == exclude
+
+
+MALFORMED = [
+    "{",
+    "[]",
+    '"x"',
+    '{"hooks": []}',
+    '{"hooks": {"Stop": {}}}',
+    '{"hooks": {"Stop": [1]}}',
+    "\xff",
+]
+
+
+@pytest.mark.parametrize("content", MALFORMED)
+@pytest.mark.parametrize("agent", lib.AGENTS)
+def test_malformed_settings_exit_2_untouched(agent: str, content: str, repo: Path) -> None:
+    path = lib.settings_path(agent, "project", repo)
+    path.parent.mkdir()
+    raw = content.encode("latin-1")
+    path.write_bytes(raw)
+    proc = run_gate("install", agent, "--scope", "project", cwd=repo)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "gate: error:" in proc.stderr and "left untouched" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert path.read_bytes() == raw
+    assert run_gate("uninstall", agent, "--scope", "project", cwd=repo).returncode == 2
+
+
+def test_cli_install_and_uninstall(repo: Path) -> None:
+    proc = run_gate("install", "claude", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "installed review-gate's hooks for Claude Code" in proc.stdout
+    proc = run_gate("install", "claude", "--format", "json", cwd=repo)
+    report = json.loads(proc.stdout)
+    assert report["changed"] is False and report["scope"] == "local"
+    assert report["command"] == f"{GATE} hook"
+    proc = run_gate("uninstall", "claude", cwd=repo)
+    assert proc.returncode == 0 and "removed" in proc.stdout
+
+
+def test_gate_must_be_executable(repo: Path, tmp_path: Path) -> None:
+    fake = tmp_path / "gate"
+    fake.write_text("#!/bin/sh\n")
+    with pytest.raises(UsageError):
+        lib.install("claude", cwd=repo, gate=str(fake))
+    with pytest.raises(UsageError):
+        lib.install("claude", cwd=repo, gate=str(tmp_path / "missing"))
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    assert lib.install("claude", cwd=repo, gate=str(fake)).command == f"{fake} hook"
+
+
+def test_paths_with_spaces_are_quoted(repo: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "my tools" / "gate"
+    odd.parent.mkdir()
+    odd.symlink_to(GATE)
+    result = lib.install("claude", cwd=repo, gate=str(odd))
+    data = json.loads(result.path.read_text())
+    assert ours(data, "Stop")[0]["command"] == f"'{odd}' hook stop"
+
+
+# -- Codex trust ---------------------------------------------------------------------------
+
+
+def test_codex_trust_hash_follows_the_recipe(repo: Path, tmp_path: Path) -> None:
+    result = lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    hooks_file = str(repo / ".codex" / "hooks.json")
+    config = tomllib.loads((tmp_path / "codex-home" / "config.toml").read_text())
+    state = config["hooks"]["state"]
+    pre_cmd, stop_cmd = f"{GATE} hook pre-tool-use", f"{GATE} hook stop"
+    assert state == {
+        f"{hooks_file}:pre_tool_use:0:0": {
+            "trusted_hash": recipe_hash("pre_tool_use", lib.MATCHER, pre_cmd)
+        },
+        f"{hooks_file}:stop:0:0": {"trusted_hash": recipe_hash("stop", None, stop_cmd)},
+    }
+    assert len(result.trusted) == 2
+    assert any("trusted project" in n for n in result.notes)
+
+
+def test_codex_trust_keeps_config_and_is_idempotent(repo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir()
+    original = f'model = "m"\n\n[projects."{repo}"]\ntrust_level = "trusted"\n'
+    config.write_text(original)
+    lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    text = config.read_text()
+    assert text.startswith(original)
+    again = lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    assert again.trusted == () and config.read_text() == text
+    assert not any("trusted project" in n for n in again.notes)
+    # A new gate path changes the hash: the saved entry is rewritten, not duplicated.
+    other = tmp_path / "bin" / "gate"
+    other.parent.mkdir()
+    other.symlink_to(GATE)
+    moved = lib.install("codex", scope="project", cwd=repo, gate=str(other), trust_hooks=True)
+    assert len(moved.trusted) == 2
+    state = tomllib.loads(config.read_text())["hooks"]["state"]
+    assert len(state) == 2
+    assert all(
+        v["trusted_hash"]
+        == recipe_hash(
+            "pre_tool_use" if "pre_tool_use" in k else "stop",
+            lib.MATCHER if "pre_tool_use" in k else None,
+            f"{other} hook {'pre-tool-use' if 'pre_tool_use' in k else 'stop'}",
+        )
+        for k, v in state.items()
+    )
+
+
+def test_codex_without_trust_writes_no_trust(repo: Path, tmp_path: Path) -> None:
+    result = lib.install("codex", scope="user", cwd=repo)
+    assert not (tmp_path / "codex-home" / "config.toml").exists()
+    assert any("--trust" in n for n in result.notes)
+
+
+def test_malformed_codex_config_exit_2_untouched(repo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir()
+    config.write_text("model = = broken\n")
+    proc = run_gate("install", "codex", "--trust", cwd=repo, env={"CODEX_HOME": str(config.parent)})
+    assert proc.returncode == 2 and "not valid TOML" in proc.stderr
+    assert config.read_text() == "model = = broken\n"
+
+
+def test_codex_trust_args_parse_as_toml(repo: Path) -> None:
+    result = lib.install("codex", scope="project", cwd=repo)
+    flag, value = lib.codex_trust_args(result.path)
+    assert flag == "-c"
+    state = tomllib.loads(value)["hooks"]["state"]
+    assert set(state) == {f"{result.path}:pre_tool_use:0:0", f"{result.path}:stop:0:0"}
+
+
+# -- doctor --------------------------------------------------------------------------------
+
+
+def findings(repo: Path, agent: str) -> list[tuple[bool, str, str | None]]:
+    return [(f.ok, f.message, f.fix) for f in lib.doctor_checks(repo) if f.area == agent]
+
+
+def test_doctor_nothing_set_up_is_fine(repo: Path) -> None:
+    assert all(ok for ok, _, _ in findings(repo, "claude") + findings(repo, "codex"))
+
+
+def test_doctor_agent_in_use_without_hooks(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    [(ok, message, fix)] = findings(repo, "claude")
+    assert not ok and "not configured" in message and fix == "gate install claude --scope local"
+
+
+def test_doctor_installed_ok(repo: Path) -> None:
+    lib.install("claude", cwd=repo)
+    [(ok, message, _)] = findings(repo, "claude")
+    assert ok and "settings.local.json" in message
+
+
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        ("/nonexistent/bin/gate hook pre-tool-use", "does not exist"),
+        ("gate hook pre-tool-use", "not on PATH"),
+        ("'/unterminated gate hook pre-tool-use", "cannot be parsed"),
+    ],
+)
+def test_doctor_broken_command(
+    command: str, problem: str, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib.install("claude", cwd=repo)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    path = repo / ".claude" / "settings.local.json"
+    data = json.loads(path.read_text())
+    data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] = command
+    path.write_text(json.dumps(data))
+    bad = [f for f in findings(repo, "claude") if not f[0]]
+    assert any(problem in m and "blocks nothing" in m for _, m, _ in bad), bad
+    assert bad[0][2] == "gate install claude --scope local"
+
+
+def test_doctor_not_executable(repo: Path, tmp_path: Path) -> None:
+    fake = tmp_path / "gate"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    lib.install("claude", cwd=repo, gate=str(fake))
+    fake.chmod(0o644)
+    assert any("not executable" in m for ok, m, _ in findings(repo, "claude") if not ok)
+
+
+def test_doctor_missing_stop_hook(repo: Path) -> None:
+    lib.install("claude", cwd=repo)
+    path = repo / ".claude" / "settings.local.json"
+    data = json.loads(path.read_text())
+    del data["hooks"]["Stop"]
+    path.write_text(json.dumps(data))
+    assert any("no review-gate Stop hook" in m for ok, m, _ in findings(repo, "claude") if not ok)
+
+
+def test_doctor_codex_trust(repo: Path, tmp_path: Path) -> None:
+    lib.install("codex", scope="project", cwd=repo)
+    messages = [m for ok, m, _ in findings(repo, "codex") if not ok]
+    assert any("not trusted" in m for m in messages)
+    assert any("trusted project" in m for m in messages)
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(f'[projects."{repo}"]\ntrust_level = "trusted"\n')
+    lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    assert all(ok for ok, _, _ in findings(repo, "codex"))
+
+
+def test_doctor_malformed_settings(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text("{")
+    assert any("not valid JSON" in m for ok, m, _ in findings(repo, "claude") if not ok)
+
+
+def test_gate_doctor_reports_agent_hooks(repo: Path) -> None:
+    lib.install("claude", cwd=repo, gate=str(Path(sys.executable).with_name("gate")))
+    proc = run_gate("doctor", "--format", "json", cwd=repo)
+    report = json.loads(proc.stdout)
+    claude = [f for f in report["findings"] if f["area"] == "claude"]
+    assert claude and all(f["ok"] for f in claude)
