@@ -1,0 +1,66 @@
+"""What every dispatcher command needs: the repository, configuration, tracker, state dir."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from review_gate import git
+from review_gate.config import Config
+from review_gate.config import load as load_config
+from review_gate.errors import EXIT_FAIL, GateError
+from review_gate.gates.common import TrustPolicy, trust_policy
+from review_gate.trackers.base import Tracker
+
+
+class Refused(GateError):
+    """The dispatcher will not do it (an issue is held, a worker runs, work would be lost)."""
+
+    exit_code = EXIT_FAIL
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    main: Path  # the repository's main checkout (worktrees go beside it)
+    config: Config
+    tracker: Tracker
+    state: Path  # <git-common-dir>/review-gate
+    host: str
+    trusted: TrustPolicy
+
+    @property
+    def repo(self) -> str | None:
+        """``owner/name`` when known (config, or a GitHub-style origin)."""
+        from review_gate.check import repo_name
+
+        try:
+            return repo_name(self.config, self.main)
+        except GateError:
+            return None
+
+
+def hostname() -> str:
+    return socket.gethostname() or "localhost"
+
+
+def open_context(
+    cwd: Path, overrides: Mapping[str, Any] | None = None, tracker: Tracker | None = None
+) -> Context:
+    """Resolve the repository at ``cwd`` (a main checkout or any of its worktrees)."""
+    from review_gate.check import open_tracker
+    from review_gate.dispatch.worktree import main_worktree
+
+    git.toplevel(cwd)  # a clear error outside a git checkout
+    main = main_worktree(Path(cwd))
+    config = load_config(main, overrides)
+    return Context(
+        main=main,
+        config=config,
+        tracker=tracker if tracker is not None else open_tracker(config, cwd=main),
+        state=git.state_dir(main),
+        host=hostname(),
+        trusted=trust_policy(config.trusted_associations, config.trusted_logins),
+    )

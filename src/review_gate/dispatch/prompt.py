@@ -1,0 +1,117 @@
+"""The worker prompt: a template (``prompt.md``, or the user's file) filled with the
+issue, the worker's identity, the worker protocol and any context from earlier attempts.
+
+Templates use ``$name`` placeholders (:class:`string.Template`); unknown ``$words`` are
+left as they are, and values are inserted verbatim (an issue body holding ``$x`` is safe).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import string
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from review_gate.errors import UsageError
+from review_gate.gates.common import TrustPolicy, comment_order, find_artifacts, split_trusted
+from review_gate.trackers.base import Comment, Issue
+
+PLACEHOLDERS = (
+    "issue", "title", "body", "worker_id", "attempt", "branch", "base", "worktree",
+    "tracker", "show_issue", "post_review", "post_handover", "handover_section",
+    "failure_section", "handover_context", "failure_context",
+)  # fmt: skip
+
+_MAX_CONTEXT = 20_000  # characters of earlier-attempt context kept in a prompt
+
+
+class PromptInputs(NamedTuple):
+    issue: Issue
+    worker_id: str
+    attempt: int
+    branch: str
+    base: str
+    worktree: str
+    tracker: str  # "local" | "github"
+    handover: str | None = None  # the latest valid HANDOVER block, verbatim
+    failure: str | None = None  # what went wrong in the previous attempt
+
+
+def load_template(path: Path | None = None) -> str:
+    """The user's template file, or the packaged default."""
+    if path is None:
+        return (importlib.resources.files("review_gate.dispatch") / "prompt.md").read_text(
+            encoding="utf-8"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read prompt template {path}: {exc}") from None
+
+
+def _clip(text: str) -> str:
+    text = text.strip()
+    if len(text) <= _MAX_CONTEXT:
+        return text
+    return "[... earlier part cut ...]\n" + text[-_MAX_CONTEXT:]
+
+
+def render(template: str, inputs: PromptInputs) -> str:
+    """Fill ``template``; the handover and failure sections appear only when present."""
+    n = inputs.issue.number
+    if inputs.tracker == "github":
+        post = "gh issue comment {n} --body-file {f}"
+        show = f"gh issue view {n} --comments"
+    else:
+        post = "gate issue comment {n} --body-file {f}"
+        show = f"gate issue show {n}"
+    handover = _clip(inputs.handover) if inputs.handover else ""
+    failure = _clip(inputs.failure) if inputs.failure else ""
+    handover_section = (
+        f"\n## Context from the previous worker\n\n{handover}\n\n"
+        "Continue from where it stopped: check its branch state and next steps first.\n"
+        if handover
+        else ""
+    )
+    failure_section = (
+        f"\n## Failure context from the previous attempt\n\n{failure}\n\n"
+        "Do not repeat what failed; address the cause first.\n"
+        if failure
+        else ""
+    )
+    values = {
+        "issue": str(n),
+        "title": inputs.issue.title,
+        "body": inputs.issue.body.strip() or "(no description)",
+        "worker_id": inputs.worker_id,
+        "attempt": str(inputs.attempt),
+        "branch": inputs.branch,
+        "base": inputs.base,
+        "worktree": inputs.worktree,
+        "tracker": inputs.tracker,
+        "show_issue": show,
+        "post_review": post.format(n=n, f="review.md"),
+        "post_handover": post.format(n=n, f="handover.md"),
+        "handover_section": handover_section,
+        "failure_section": failure_section,
+        "handover_context": handover,
+        "failure_context": failure,
+    }
+    return string.Template(template).safe_substitute(values)
+
+
+def handover_context(
+    comments: Sequence[Comment], trusted: TrustPolicy | None, *, after: Comment | None = None
+) -> str | None:
+    """The latest valid HANDOVER block by a trusted author, verbatim (markers included),
+    optionally only when posted after the comment ``after``."""
+    kept, _ = split_trusted(find_artifacts(comments, "handover"), trusted)
+    valid = [f for f in kept if f.artifact.valid]
+    if not valid:
+        return None
+    comment, artifact = valid[-1]
+    if after is not None and comment_order(comment) <= comment_order(after):
+        return None
+    lines = comment.body.replace("\r\n", "\n").split("\n")
+    return "\n".join(lines[artifact.line - 1 : artifact.end_line])

@@ -1,0 +1,299 @@
+"""Worker status, from the process table and the issue's artifacts (never the log's text).
+
+States:
+
+- ``running``: a process of the worker is alive (pid + start time, or its marker);
+- ``hung``: alive, but its log has not grown for ``hang_after`` seconds;
+- ``completed`` / ``handover`` / ``blocked`` / ``failed``: no process left, and the
+  latest outcome posted by a trusted author after the assignment is, respectively, a
+  complete passing REVIEW of the issue (valid, COMPLETE, Unaddressed 0: what a PR
+  needs), a valid HANDOVER, a ``**Worker Blocked**`` report, or a ``**Worker Failed**``
+  report. With no outcome, a worker started here (pid record present) has ``failed``;
+- ``orphaned``: the assignment is active, but this host has neither a pid record nor a
+  process of the worker, and no outcome was posted (a dispatcher died between posting
+  the claim and starting the agent, or the record was deleted). A claim from another
+  host is ``running`` while its lease is fresh and ``orphaned`` once it is stale.
+
+The log is used only for its modification time (activity), never for its contents.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from review_gate.dispatch.context import Context
+from review_gate.dispatch.lease import Snapshot, heartbeat_age, liveness
+from review_gate.dispatch.registry import (
+    Claim,
+    IssueClaims,
+    list_records,
+    now,
+    parse_time,
+    read_claims,
+    rfc3339,
+)
+from review_gate.gates.common import comment_order, find_artifacts, split_trusted
+from review_gate.trackers.base import Comment
+
+STATES = ("running", "hung", "completed", "handover", "blocked", "failed", "orphaned")
+ALIVE = ("running", "hung")
+
+_REPORTS = {
+    "blocked": re.compile(r"^\s*(?:🤖\s*)?\*\*Worker Blocked\*\*"),
+    "failed": re.compile(r"^\s*(?:🤖\s*)?\*\*Worker Failed\b"),
+}
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+class Outcome(NamedTuple):
+    state: str  # completed | handover | blocked | failed
+    comment: Comment
+    detail: str
+
+
+class WorkerStatus(NamedTuple):
+    issue: int
+    worker_id: str
+    attempt: int
+    state: str
+    active: bool  # the assignment has not been released
+    released: str | None  # the release reason, when released
+    host: str | None
+    pids: tuple[int, ...]
+    agent: str | None
+    branch: str | None
+    worktree: str
+    started_at: str | None
+    runtime: float | None  # seconds
+    last_activity: str | None  # the log's last write
+    idle: float | None  # seconds since the log's last write
+    log: str | None
+    detail: str
+    outcome_url: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = self._asdict()
+        data["pids"] = list(self.pids)
+        return data
+
+
+def report_kind(body: str) -> str | None:
+    """``blocked`` / ``failed`` when a line outside code fences starts the seed's report
+    heading (``🤖 **Worker Blocked**``, ``🤖 **Worker Failed - Research Needed**``)."""
+    fenced = False
+    for line in body.replace("\r\n", "\n").split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        for kind, pattern in _REPORTS.items():
+            if pattern.match(line):
+                return kind
+    return None
+
+
+def _complete_review(data: dict[str, Any], issue: int) -> bool:
+    summary = data.get("summary")
+    return (
+        data.get("issue") == issue
+        and data.get("status") == "COMPLETE"
+        and isinstance(summary, dict)
+        and summary.get("unaddressed") == 0
+    )
+
+
+def outcome(ctx: Context, issue: int, claim: Claim, comments: Sequence[Comment]) -> Outcome | None:
+    """The latest outcome a trusted author posted after ``claim``'s assignment."""
+    after = comment_order(claim.comment)
+    candidates: list[tuple[Any, int, Outcome]] = []
+    for kind in ("review", "handover"):
+        kept, _ = split_trusted(find_artifacts(comments, kind), ctx.trusted)
+        for found in kept:
+            key = comment_order(found.comment)
+            if key <= after or not found.artifact.valid:
+                continue
+            data = found.artifact.data
+            if kind == "review" and _complete_review(data, issue):
+                result = Outcome("completed", found.comment, "a complete REVIEW was posted")
+            elif kind == "handover" and data.get("issue") in (issue, None):
+                result = Outcome("handover", found.comment, "a HANDOVER was posted")
+            else:
+                continue
+            candidates.append((key, found.artifact.line, result))
+    for comment in comments:
+        key = comment_order(comment)
+        if key <= after or not ctx.trusted(comment):
+            continue
+        report = report_kind(comment.body)
+        if report is not None:
+            detail = f"a Worker {report.title()} report"
+            candidates.append((key, 0, Outcome(report, comment, detail)))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    return candidates[-1][2]
+
+
+def _log_activity(log: str | None) -> tuple[str | None, float | None]:
+    if not log:
+        return None, None
+    try:
+        mtime = os.stat(log).st_mtime
+    except OSError:
+        return None, None
+    moment = datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc).replace(microsecond=0)
+    return rfc3339(moment), max(0.0, (now() - moment).total_seconds())
+
+
+def worker_status(
+    ctx: Context,
+    issue: int,
+    claim: Claim,
+    claims: IssueClaims,
+    comments: Sequence[Comment],
+    snapshot: Snapshot,
+    *,
+    hang_after: float | None = None,
+) -> WorkerStatus:
+    """The status of the worker behind ``claim``."""
+    hang = ctx.config.hang_after if hang_after is None else hang_after
+    live = liveness(ctx, claim, snapshot)
+    record = live.record
+    release = claims.released.get(claim.worker_id)
+    active = release is None
+    log: str | None = (
+        record.log if record else str(ctx.state / "workers" / f"{claim.worker_id}.log")
+    )
+    last, idle = _log_activity(log)
+    if last is None and record is None:
+        log = None
+    started = parse_time(record.started_at) if record else claim.assigned_at
+    result = outcome(ctx, issue, claim, comments)
+    url: str | None = result.comment.url if result else None
+    if live.alive is True:
+        if idle is not None and idle >= hang:
+            state, detail = "hung", f"alive ({live.detail}) but its log is silent for {idle:.0f}s"
+        else:
+            state, detail = "running", f"alive ({live.detail})"
+        url = None
+    elif result is not None:
+        state, detail = result.state, result.detail
+    elif live.alive is None:
+        age = heartbeat_age(claim)
+        if active and (age is None or age < ctx.config.lease_ttl):
+            state, detail = "running", f"{live.detail}; lease fresh"
+        else:
+            state, detail = "orphaned", f"{live.detail}; lease stale"
+    elif record is not None:
+        stopped = f" (stopped at {record.stopped_at})" if record.stopped_at else ""
+        state, detail = "failed", f"exited{stopped} without posting an outcome"
+    elif active:
+        state, detail = "orphaned", "assignment active, but no process or pid record on this host"
+    else:
+        state, detail = (
+            "failed",
+            f"released ({release.reason if release else '?'}) without an outcome",
+        )
+    end = now() if live.alive else (parse_time(last) if last else None)
+    runtime = (end - started).total_seconds() if started and end else None
+    return WorkerStatus(
+        issue=issue,
+        worker_id=claim.worker_id,
+        attempt=claim.attempt,
+        state=state,
+        active=active,
+        released=release.reason if release else None,
+        host=claim.host,
+        pids=live.pids,
+        agent=claim.agent,
+        branch=claim.branch,
+        worktree=claim.worktree,
+        started_at=rfc3339(started) if started else None,
+        runtime=max(0.0, runtime) if runtime is not None else None,
+        last_activity=last,
+        idle=idle,
+        log=log,
+        detail=detail,
+        outcome_url=url,
+    )
+
+
+def issue_workers(
+    ctx: Context,
+    issue: int,
+    snapshot: Snapshot,
+    *,
+    comments: Sequence[Comment] | None = None,
+    hang_after: float | None = None,
+) -> list[WorkerStatus]:
+    """The current worker of ``issue`` (its latest claim) plus any other active claim."""
+    comments = ctx.tracker.list_comments(issue) if comments is None else comments
+    claims = read_claims(comments, ctx.trusted)
+    shown: list[Claim] = list(claims.active)
+    if claims.latest is not None and claims.latest not in shown:
+        shown.append(claims.latest)
+    shown.sort(key=lambda c: comment_order(c.comment))
+    return [
+        worker_status(ctx, issue, c, claims, comments, snapshot, hang_after=hang_after)
+        for c in shown
+    ]
+
+
+def status(
+    ctx: Context, issues: Iterable[int] | None = None, *, hang_after: float | None = None
+) -> list[WorkerStatus]:
+    """Workers of ``issues``; by default of every issue with a pid record on this host."""
+    if issues is None:
+        wanted = sorted({r.issue for r in list_records(ctx.state)})
+    else:
+        wanted = sorted(set(issues))
+    snapshot = Snapshot()
+    result: list[WorkerStatus] = []
+    for issue in wanted:
+        result.extend(issue_workers(ctx, issue, snapshot, hang_after=hang_after))
+    return result
+
+
+def log_tail(path: str | None, lines: int = 30, width: int = 400) -> str:
+    """The last ``lines`` lines of a log, each cut to ``width`` characters."""
+    if not path:
+        return ""
+    try:
+        with Path(path).open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 64_000))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    tail = text.splitlines()[-lines:]
+    return "\n".join(line if len(line) <= width else line[:width] + " [...]" for line in tail)
+
+
+def failure_context(worker: WorkerStatus, comments: Sequence[Comment], ctx: Context) -> str:
+    """What a retry should know: how the previous attempt ended, its own failure report,
+    and the end of its log."""
+    parts = [
+        f"Attempt {worker.attempt} ({worker.worker_id}) ended as **{worker.state}**: "
+        f"{worker.detail}."
+    ]
+    since = parse_time(worker.started_at)
+    reports = [
+        c
+        for c in comments
+        if ctx.trusted(c)
+        and report_kind(c.body) == "failed"
+        and (since is None or (parse_time(c.created_at) or since) >= since)
+    ]
+    if reports:
+        parts.append("Its failure report:\n\n" + reports[-1].body.strip())
+    tail = log_tail(worker.log)
+    if tail:
+        parts.append("The end of its log:\n\n```\n" + tail + "\n```")
+    return "\n\n".join(parts)

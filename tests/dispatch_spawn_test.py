@@ -1,0 +1,237 @@
+"""`gate dispatch spawn` with real git, real worktrees, the local tracker, fake agents."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from review_gate.dispatch.registry import read_claims
+from review_gate.gates.common import trust_policy
+from tests.fake_agents.harness import Project, agent, alive, projects, wait_for
+from tests.helpers import GATE, git
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    yield from projects(tmp_path)
+
+
+def _active(project: Project, issue: int) -> list[str]:
+    claims = read_claims(project.tracker.list_comments(issue), trust_policy())
+    return [c.worker_id for c in claims.active]
+
+
+def test_spawn_wires_the_worker(project: Project, tmp_path: Path) -> None:
+    issue = project.issue("Add the Settings parser!")
+    dump = tmp_path / "dump.json"
+    before = git(project.repo, "status", "--porcelain")
+    result = project.spawn(issue, "env_dump", str(dump))
+    worktree = project.repo.parent / "project-worker-1"
+    assert result["worktree"] == str(worktree)
+    assert result["branch"] == "feature/1-add-the-settings-parser"
+    assert result["worker_id"].startswith("worker-") and result["worker_id"].endswith("-1")
+    seen = json.loads(wait_for(lambda: dump.exists() and dump.read_text(), what="env dump"))
+    # cwd, own process group and session, no terminal on stdin, argv filled in, no shell
+    assert Path(seen["cwd"]) == worktree
+    assert seen["pgid"] == seen["pid"] == result["pid"] and seen["sid"] == seen["pid"]
+    assert seen["argv"][1:] == [str(worktree), "1", str(dump)]
+    env = seen["env"]
+    assert env["REVIEW_GATE_ISSUE"] == "1"
+    assert env["REVIEW_GATE_WORKER_ID"] == result["worker_id"]
+    assert env["REVIEW_GATE_TRACKER"] == "local"
+    assert str(Path(GATE).parent) in env["PATH"].split(":")[0]
+    # the worktree: on the branch, from origin/main, hooks wired, nothing to commit
+    assert git(worktree, "branch", "--show-current").strip() == result["branch"]
+    assert git(worktree, "rev-parse", "HEAD") == git(project.repo, "rev-parse", "origin/main")
+    settings = json.loads((worktree / ".claude/settings.local.json").read_text())
+    assert "gate" in settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    assert git(worktree, "status", "--porcelain") == ""
+    hooks = Path(git(worktree, "rev-parse", "--git-path", "hooks").strip())
+    assert (hooks / "pre-push").is_file() and (hooks / "commit-msg").is_file()
+    # the main checkout is untouched: same status, still on main, no hooks of ours
+    assert git(project.repo, "status", "--porcelain") == before
+    assert git(project.repo, "branch", "--show-current").strip() == "main"
+    assert not (project.repo / ".git/hooks/pre-push").exists()
+    # the assignment: posted, with the pid, schema-valid, and the pid record on disk
+    bodies = project.comments(issue)
+    assert len(bodies) == 1 and f'"pid": {result["pid"]}' in bodies[0]
+    record = json.loads(Path(result["record"]).read_text())
+    assert record["pid"] == result["pid"] and record["start_time"] > 0
+    assert record["argv"] == result["argv"] and record["issue"] == issue
+    check = subprocess.run(
+        [GATE, "validate", "--kind", "worker", "-"], input=bodies[0], text=True,
+        capture_output=True, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_gates_hold_in_the_worktree(project: Project) -> None:
+    issue = project.issue()
+    result = project.spawn(issue, "commit_and_exit")
+    worktree = Path(result["worktree"])
+    wait_for(lambda: not alive(result["pid"]), what="agent exit")
+    push = subprocess.run(
+        ["git", "push", "origin", "HEAD"], cwd=worktree, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert push.returncode != 0 and "review" in (push.stderr + push.stdout).lower()
+    (worktree / "f.txt").write_text("x\n")
+    git(worktree, "add", "f.txt")
+    bad = subprocess.run(
+        ["git", "commit", "-m", "wip"], cwd=worktree, capture_output=True, text=True, check=False
+    )
+    assert bad.returncode != 0
+
+
+def test_spawn_refuses_a_live_holder_and_names_it(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "hang")
+    proc = project.gate("dispatch", "spawn", "--issue", str(issue), "--agent-cmd", agent("hang"))
+    assert proc.returncode == 1
+    assert first["worker_id"] in proc.stderr and "alive" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _active(project, issue) == [first["worker_id"]]
+
+
+def test_gone_process_with_fresh_lease_still_holds(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "crash")
+    wait_for(lambda: not alive(first["pid"]), what="crash")
+    proc = project.gate("dispatch", "spawn", "--issue", str(issue), "--agent-cmd", agent("hang"))
+    assert proc.returncode == 1 and "lease is still fresh" in proc.stderr
+
+
+def test_live_process_with_stale_heartbeat_still_holds(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "hang")
+    env = {"REVIEW_GATE_LEASE_TTL": "0.001"}
+    proc = project.gate(
+        "dispatch", "spawn", "--issue", str(issue), "--agent-cmd", agent("hang"), env=env
+    )
+    assert proc.returncode == 1 and "alive" in proc.stderr
+    assert alive(first["pid"])
+
+
+def test_takeover_needs_gone_process_and_stale_lease(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "crash")
+    wait_for(lambda: not alive(first["pid"]), what="crash")
+    time.sleep(1.1)  # heartbeats have one-second resolution
+    second = project.spawn(issue, "hang", env={"REVIEW_GATE_LEASE_TTL": "0.001"})
+    assert second["released"] == [first["worker_id"]]
+    assert _active(project, issue) == [second["worker_id"]]
+    assert second["attempt"] == 2
+
+
+def test_pid_reused_by_another_process_is_not_the_worker(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "crash")
+    wait_for(lambda: not alive(first["pid"]), what="crash")
+    # Point the record at a live process that is not the worker (another start time).
+    record_path = Path(first["record"])
+    record = json.loads(record_path.read_text())
+    record["pid"] = os.getpid()
+    record_path.write_text(json.dumps(record))
+    time.sleep(1.1)
+    second = project.spawn(issue, "hang", env={"REVIEW_GATE_LEASE_TTL": "0.001"})
+    assert second["released"] == [first["worker_id"]]
+
+
+def test_two_concurrent_spawns_yield_one_worker(project: Project) -> None:
+    issue = project.issue()
+    project.gate("issue", "list")  # create the tracker before the race
+    cmd = [GATE, "dispatch", "spawn", "--issue", str(issue), "--agent-cmd", agent("hang")]
+    procs = [
+        subprocess.Popen(cmd, cwd=project.repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+        for _ in range(3)
+    ]  # fmt: skip
+    outcomes = [(p.wait(timeout=60), p.communicate()) for p in procs]
+    codes = sorted(rc for rc, _ in outcomes)
+    assert codes == [0, 1, 1], outcomes
+    assert len(_active(project, issue)) == 1
+    assert len(project.records()) == 1
+    worktrees = git(project.repo, "worktree", "list", "--porcelain").count("worktree ")
+    assert worktrees == 2
+
+
+def test_spawn_reuses_the_worktree_and_branch(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "commit_and_exit")
+    wait_for(lambda: not alive(first["pid"]), what="exit")
+    head = git(Path(first["worktree"]), "rev-parse", "HEAD")
+    cleaned = project.gate("dispatch", "cleanup", "--issue", str(issue), "--keep-worktree")
+    assert cleaned.returncode == 0, cleaned.stderr
+    second = project.spawn(issue, "hang")
+    assert second["worktree"] == first["worktree"] and second["branch"] == first["branch"]
+    assert git(Path(second["worktree"]), "rev-parse", "HEAD") == head
+    assert "reusing the existing worktree" in second["notes"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--issue", "99"], 2, "99"),
+        (["--issue", "1", "--agent", "aider"], 2, "aider"),
+        (["--issue", "1", "--agent-cmd", "no-such-agent-xyz {issue}"], 2, "no-such-agent-xyz"),
+        (["--issue", "1", "--agent-cmd", "'unclosed"], 2, "cannot split"),
+        (["--issue", "1", "--prompt-template", "/nonexistent/t.md", "--agent-cmd", "true"], 2,
+         "t.md"),
+    ],
+)  # fmt: skip
+def test_spawn_usage_errors(project: Project, args: list[str], code: int, message: str) -> None:
+    project.issue()
+    proc = project.gate("dispatch", "spawn", *args)
+    assert proc.returncode == code, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    # a failed start releases its claim: the issue is free again
+    assert _active(project, 1) == []
+
+
+def test_closed_issue_gets_no_worker(project: Project) -> None:
+    issue = project.issue()
+    project.tracker.set_state(issue, "closed")
+    proc = project.gate("dispatch", "spawn", "--issue", str(issue), "--agent-cmd", "true")
+    assert proc.returncode == 1 and "closed" in proc.stderr
+
+
+def test_spawn_without_remote_uses_local_base(tmp_path: Path) -> None:
+    from review_gate.trackers.local import LocalTracker
+    from tests.helpers import init_repo, run_gate
+
+    repo = init_repo(tmp_path / "solo")
+    LocalTracker.for_checkout(repo).create_issue("Solo work")
+    dump = tmp_path / "d.json"
+    cmd = f"{sys.executable} -c \"open('{dump}', 'w').write('ok')\""
+    proc = run_gate("dispatch", "spawn", "--issue", "1", "--agent-cmd", cmd, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "from main" in proc.stdout
+    wait_for(dump.exists, what="agent")
+
+
+def test_prompt_file_holds_issue_and_protocol(project: Project) -> None:
+    issue = project.issue("Parse settings")
+    result = project.spawn(issue, "crash")
+    text = Path(result["prompt_file"]).read_text()
+    assert "#1 Parse settings" in text and "Parse the settings file." in text
+    assert result["worker_id"] in text and "gate issue comment 1 --body-file review.md" in text
+
+
+def test_spawn_continues_a_pushed_branch(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "commit_and_exit")
+    wait_for(lambda: not alive(first["pid"]), what="exit")
+    worktree = Path(first["worktree"])
+    head = git(worktree, "rev-parse", "HEAD").strip()
+    git(worktree, "push", "-q", "--no-verify", "origin", first["branch"])
+    assert project.gate("dispatch", "cleanup", "--issue", str(issue)).returncode == 0
+    git(project.repo, "branch", "-D", first["branch"])
+    second = project.spawn(issue, "hang")
+    assert git(Path(second["worktree"]), "rev-parse", "HEAD").strip() == head
