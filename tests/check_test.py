@@ -17,7 +17,7 @@ from review_gate.check import (
     resolve_head,
 )
 from review_gate.config import Config, load
-from review_gate.errors import IssueNotFound, NotAGitRepository, UsageError
+from review_gate.errors import ConfigError, IssueNotFound, NotAGitRepository, UsageError
 from review_gate.gates.verdict import Verdict
 from review_gate.trackers.base import PullRequest
 from review_gate.trackers.local import LocalTracker
@@ -388,3 +388,99 @@ def test_doctor_checks_corrupt_tracker(project: Path) -> None:
 
 def test_module_exports() -> None:
     assert check_mod.GATES == ("review", "worker", "handover")
+
+
+# -- configuration from a trusted ref -------------------------------------------------------
+
+
+def _commit_config(repo: Path, text: str) -> None:
+    commit_file(repo, ".review-gate.toml", text, "chore: config")
+
+
+def test_check_with_config_ref_ignores_the_branchs_loosened_config(project: Path) -> None:
+    # main trusts nobody extra; the branch trusts its own agent.
+    git(project, "checkout", "-q", "main")
+    _commit_config(project, "retries = 2\n")
+    git(project, "push", "-q", "origin", "main")
+    git(project, "checkout", "-q", "feature/1-login")
+    git(project, "merge", "-q", "--ff-only", "main")
+    _commit_config(project, "retries = 2\ntrusted_logins = ['agent-bot']\n")
+    tracker = _tracker(project)
+    tracker.post_comment(1, samples.review(1), author="agent-bot", association="NONE")
+    assert check(1, cwd=project, tracker=tracker).passed  # the checkout's config: the hole
+    result = check(1, cwd=project, tracker=tracker, config_ref="origin/main")
+    assert not result.passed
+    assert _codes(result) == {"no-review"}
+    assert "ignored-untrusted" in _notes(result)
+
+
+@pytest.mark.parametrize(
+    ("refs", "base", "expected"),
+    [
+        (("origin/main", "main"), "main", "origin/main"),
+        (("origin/main", "main"), "refs/heads/main", "origin/main"),
+        (("origin/main",), "origin/main", "origin/main"),
+        (("main",), "main", "main"),
+        (("develop",), "develop", "develop"),
+    ],
+)
+def test_base_config_ref_prefers_origin(
+    tmp_path: Path, refs: tuple[str, ...], base: str, expected: str
+) -> None:
+    repo, _ = init_repo_with_remote(tmp_path)
+    if "develop" in refs:
+        git(repo, "branch", "develop")
+    if "origin/main" not in refs:
+        git(repo, "remote", "remove", "origin")
+    assert check_mod.base_config_ref(repo, base) == expected
+
+
+@pytest.mark.parametrize("base", ["release", "", "-x", "origin/release"])
+def test_base_config_ref_missing_is_a_config_error(project: Path, base: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        check_mod.base_config_ref(project, base)
+    assert "cannot read the configuration of the base branch" in info.value.message
+    assert "git fetch origin" in (info.value.hint or "")
+    assert "--config-ref WORKTREE" in (info.value.hint or "")
+
+
+def test_describe_config(project: Path) -> None:
+    assert check_mod.describe_config(load(project, environ={})) == "defaults (no config file)"
+    assert (
+        check_mod.describe_config(load(project, environ={}, ref="main"))
+        == "defaults (no config file at main)"
+    )
+    _commit_config(project, "retries = 2\n")
+    env = {"REVIEW_GATE_TRUSTED_LOGINS": "x", "REVIEW_GATE_REPO": "o/r"}
+    assert (
+        check_mod.describe_config(load(project, environ=env, ref="HEAD"))
+        == "HEAD:.review-gate.toml, REVIEW_GATE_REPO, REVIEW_GATE_TRUSTED_LOGINS"
+    )
+
+
+def test_worktree_loosenings(project: Path) -> None:
+    trusted = load(project, environ={}, ref="main")
+    assert check_mod.worktree_loosenings(project, trusted, environ={}) == []
+    # Reading the checkout itself: nothing to compare.
+    (project / ".review-gate.toml").write_text("require_commit = false\nsensitive_patterns = []\n")
+    assert check_mod.worktree_loosenings(project, load(project, environ={}), environ={}) == []
+    (note,) = check_mod.worktree_loosenings(project, trusted, environ={})
+    assert "would loosen the gate compared with main" in note
+    assert "sensitive_patterns drops '**/auth/**'" in note
+    assert "not used: the configuration comes from main" in note
+    # Tightening is not worth a note.
+    (project / ".review-gate.toml").write_text("require_commit = true\n")
+    assert check_mod.worktree_loosenings(project, trusted, environ={}) == []
+    (project / ".review-gate.toml").write_text("tracker = 'svn'\n")
+    (note,) = check_mod.worktree_loosenings(project, trusted, environ={})
+    assert note.startswith("the checkout's configuration is invalid (")
+    assert "key 'tracker'" in note
+
+
+def test_deleting_the_config_file_is_a_loosening(project: Path) -> None:
+    _commit_config(project, "require_commit = true\n")
+    trusted = load(project, environ={}, ref="HEAD")
+    (project / ".review-gate.toml").unlink()
+    (note,) = check_mod.worktree_loosenings(project, trusted, environ={})
+    assert note.startswith("the checkout's defaults (no config file) would loosen the gate")
+    assert "require_commit true -> false" in note

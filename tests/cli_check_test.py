@@ -79,7 +79,14 @@ def test_json_output(project: Path) -> None:
     proc = run_gate("check", "--issue", "1", "--format", "json", cwd=project)
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
-    assert set(data) == {"passed", "issues", "head", "tracker", "source", "verdicts"}
+    assert set(data) == {"passed", "issues", "head", "tracker", "source", "config", "verdicts"}
+    assert data["config"] == {
+        "from": "defaults (no config file)",
+        "ref": None,
+        "file": None,
+        "why": "the checkout",
+        "warnings": [],
+    }
     assert data["passed"] is False
     assert data["issues"] == [1]
     assert data["tracker"] == "local"
@@ -525,3 +532,295 @@ def test_shipped_review_passes_from_an_export(tmp_path: Path) -> None:
     export = _export(tmp_path, (ROOT / "examples" / "review.md").read_text())
     proc = run_gate("check", "--issue", "1", "--comments", str(export), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- configuration from the base branch (an agent cannot loosen its own gate) ----------------
+
+MAIN_CONFIG = "require_commit = false\nretries = 2\n"
+LOOSE_CONFIG = "require_commit = false\nretries = 2\ntrusted_logins = ['agent-bot']\n"
+
+
+@pytest.fixture
+def loosened(project: Path) -> Path:
+    """main (pushed) has a config; the PR branch feature/1-login adds its own agent to
+    trusted_logins; the agent posted a complete review of issue 1."""
+    git(project, "checkout", "-q", "main")
+    commit_file(project, ".review-gate.toml", MAIN_CONFIG, "chore: config")
+    git(project, "push", "-q", "origin", "main")
+    git(project, "checkout", "-q", "feature/1-login")
+    git(project, "merge", "-q", "--ff-only", "main")
+    commit_file(project, ".review-gate.toml", LOOSE_CONFIG, "chore: trust me")
+    post(project, 1, samples.review(1), author="agent-bot", association="NONE")
+    return project
+
+
+def test_checkout_config_is_used_outside_a_pr(loosened: Path) -> None:
+    # No PR context: the checkout's configuration applies, as for local hooks.
+    proc = run_gate("check", "--issue", "1", cwd=loosened)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    path = loosened / ".review-gate.toml"
+    assert f"config: {path} (the checkout)" in proc.stdout
+    proc = run_gate("check", "--issue", "1", "--config-ref", "WORKTREE", cwd=loosened)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(--config-ref WORKTREE: the checkout)" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "why"),
+    [
+        (("--config-ref", "origin/main"), {}, "(--config-ref)"),
+        ((), {"GITHUB_BASE_REF": "main"}, "(base branch main ($GITHUB_BASE_REF))"),
+    ],
+)
+def test_base_config_gates_a_pr_that_trusts_itself(
+    loosened: Path, args: tuple[str, ...], env: dict[str, str], why: str
+) -> None:
+    proc = run_gate("check", "--issue", "1", *args, cwd=loosened, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert f"config: origin/main:.review-gate.toml {why}" in out
+    assert "no REVIEW by a trusted author" in out
+    assert "ignored the REVIEW posted by @agent-bot" in out
+    assert "would loosen the gate compared with origin/main:.review-gate.toml" in out
+    assert "trusted_logins adds 'agent-bot'" in out
+    # A trusted review opens it.
+    post(loosened, 1, samples.review(1))
+    proc = run_gate("check", "--issue", "1", *args, cwd=loosened, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "trusted_logins adds 'agent-bot'" in proc.stdout  # still noticed
+
+
+def test_base_config_json_and_github_formats(loosened: Path, tmp_path: Path) -> None:
+    env = {"GITHUB_BASE_REF": "main"}
+    proc = run_gate("check", "--issue", "1", "--format", "json", cwd=loosened, env=env)
+    assert proc.returncode == 1
+    config = json.loads(proc.stdout)["config"]
+    assert config["from"] == "origin/main:.review-gate.toml"
+    assert (config["ref"], config["file"]) == ("origin/main", "origin/main:.review-gate.toml")
+    assert config["why"] == "base branch main ($GITHUB_BASE_REF)"
+    (warning,) = config["warnings"]
+    assert "trusted_logins adds 'agent-bot'" in warning
+    summary = tmp_path / "summary.md"
+    env["GITHUB_STEP_SUMMARY"] = str(summary)
+    proc = run_gate("check", "--issue", "1", "--format", "github", cwd=loosened, env=env)
+    assert proc.returncode == 1
+    warnings = [x for x in proc.stdout.splitlines() if x.startswith("::warning ")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("::warning title=review-gate configuration::the checkout's ")
+    text = summary.read_text()
+    assert "Configuration: `origin/main:.review-gate.toml`" in text
+    assert "trusted_logins adds 'agent-bot'" in text
+
+
+def test_no_config_on_the_base_means_defaults_not_the_prs_file(project: Path) -> None:
+    # The PR introduces the first config file: it must not apply to itself either.
+    commit_file(project, ".review-gate.toml", "sensitive_patterns = []\n", "chore: config")
+    commit_file(project, "src/auth/login.py")
+    post(project, 1, samples.review(1))
+    assert run_gate("check", "--issue", "1", cwd=project).returncode == 0
+    proc = run_gate("check", "--issue", "1", cwd=project, env={"GITHUB_BASE_REF": "main"})
+    assert proc.returncode == 1, proc.stdout
+    assert "config: defaults (no config file at origin/main)" in proc.stdout
+    assert "security-sensitive" in proc.stdout
+    assert "sensitive_patterns drops '**/auth/**'" in proc.stdout
+
+
+def test_pyproject_table_on_the_base(project: Path) -> None:
+    git(project, "checkout", "-q", "main")
+    commit_file(project, "pyproject.toml", "[tool.review-gate]\nrequire_commit = true\n")
+    git(project, "push", "-q", "origin", "main")
+    git(project, "checkout", "-q", "feature/1-login")
+    git(project, "merge", "-q", "--ff-only", "main")
+    commit_file(project, "pyproject.toml", "[tool.review-gate]\nrequire_commit = false\n")
+    post(project, 1, samples.review(1))
+    assert run_gate("check", "--issue", "1", cwd=project).returncode == 0
+    proc = run_gate("check", "--issue", "1", cwd=project, env={"GITHUB_BASE_REF": "main"})
+    assert proc.returncode == 1
+    assert "commit-missing" in proc.stdout
+    assert "config: origin/main:pyproject.toml [tool.review-gate]" in proc.stdout
+    assert "require_commit true -> false" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "fragment"),
+    [
+        (("--config-ref", "nope"), {}, "config ref 'nope' is not a commit in this checkout"),
+        (("--config-ref", "origin/nope"), {}, "'origin/nope' is not a commit"),
+        (("--config-ref", "-p"), {}, "config ref '-p' is not a valid git revision"),
+        (("--config-ref", "main:x"), {}, "is not a valid git revision"),
+        ((), {"GITHUB_BASE_REF": "release"}, "base branch 'release': origin/release and"),
+    ],
+)
+def test_bad_config_ref_exits_2(
+    loosened: Path, args: tuple[str, ...], env: dict[str, str], fragment: str
+) -> None:
+    proc = run_gate("check", "--issue", "1", *args, cwd=loosened, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert fragment in _one_line_error(proc.stderr)
+    assert "git fetch origin" in proc.stderr or "valid git revision" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_base_branch_not_fetched_exits_2_not_the_checkouts_config(tmp_path: Path) -> None:
+    # A shallow CI checkout of the PR alone: refuse rather than trust the PR's own file.
+    repo, bare = init_repo_with_remote(tmp_path)
+    git(repo, "checkout", "-q", "-b", "feature/1-x")
+    commit_file(repo, ".review-gate.toml", "trusted_logins = ['agent-bot']\n")
+    git(repo, "push", "-q", "origin", "feature/1-x")
+    clone = tmp_path / "ci"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--branch",
+        "feature/1-x",
+        f"file://{bare}",
+        str(clone),
+    )
+    git(clone, "update-ref", "-d", "refs/remotes/origin/main")
+    LocalTracker.for_checkout(clone).create_issue("x")
+    proc = run_gate("check", "--issue", "1", cwd=clone, env={"GITHUB_BASE_REF": "main"})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "cannot read the configuration of the base branch 'main'" in _one_line_error(proc.stderr)
+    assert "gate: hint: fetch it (`git fetch origin main`" in proc.stderr
+    git(clone, "fetch", "-q", "origin", "main:refs/remotes/origin/main")
+    proc = run_gate("check", "--issue", "1", cwd=clone, env={"GITHUB_BASE_REF": "main"})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "config: defaults (no config file at origin/main)" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("tracker = \n", "origin/main:.review-gate.toml: not valid TOML"),
+        ("tracker = 'svn'\n", "origin/main:.review-gate.toml: key 'tracker' must be one of"),
+        ("trusted-loginz = []\n", "origin/main:.review-gate.toml: unknown key 'trusted-loginz'"),
+    ],
+)
+def test_invalid_config_on_the_base_exits_2_naming_ref_and_path(
+    project: Path, text: str, fragment: str
+) -> None:
+    git(project, "checkout", "-q", "main")
+    commit_file(project, ".review-gate.toml", text)
+    git(project, "push", "-q", "origin", "main")
+    git(project, "checkout", "-q", "feature/1-login")
+    post(project, 1, samples.review(1))
+    # The branch has no config file: only the base's file is broken.
+    assert run_gate("check", "--issue", "1", cwd=project).returncode == 0
+    proc = run_gate("check", "--issue", "1", cwd=project, env={"GITHUB_BASE_REF": "main"})
+    assert proc.returncode == 2
+    assert fragment in _one_line_error(proc.stderr)
+
+
+def _pr_project(tmp_path: Path, standin: GitHubStandIn, base: str = "main") -> Path:
+    """A clone whose main requires a Commit row, a PR branch that drops the requirement,
+    and PR #12 (base ``base``) closing issue 7 with a review that names no commit."""
+    repo, _ = init_repo_with_remote(tmp_path)
+    commit_file(repo, ".review-gate.toml", "require_commit = true\n", "chore: config")
+    git(repo, "push", "-q", "origin", "main")
+    git(repo, "checkout", "-q", "-b", "feature/7-x")
+    sha = commit_file(repo, ".review-gate.toml", "require_commit = false\n", "chore: relax")
+    standin.add_issue(7)
+    standin.add_pull(12, head_ref="feature/7-x", head_sha=sha, base_ref=base, body="Closes #7")
+    standin.add_comment(7, samples.review(7))
+    return repo
+
+
+def test_pr_config_comes_from_the_prs_base(standin: GitHubStandIn, tmp_path: Path) -> None:
+    repo = _pr_project(tmp_path, standin)
+    proc = run_gate("check", "--pr", "12", cwd=repo, env=standin.env())
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "commit-missing" in proc.stdout
+    # The stand-in's REVIEW_GATE_* variables override the file: the report says so.
+    assert (
+        "config: origin/main:.review-gate.toml, REVIEW_GATE_REPO, REVIEW_GATE_TRACKER "
+        "(base branch main of PR #12)"
+    ) in proc.stdout
+    assert "require_commit true -> false" in proc.stdout
+    # The PR and its comments: nothing more, not the PR twice.
+    assert standin.count("GET", "/pulls/12") == 1
+    proc = run_gate("check", "--pr", "12", "--config-ref", "WORKTREE", cwd=repo, env=standin.env())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_pr_against_another_base_reads_that_base(standin: GitHubStandIn, tmp_path: Path) -> None:
+    repo = _pr_project(tmp_path, standin, base="develop")
+    git(repo, "checkout", "-q", "-b", "develop", "main")
+    commit_file(repo, ".review-gate.toml", "retries = 1\n", "chore: develop config")
+    git(repo, "push", "-q", "origin", "develop")
+    git(repo, "checkout", "-q", "feature/7-x")
+    proc = run_gate("check", "--pr", "12", "--format", "json", cwd=repo, env=standin.env())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = json.loads(proc.stdout)["config"]
+    assert config["file"] == "origin/develop:.review-gate.toml"
+    assert config["why"] == "base branch develop of PR #12"
+    # develop's config names other tracker settings (retries): the PR is read again with them.
+    assert standin.count("GET", "/pulls/12") == 2
+
+
+def test_pull_request_workflow_reads_the_base_config(
+    standin: GitHubStandIn, tmp_path: Path
+) -> None:
+    repo = _pr_project(tmp_path, standin)
+    env = {
+        **standin.env(),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REF": "refs/pull/12/merge",
+        "GITHUB_BASE_REF": "main",
+    }
+    proc = run_gate("check", cwd=repo, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "commit-missing" in proc.stdout
+    assert "(base branch main ($GITHUB_BASE_REF))" in proc.stdout
+
+
+# -- --comments - (the export on stdin) ------------------------------------------------------
+
+
+def test_comments_from_stdin(tmp_path: Path) -> None:
+    export = _export(tmp_path, samples.review(1))
+    proc = run_gate(
+        "check", "--issue", "1", "--comments", "-", cwd=tmp_path, stdin=export.read_text()
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tracker export" in proc.stdout
+    export = _export(tmp_path, samples.review(1, status="IN_PROGRESS"))
+    proc = run_gate(
+        "check", "--issue", "1", "--comments", "-", cwd=tmp_path, stdin=export.read_text()
+    )
+    assert proc.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "<stdin>: is empty"),
+        (b"{", "<stdin>: not valid JSON"),
+        (b'[{"id": 1}]', "<stdin>: item 0 has no author_association"),
+        (b"\xff\xfe junk", "<stdin>: not UTF-8 text"),
+    ],
+)
+def test_bad_comments_from_stdin_exits_2(tmp_path: Path, content: bytes, fragment: str) -> None:
+    proc = subprocess.run(
+        (GATE, "check", "--issue", "1", "--comments", "-"),
+        cwd=tmp_path,
+        input=content,
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert fragment in _one_line_error(proc.stderr.decode())
+
+
+def test_pr_without_origin_head_still_reads_the_base(
+    standin: GitHubStandIn, tmp_path: Path
+) -> None:
+    # No origin/HEAD: the PR is read with the checkout's config, then the base's applies.
+    repo = _pr_project(tmp_path, standin)
+    git(repo, "remote", "set-head", "origin", "-d")
+    proc = run_gate("check", "--pr", "12", cwd=repo, env=standin.env())
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "commit-missing" in proc.stdout
+    assert "(base branch main of PR #12)" in proc.stdout

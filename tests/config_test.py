@@ -11,6 +11,9 @@ from review_gate.config import Config, load
 from review_gate.errors import ConfigError
 from tests.helpers import init_repo, run_gate
 
+# Config fields that record where the configuration came from, not configuration keys.
+NOT_KEYS = {"sources", "config_file", "config_ref"}
+
 
 def _write(root: Path, text: str, name: str = ".review-gate.toml") -> Path:
     root.mkdir(parents=True, exist_ok=True)
@@ -30,7 +33,7 @@ def test_defaults_without_any_config(tmp_path: Path) -> None:
 
 def test_every_field_has_a_default_source(tmp_path: Path) -> None:
     cfg = load(tmp_path, environ={})
-    fields = {f.name for f in dataclasses.fields(Config)} - {"sources"}
+    fields = {f.name for f in dataclasses.fields(Config)} - NOT_KEYS
     assert set(cfg.sources) == fields
 
 
@@ -71,7 +74,7 @@ def test_file_values(tmp_path: Path, key: str, literal: str, expected: Any) -> N
 
 
 def test_file_covers_every_key() -> None:
-    fields = {f.name for f in dataclasses.fields(Config)} - {"sources"}
+    fields = {f.name for f in dataclasses.fields(Config)} - NOT_KEYS
     assert {k for k, _, _ in FILE_VALUES} == fields
 
 
@@ -118,7 +121,7 @@ def test_env_values(tmp_path: Path, key: str, value: str, expected: Any) -> None
 
 
 def test_env_covers_every_key() -> None:
-    fields = {f.name for f in dataclasses.fields(Config)} - {"sources"}
+    fields = {f.name for f in dataclasses.fields(Config)} - NOT_KEYS
     assert {k for k, _, _ in ENV_VALUES} == fields
 
 
@@ -322,3 +325,213 @@ def test_gate_check_bad_config_exits_2_with_one_line(
     assert fragment in first
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+# -- the file layer from a git ref (CI reads the base branch's config) ------------------------
+
+
+def _commit(repo: Path, name: str, text: str | bytes, message: str = "config") -> None:
+    from tests.helpers import git
+
+    path = repo / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def based(tmp_path: Path) -> Path:
+    """main commits retries = 2; a branch commits retries = 7 and leaves it uncommitted = 8."""
+    from tests.helpers import git
+
+    repo = init_repo(tmp_path / "r")
+    _commit(repo, ".review-gate.toml", "retries = 2\n")
+    git(repo, "checkout", "-q", "-b", "feature/1-x")
+    _commit(repo, ".review-gate.toml", "retries = 7\n")
+    _write(repo, "retries = 8\n")
+    return repo
+
+
+def test_ref_reads_the_committed_file_not_the_worktree(based: Path) -> None:
+    cfg = load(based, environ={}, ref="main")
+    assert cfg.retries == 2
+    assert cfg.sources["retries"] == "main:.review-gate.toml"
+    assert (cfg.config_file, cfg.config_ref) == ("main:.review-gate.toml", "main")
+    assert load(based, environ={}, ref="HEAD").retries == 7
+    worktree = load(based, environ={})
+    assert worktree.retries == 8
+    assert worktree.config_ref is None
+    assert worktree.config_file == str(based / ".review-gate.toml")
+
+
+def test_worktree_ref_means_the_working_tree(based: Path) -> None:
+    assert load(based, environ={}, ref=config.WORKTREE) == load(based, environ={})
+    assert load(based, environ={}, ref=config.WORKTREE).config_ref is None
+
+
+def test_ref_from_a_subdirectory_reads_the_root_file(based: Path) -> None:
+    sub = based / "src" / "pkg"
+    sub.mkdir(parents=True)
+    assert load(sub, environ={}, ref="main").retries == 2
+
+
+def test_env_and_flags_still_override_the_ref(based: Path) -> None:
+    cfg = load(based, {"repo": "o/r"}, {"REVIEW_GATE_RETRIES": "5"}, ref="main")
+    assert (cfg.retries, cfg.sources["retries"]) == (5, "env REVIEW_GATE_RETRIES")
+    assert (cfg.repo, cfg.sources["repo"]) == ("o/r", "flag")
+
+
+def test_no_config_at_ref_is_defaults_never_the_worktree(tmp_path: Path) -> None:
+    # A change must not be able to introduce a looser config where the base had none.
+    repo = init_repo(tmp_path / "r")
+    _write(repo, "trusted_logins = ['agent']\nsensitive_patterns = []\n")
+    cfg = load(repo, environ={}, ref="main")
+    assert cfg == Config()
+    assert (cfg.config_file, cfg.config_ref) == (None, "main")
+
+
+def test_pyproject_table_at_ref(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    _commit(repo, "pyproject.toml", "[project]\nname='x'\n[tool.review-gate]\nretries = 4\n")
+    cfg = load(repo, environ={}, ref="main")
+    assert cfg.retries == 4
+    assert cfg.sources["retries"] == "main:pyproject.toml [tool.review-gate]"
+
+
+def test_pyproject_without_table_at_ref_is_defaults(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    _commit(repo, "pyproject.toml", "[tool.ruff]\nline-length = 9\n")
+    assert load(repo, environ={}, ref="main") == Config()
+
+
+def test_review_gate_toml_wins_over_pyproject_at_ref(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    _commit(repo, "pyproject.toml", "[tool.review-gate]\nretries = 4\n")
+    _commit(repo, ".review-gate.toml", "retries = 6\n")
+    assert load(repo, environ={}, ref="main").retries == 6
+
+
+def test_config_directory_at_ref_is_ignored(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    _commit(repo, ".review-gate.toml/x", "not a config\n")
+    _commit(repo, "pyproject.toml", "[tool.review-gate]\nretries = 4\n")
+    assert load(repo, environ={}, ref="main").retries == 4
+
+
+def test_config_symlink_at_ref_is_an_error(tmp_path: Path) -> None:
+    from tests.helpers import git
+
+    repo = init_repo(tmp_path / "r")
+    _commit(repo, "real.toml", "retries = 4\n")
+    (repo / ".review-gate.toml").symlink_to("real.toml")
+    git(repo, "add", ".review-gate.toml")
+    git(repo, "commit", "-q", "-m", "link")
+    with pytest.raises(ConfigError, match=r"main:\.review-gate\.toml is a symbolic link"):
+        load(repo, environ={}, ref="main")
+
+
+# committed text, fragments the one-line error must contain (besides "main:<file>")
+BAD_AT_REF: list[tuple[str, str | bytes, tuple[str, ...]]] = [
+    (".review-gate.toml", "tracker = 'gitlab'\n", ("key 'tracker'", "github, local")),
+    (".review-gate.toml", "trusted_logins = 'me'\n", ("key 'trusted_logins'", "list")),
+    (".review-gate.toml", "trackr = 1\n", ("unknown key 'trackr'",)),
+    (".review-gate.toml", "tracker = \n", ("not valid TOML",)),
+    (".review-gate.toml", b"tracker = '\xff\xfe'\n", ("not valid TOML: not UTF-8",)),
+    ("pyproject.toml", "[tool.review-gate]\nretries = 'x'\n", ("[tool.review-gate]: key",)),
+    ("pyproject.toml", "[tool]\nreview-gate = 5\n", ("must be a table",)),
+    ("pyproject.toml", "[tool\n", ("not valid TOML",)),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "fragments"), BAD_AT_REF)
+def test_bad_config_at_ref_names_ref_path_and_key(
+    tmp_path: Path, name: str, text: str | bytes, fragments: tuple[str, ...]
+) -> None:
+    repo = init_repo(tmp_path / "r")
+    _commit(repo, name, text)
+    from tests.helpers import git
+
+    git(repo, "checkout", "-q", "-b", "topic")
+    _commit(repo, name, "# fixed on the branch\n")
+    with pytest.raises(ConfigError) as info:
+        load(repo, environ={}, ref="main")
+    message = info.value.message
+    assert "\n" not in message
+    assert message.startswith(f"main:{name}")
+    for fragment in fragments:
+        assert fragment in message
+    assert load(repo, environ={}) == Config()  # the branch's own file is fine
+
+
+@pytest.mark.parametrize("ref", ["no-such-branch", "origin/main", "deadbeef" * 5, "main~5"])
+def test_unknown_ref_is_a_config_error_with_a_fetch_hint(tmp_path: Path, ref: str) -> None:
+    repo = init_repo(tmp_path / "r")
+    with pytest.raises(ConfigError) as info:
+        load(repo, environ={}, ref=ref)
+    assert info.value.message == f"config ref {ref!r} is not a commit in this checkout"
+    assert "git fetch origin" in (info.value.hint or "")
+    assert "fetch-depth: 0" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("ref", ["", " ", "-h", "--output=x", "main:x", "a b", "a..b", "x\n"])
+def test_malformed_ref_is_refused_before_git_sees_it(tmp_path: Path, ref: str) -> None:
+    repo = init_repo(tmp_path / "r")
+    with pytest.raises(ConfigError, match="is not a valid git revision"):
+        load(repo, environ={}, ref=ref)
+
+
+def test_ref_outside_git_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not inside a git repository"):
+        load(tmp_path, environ={}, ref="main")
+
+
+# trusted file, other file, expected phrases ([] = does not loosen)
+LOOSENINGS: list[tuple[str, str, list[str]]] = [
+    ("", "", []),
+    ("", "trusted_logins = ['Agent']", ["trusted_logins adds 'Agent'"]),
+    ("trusted_logins = ['agent']", "trusted_logins = ['@AGENT']", []),
+    ("trusted_logins = ['a', 'b']", "trusted_logins = ['a']", []),
+    ("", "trusted_associations = ['OWNER', 'NONE']", ["trusted_associations adds 'NONE'"]),
+    ("", "trusted_associations = ['OWNER']", []),
+    ("", "sensitive_patterns = []", ["sensitive_patterns drops '**/auth/**'"]),
+    ("sensitive_patterns = ['*.pem']", "sensitive_patterns = ['*.pem', '*.key']", []),
+    ("require_commit = true", "", ["require_commit true -> false"]),
+    ("", "require_commit = true", []),
+    ("require_distinct_reviewer = true", "", ["require_distinct_reviewer true -> false"]),
+    ("", "protect = false", ["protect true -> false"]),
+    ("", "max_stop_blocks = 1", ["max_stop_blocks 3 -> 1"]),
+    ("", "max_stop_blocks = 9", []),
+    ("", "protected_branches = ['main']", ["protected_branches drops 'master'"]),
+    ("", "on_unreachable = 'allow'", ["on_unreachable 'refuse' -> 'allow'"]),
+    ("on_unreachable = 'allow'", "", []),
+    ("", "repo = 'evil/fork'", ["repo None -> 'evil/fork'"]),
+    ("", "tracker = 'local'", ["tracker None -> 'local'"]),
+    ("", "base_branch = 'feature/1-x'", ["base_branch None -> 'feature/1-x'"]),
+    ("", "worker_branch_pattern = '^(\\\\d+)'", ["worker_branch_pattern"]),
+    ("", "issue = 5", ["issue None -> 5"]),
+    ("", "retries = 9\nlease_ttl = 1\nhang_after = 1\nrequest_timeout = 1", []),
+]
+
+
+@pytest.mark.parametrize(("trusted", "other", "expected"), LOOSENINGS)
+def test_loosenings(tmp_path: Path, trusted: str, other: str, expected: list[str]) -> None:
+    a = config.file_config(config._check_keys(config.tomllib.loads(trusted), "a"))
+    b = config.file_config(config._check_keys(config.tomllib.loads(other), "b"))
+    found = config.loosenings(a, b)
+    assert len(found) == len(expected), found
+    for phrase, want in zip(found, expected, strict=True):
+        assert phrase.startswith(want)
+
+
+def test_all_loosenings_are_reported_together() -> None:
+    trusted = Config(require_commit=True)
+    other = Config(trusted_logins=("x",), sensitive_patterns=(), require_commit=False)
+    assert [p.split()[0] for p in config.loosenings(trusted, other)] == [
+        "trusted_logins",
+        "sensitive_patterns",
+        "require_commit",
+    ]

@@ -178,6 +178,8 @@ UNDECIDABLE: list[str] = [
     "curl -X POST $URL/pulls",
     "curl -X $M https://api.github.com/repos/o/r/pulls",
     'python -c \'import subprocess; subprocess.run(["gh", "pr", "create"])\'',
+    "python3 -c \"import subprocess; subprocess.run(['gh','pr','create'])\"",
+    "node -e \"require('child_process').spawnSync('gh',['pr','new'])\"",
     "python3 -c \"import os; os.system('gh pr create')\"",
     'node -e \'require("child_process").execSync("gh pr create")\'',
     "perl -e 'system(\"gh pr create\")'",

@@ -13,10 +13,16 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from review_gate import git
-from review_gate.config import Config
+from review_gate.config import Config, loosenings
 from review_gate.config import load as load_config
 from review_gate.doctor import Finding
-from review_gate.errors import CalledProcessError, GateError, NotAGitRepository, UsageError
+from review_gate.errors import (
+    CalledProcessError,
+    ConfigError,
+    GateError,
+    NotAGitRepository,
+    UsageError,
+)
 from review_gate.gates.common import latest_artifact, trust_policy
 from review_gate.gates.verdict import Verdict
 from review_gate.trackers.base import PullRequest, Tracker
@@ -156,6 +162,64 @@ def changed_files_for(
         return None, f"cannot diff {ref}...{head[:12]} (is the full history fetched?)"
 
 
+def base_config_ref(cwd: Path, base: str) -> str:
+    """The ref a change's configuration is read from: ``origin/<base>``, else ``<base>``.
+    ConfigError (exit 2) when neither is in the checkout: never fall back to the checkout's
+    own file, which the change itself may have edited."""
+    name = base.strip().removeprefix("refs/heads/")
+    tried = (name,) if name.startswith("origin/") else (f"origin/{name}", name)
+    found = resolve_base(cwd, tried) if name and not name.startswith("-") else None
+    if found is None:
+        short = name.removeprefix("origin/")
+        raise ConfigError(
+            f"cannot read the configuration of the base branch {name!r}: "
+            f"{' and '.join(tried)} are not in this checkout",
+            hint=f"fetch it (`git fetch origin {short}`; in GitHub Actions use actions/checkout "
+            "with `fetch-depth: 0`), or pass --config-ref WORKTREE to use the checkout's own",
+        )
+    return found
+
+
+def describe_config(config: Config) -> str:
+    """Where the configuration came from, for reports: the file (``origin/main:.review-gate.toml``,
+    a path), or that there was none, plus the ``REVIEW_GATE_*`` variables that override it."""
+    if config.config_file:
+        where = config.config_file
+    elif config.config_ref:
+        where = f"defaults (no config file at {config.config_ref})"
+    else:
+        where = "defaults (no config file)"
+    env = sorted({s.removeprefix("env ") for s in config.sources.values() if s.startswith("env ")})
+    return where + (f", {', '.join(env)}" if env else "")
+
+
+def worktree_loosenings(
+    cwd: Path,
+    trusted: Config,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Notes (not failures) when ``trusted`` came from a git ref and the checkout's own
+    configuration would weaken the gates: a change trying to loosen its own gate should be
+    noticed by a human, even though it has no effect here."""
+    if trusted.config_ref is None or not _inside_git(cwd):
+        return []
+    unused = f"not used: the configuration comes from {trusted.config_ref}"
+    try:
+        mine = load_config(cwd, overrides, environ)
+    except GateError as exc:
+        return [f"the checkout's configuration is invalid ({exc.message}); {unused}"]
+    changes = loosenings(trusted, mine)
+    if not changes:
+        return []
+    against = trusted.config_file or trusted.config_ref
+    mine_file = mine.config_file or "defaults (no config file)"
+    return [
+        f"the checkout's {mine_file} would loosen the gate compared with {against}: "
+        f"{'; '.join(changes)} ({unused})"
+    ]
+
+
 def _check_gates(gates: Sequence[str]) -> tuple[str, ...]:
     chosen: list[str] = []
     names = [n for g in gates for n in g.split(",")] if gates else ["review"]
@@ -179,12 +243,14 @@ def check(
     worker_id: str | None = None,
     changed_files: Sequence[str] | None = None,
     base: str | None = None,
+    config_ref: str | None = None,
 ) -> CheckResult:
     """Run ``gates`` on ``issue``. Raises TrackerUnavailable (exit 3) when the tracker
     cannot be reached, ConfigError/UsageError/IssueNotFound (exit 2) on bad input.
 
     ``head=None`` is HEAD of the checkout at ``cwd``; ``changed_files=None`` means
     "diff the base branch (``base``, config.base_branch or auto) against head".
+    Without ``config``, it is loaded from the checkout, or from git ``config_ref``.
     """
     from review_gate.gates.handover import handover_gate
     from review_gate.gates.review import ReviewContext, deferred_tracking_issues, review_gate
@@ -194,7 +260,7 @@ def check(
         raise UsageError(f"issue must be a positive number, got {issue!r}")
     chosen = _check_gates(gates)
     cwd = Path(cwd)
-    config = config if config is not None else load_config(cwd)
+    config = config if config is not None else load_config(cwd, ref=config_ref)
     head = resolve_head(head, cwd)
     tracker = tracker if tracker is not None else open_tracker(config, cwd=cwd)
     comments = tracker.list_comments(issue)

@@ -60,16 +60,20 @@ def tokens(norm: str) -> set[str]:
 def prish(text: str) -> bool:
     """Does text look like PR creation (``pr create``, ``pulls``, createPullRequest)?
 
-    Words are read twice: with backslashes dropped (``p\\r`` is ``pr``) and with them as
-    separators (``'gh pr create\\n'`` ends in ``create``, not ``createn``).
+    Words are read three ways: with backslashes dropped (``p\\r`` is ``pr``), with them as
+    separators (``'gh pr create\\n'`` ends in ``create``, not ``createn``), and with quotes
+    and commas as separators too (``['gh','pr','create']``).
     """
     norm = normalise(text)
     if any(p in norm for p in _PULLISH):
         return True
     if "pr" not in norm:
         return False
-    spaced = text.replace("\\\n", "").lower().replace("\\", " ").translate(_DROP)
-    toks = tokens(norm) | tokens(spaced)
+    joined = text.replace("\\\n", "").lower()
+    spaced = joined.replace("\\", " ").translate(_DROP)
+    # A third reading keeps quotes and commas as separators: ['gh','pr','create'] in an
+    # interpreter one-liner is three words, not "ghprcreate".
+    toks = tokens(norm) | tokens(spaced) | tokens(joined)
     return "pr" in toks and any(t.startswith(("create", "new")) for t in toks)
 
 

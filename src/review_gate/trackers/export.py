@@ -187,6 +187,22 @@ class ExportTracker:
         self._items: list[dict[str, Any]] | None = None
         self._comments: list[Comment] | None = None
 
+    @classmethod
+    def from_text(cls, text: str, name: str = "<stdin>") -> ExportTracker:
+        """An export already read (``gate check --comments -``); errors name ``name``."""
+        tracker = cls(name)
+        try:
+            items = load_items(text)
+            comments = parse_comments(items)
+        except ValueError as exc:
+            hint = (
+                "the input must be what `gh api --paginate repos/OWNER/REPO/issues/N/comments` "
+                "prints"
+            )
+            raise UsageError(f"{name}: {exc}", hint=hint) from None
+        tracker._items, tracker._comments = items, comments
+        return tracker
+
     def _load(self) -> tuple[list[dict[str, Any]], list[Comment]]:
         if self._items is None or self._comments is None:
             hint = (
