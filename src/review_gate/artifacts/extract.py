@@ -1,0 +1,129 @@
+"""``extract(body)``: every artifact block of a comment body, parsed and validated.
+
+Pure (no I/O) and total: any ``str`` gives a list of Artifacts; a block that is
+broken (unterminated, nested, crossed, unparseable, over the size limit) is an
+Artifact carrying errors, never an exception and never silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from markdown_it.token import Token
+
+from review_gate import schemas
+from review_gate.artifacts import handover, review, worker
+from review_gate.artifacts._blocks import (
+    MARKERS,
+    Block,
+    block_parser,
+    find_markers,
+    maybe_has_markers,
+    pair_markers,
+)
+from review_gate.artifacts._common import Collector, scan_placeholders, schema_errors
+from review_gate.artifacts.model import Artifact, ArtifactError
+
+# GitHub refuses comment bodies over 65,536 characters; four times that is no
+# comment anyone posted by hand, and parsing it could only cost time.
+MAX_BODY = 262_144
+
+_Parser = Callable[[list[Token], int, int, Collector], None]
+_PARSERS: dict[str, tuple[_Parser, Callable[[Collector], None], dict[str, tuple[str, str]]]] = {
+    "review": (review.parse, review.cross_check, review.MESSAGES),
+    "handover": (handover.parse, handover.cross_check, handover.MESSAGES),
+    "worker": (worker.parse, worker.cross_check, worker.MESSAGES),
+}
+
+
+def extract(body: str) -> list[Artifact]:
+    """Every REVIEW / HANDOVER / WORKER block in ``body``, in document order."""
+    try:
+        return _extract(body)
+    except Exception as exc:  # never let a parser bug escape as a traceback or a pass
+        return [_whole_body_error(body, f"could not parse the comment ({type(exc).__name__})")]
+
+
+def _first_kind(body: str) -> str:
+    for name, (kind, _) in MARKERS.items():
+        if name in body:
+            return kind
+    return "review"
+
+
+def _whole_body_error(body: str, message: str) -> Artifact:
+    error = ArtifactError(
+        kind=_first_kind(body),
+        pointer="",
+        line=1,
+        message=message,
+        hint="post the artifact in a comment of its own, as `gate new` prints it",
+    )
+    return Artifact(kind=error.kind, data={}, line=1, end_line=1, errors=(error,))
+
+
+def _extract(body: str) -> list[Artifact]:
+    if not isinstance(body, str) or not maybe_has_markers(body):
+        return []
+    # GitHub returns \r\n for bodies edited on the web; markdown-it would normalise
+    # them anyway, and doing it first keeps our line numbers equal to its own.
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_BODY:
+        return [
+            _whole_body_error(
+                text, f"comment body is {len(text):,} characters; the limit is {MAX_BODY:,}"
+            )
+        ]
+    tokens = block_parser().parse(text)
+    markers = find_markers(tokens)
+    lines = text.split("\n")
+    last_line = len(lines) - 1 if text.endswith("\n") else len(lines)
+    return [_artifact(block, lines) for block in pair_markers(tokens, markers, last_line)]
+
+
+def _artifact(block: Block, lines: list[str]) -> Artifact:
+    c = Collector(block.kind, block.line)
+    c.errors.extend(block.errors)
+    try:
+        _parse_block(block, lines, c)
+    except Exception as exc:  # a bug in one parser must not hide the other blocks
+        c.error("", f"could not parse the block ({type(exc).__name__}: {exc})", "report it")
+    # Every error points into the block (a truncated fence must not point past it).
+    errors = sorted(
+        (
+            e
+            if block.line <= e.line <= block.end_line
+            else dataclasses.replace(e, line=min(max(e.line, block.line), block.end_line))
+            for e in c.errors
+        ),
+        key=lambda e: e.line,
+    )
+    return Artifact(
+        kind=block.kind,
+        data=c.data,
+        line=block.line,
+        end_line=block.end_line,
+        errors=tuple(errors),
+    )
+
+
+def _parse_block(block: Block, lines: list[str], c: Collector) -> None:
+    parse, cross_check, messages = _PARSERS[block.kind]
+    if not block.tokens and not block.closed:
+        return
+    parse(block.tokens, block.line, block.end_line, c)
+    # Text inside code fences may legitimately hold brackets (logs, [DEBUG]); the
+    # WORKER record is itself a fence, so there everything is scanned.
+    skip: set[int] = set()
+    if block.kind != "worker":
+        for token in block.tokens:
+            if token.type in ("fence", "code_block") and token.map:
+                skip.update(range(token.map[0] + 1, token.map[1] + 1))
+    quiet = scan_placeholders(c, lines, block.line, block.end_line, skip)
+    if not block.closed or "unparsed" in c.notes:
+        return
+    before = len(c.errors)
+    schema_errors(c, schemas.iter_errors(block.kind, c.data), messages, quiet)
+    if len(c.errors) == before or block.kind == "review":
+        cross_check(c)

@@ -1,0 +1,119 @@
+"""WORKER blocks: one fenced JSON document between the WORKER:ASSIGNED markers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markdown_it.token import Token
+
+from review_gate.artifacts._common import Collector, real_timestamp
+from review_gate.artifacts._elements import Fence, elements
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "/assigned": (
+        "assigned must be true (an assignment) or false (a release), got {value}",
+        'write "assigned": true or "assigned": false',
+    ),
+    "/worker_id": (
+        "worker_id must be a worker id like worker-1701523200-7, got {value}",
+        'set "worker_id" to the worker holding the issue',
+    ),
+    "/assigned_at": (
+        "assigned_at must be an RFC 3339 time like 2026-11-21T09:00:00Z, got {value}",
+        'set "assigned_at" (date -u +%Y-%m-%dT%H:%M:%SZ)',
+    ),
+    "/cleared_at": (
+        "cleared_at must be an RFC 3339 time like 2026-11-21T09:00:00Z, got {value}",
+        'a release needs "cleared_at" (date -u +%Y-%m-%dT%H:%M:%SZ)',
+    ),
+    "/heartbeat_at": (
+        "heartbeat_at must be an RFC 3339 time, got {value}",
+        'set "heartbeat_at" to the time of the last heartbeat',
+    ),
+    "/worktree": ("worktree must be a path, got {value}", 'set "worktree" to the worktree path'),
+}
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A duplicated key (`"assigned": false, ..., "assigned": true`) reads differently
+    # to different JSON parsers; refuse it rather than pick one.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse(tokens: list[Token], first: int, last: int, c: Collector) -> None:
+    """Fill ``c.data`` from the block's ```json fence."""
+    fences = [el for el in elements(tokens, first, last) if isinstance(el, Fence)]
+    # Until the JSON is read there is nothing for the schema to check.
+    c.notes.add("unparsed")
+    if not fences:
+        c.error(
+            "",
+            "the WORKER block holds no ```json fenced block",
+            "put the record in a ```json fence between the markers",
+        )
+        return
+    if len(fences) > 1:
+        c.error(
+            "",
+            f"the WORKER block holds {len(fences)} fenced blocks (line {fences[1].line} is extra)",
+            "keep exactly one ```json fence per WORKER block",
+            line=fences[1].line,
+        )
+        return
+    fence = fences[0]
+    if fence.info.split(" ")[0].lower() not in ("json", ""):
+        c.error(
+            "",
+            f"the fence is marked {fence.info!r}, not json",
+            "open the fence with ```json",
+            line=fence.line,
+        )
+        return
+    try:
+        data = json.loads(fence.content, object_pairs_hook=_object, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        c.error(
+            "",
+            f"invalid JSON: {exc.msg} (column {exc.colno})",
+            "fix the JSON (a linter such as `python -m json.tool` shows where)",
+            line=fence.line + exc.lineno,
+        )
+        return
+    except (ValueError, RecursionError) as exc:
+        c.error("", f"invalid JSON: {exc}", "fix the JSON", line=fence.line + 1)
+        return
+    if not isinstance(data, dict):
+        c.error(
+            "",
+            f"the JSON is a {type(data).__name__}, not an object",
+            'write an object like {"assigned": true, ...}',
+            line=fence.line + 1,
+        )
+        return
+    c.data = data
+    c.notes.discard("unparsed")
+    for offset, text in enumerate(fence.content.split("\n")):
+        for key in data:
+            if f'"{key}"' in text:
+                c.at(f"/{key}", fence.line + 1 + offset)
+
+
+def cross_check(c: Collector) -> None:
+    """Timestamps must be real dates."""
+    for key in ("assigned_at", "cleared_at", "heartbeat_at"):
+        if not real_timestamp(c.data.get(key)):
+            c.error(f"/{key}", f"{key} {c.data[key]!r} is not a real date and time", "fix it")
