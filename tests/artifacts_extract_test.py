@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from review_gate.artifacts import Artifact
@@ -206,7 +209,10 @@ def test_size_limit_is_an_error_not_a_hang() -> None:
     assert "limit" in art.errors[0].message
 
 
-def test_package_level_lazy_extract_is_callable() -> None:
-    from review_gate import artifacts
-
-    assert _summary(artifacts.extract(REVIEW)) == [("review", True)]
+def test_importing_the_records_does_not_load_the_parser() -> None:
+    # The hook fast path imports the records; markdown-it and jsonschema must stay unloaded.
+    code = (
+        "import sys; import review_gate.artifacts; "
+        "assert 'markdown_it' not in sys.modules and 'jsonschema' not in sys.modules"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
