@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from review_gate.errors import ConfigError, GateError
+from review_gate.trackers.base import ASSOCIATIONS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -90,16 +91,6 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "tracker": ("github", "local"),
     "on_unreachable": ("refuse", "allow"),
 }
-_ASSOCIATIONS = (
-    "OWNER",
-    "MEMBER",
-    "COLLABORATOR",
-    "CONTRIBUTOR",
-    "FIRST_TIME_CONTRIBUTOR",
-    "FIRST_TIMER",
-    "MANNEQUIN",
-    "NONE",
-)
 
 
 def _kind(name: str) -> str:
@@ -141,11 +132,11 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             return tuple(v.lstrip("@") for v in result)
         if name == "trusted_associations":
             upper = tuple(v.upper() for v in result)
-            unknown = [v for v in upper if v not in _ASSOCIATIONS]
+            unknown = [v for v in upper if v not in ASSOCIATIONS]
             if unknown:
                 raise ConfigError(
                     f"{bad} has unknown association {unknown[0]!r}",
-                    hint=f"use some of {', '.join(_ASSOCIATIONS)}",
+                    hint=f"use some of {', '.join(ASSOCIATIONS)}",
                 )
             return upper
         return result

@@ -19,8 +19,8 @@ import click
 
 from review_gate.config import load as load_config
 from review_gate.errors import UsageError
-from review_gate.trackers.base import Comment, Issue, Tracker
-from review_gate.trackers.export import ASSOCIATIONS, load_items, parse_comments
+from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, Tracker
+from review_gate.trackers.export import load_items, parse_comments
 from review_gate.trackers.local import LocalTracker
 
 if TYPE_CHECKING:

@@ -11,6 +11,17 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 
 TRUSTED_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
+# Every value GitHub documents for ``author_association``.
+ASSOCIATIONS = (
+    "OWNER",
+    "MEMBER",
+    "COLLABORATOR",
+    "CONTRIBUTOR",
+    "FIRST_TIME_CONTRIBUTOR",
+    "FIRST_TIMER",
+    "MANNEQUIN",
+    "NONE",
+)
 
 
 class Comment(NamedTuple):

@@ -13,19 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from review_gate.errors import IssueNotFound, TrackerError, UsageError
-from review_gate.trackers.base import Comment, Issue, PullRequest
+from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, PullRequest
 
-# Every value GitHub documents for ``author_association``.
-ASSOCIATIONS = (
-    "OWNER",
-    "MEMBER",
-    "COLLABORATOR",
-    "CONTRIBUTOR",
-    "FIRST_TIME_CONTRIBUTOR",
-    "FIRST_TIMER",
-    "MANNEQUIN",
-    "NONE",
-)
 # GitHub shows comments of deleted accounts as this user (the API sends ``"user": null``).
 GHOST = "ghost"
 _ISSUE_URL = re.compile(r"/issues/(\d+)/?$")

@@ -18,9 +18,8 @@ from typing import Any
 
 from review_gate import git
 from review_gate.errors import IssueNotFound, TrackerError, TrackerUnavailable, UsageError
-from review_gate.trackers.base import Comment, Issue, PullRequest
+from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, PullRequest
 from review_gate.trackers.export import (
-    ASSOCIATIONS,
     CommentFormatError,
     now_rfc3339,
     parse_comment,
