@@ -515,6 +515,73 @@ def test_other_tools_silent(
         assert hook("pre-tool-use", tool(name, tool_input, worker), monkeypatch, capsys) is None
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "BASH",
+        "Bash ",
+        "run_shell_command",
+        "shell_command",
+        "unified_exec",
+        "execute_command",
+        "mcp__shell__run",
+        "mcp__desktop-commander__execute_command",
+    ],
+)
+def test_any_tool_carrying_a_shell_command_is_analysed(
+    name: str, worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Red team: an MCP shell server (or another client's shell tool) must not be a way round.
+    call = tool(name, {"command": "gh pr create --fill"}, worker)
+    assert "issue #7" in deny_reason(hook("pre-tool-use", call, monkeypatch, capsys))
+    quiet = tool(name, {"command": "ls -la"}, worker)
+    assert hook("pre-tool-use", quiet, monkeypatch, capsys) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "tool_input"),
+    [
+        ("mcp__github__api_request", {"method": "POST", "path": "/repos/o/r/pulls"}),
+        ("mcp__gh__rest", {"url": "https://api.github.com/repos/o/r/pulls", "body": {"t": 1}}),
+        ("mcp__github__graphql", {"query": "mutation { createPullRequest(input: {}) { x } }"}),
+        ("mcp__x__createpullrequest", {"title": "t"}),
+        ("mcp__x__OPENMERGEREQUEST", {"title": "t"}),
+    ],
+)
+def test_generic_mcp_api_tools_creating_a_pr_are_gated(
+    name: str,
+    tool_input: dict[str, Any],
+    worker: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    call = tool(name, tool_input, worker)
+    assert "issue #7" in deny_reason(hook("pre-tool-use", call, monkeypatch, capsys))
+    post_review(worker)
+    assert hook("pre-tool-use", call, monkeypatch, capsys) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "tool_input"),
+    [
+        ("mcp__github__api_request", {"method": "GET", "path": "/repos/o/r/pulls"}),
+        ("mcp__github__api_request", {"path": "/repos/o/r/pulls"}),
+        ("mcp__github__api_request", {"method": "POST", "path": "/repos/o/r/pulls/1/comments"}),
+        ("mcp__github__graphql", {"query": "query { viewer { login } }"}),
+        ("mcp__github__add_issue_comment", {"body": "next: createPullRequest via gh pr create"}),
+        ("mcp__github__create_pull_request_review", {"body": "x"}),
+    ],
+)
+def test_generic_mcp_tools_that_create_no_pr_are_silent(
+    name: str,
+    tool_input: dict[str, Any],
+    worker: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert hook("pre-tool-use", tool(name, tool_input, worker), monkeypatch, capsys) is None
+
+
 # -- malformed input, failures ------------------------------------------------------------
 
 
@@ -667,6 +734,23 @@ def test_tampering_allowed_outside_gated_checkouts(
     plain: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert hook("pre-tool-use", bash("git push --no-verify", plain), monkeypatch, capsys) is None
+
+
+def test_codex_workdir_is_where_the_command_runs(
+    worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Red team: the session's cwd is not gated, the shell tool's workdir is.
+    elsewhere = worker.parent / "elsewhere"
+    elsewhere.mkdir()
+    call = json.dumps(
+        {
+            "cwd": str(elsewhere),
+            "hook_event_name": "PreToolUse",
+            "tool_name": "shell",
+            "tool_input": {"command": ["git", "push", "--no-verify"], "workdir": str(worker)},
+        }
+    )
+    assert "bypass" in deny_reason(hook("pre-tool-use", call, monkeypatch, capsys))
 
 
 @pytest.mark.parametrize(
@@ -846,6 +930,25 @@ SHELLISH = st.sampled_from(
         "-c",
         "core.hooksPath=x",
         "$x",
+        "${X}h",
+        "p$Y",
+        "A=g",
+        "$A$B",
+        "xvfb-run",
+        "tmux",
+        "parallel",
+        ":::",
+        "-0",
+        "alias",
+        "g=gh",
+        "\x00",
+        "{a,b}",
+        "--next",
+        "-K",
+        "rebase",
+        "-x",
+        ".git/hooks",
+        "cd",
     ]
 )
 SHELL_TEXT = st.one_of(
@@ -863,7 +966,10 @@ JSON = st.recursive(
 TOOL_CALL = st.fixed_dictionaries(
     {
         "tool_name": st.one_of(
-            st.sampled_from(["Bash", "mcp__github__create_pull_request", "Read", "shell"]), JSON
+            st.sampled_from(
+                ["Bash", "mcp__github__create_pull_request", "Read", "shell", "mcp__x__run"]
+            ),
+            JSON,
         ),
         "tool_input": st.one_of(st.fixed_dictionaries({"command": SHELL_TEXT}), JSON),
     },

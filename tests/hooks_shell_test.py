@@ -163,6 +163,34 @@ def test_importing_the_pre_filter_is_cheap() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_slow_analysis_is_undecidable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A client lets a call through when the hook times out: running out of time is a deny.
+    from review_gate.hooks import _shell_core
+
+    monkeypatch.setattr(_shell_core, "BUDGET_SECONDS", -1.0)
+    assert analyse("gh pr create").undecidable == ("the command is too complex to analyse in time",)
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("{gh,x} pr", ["gh", "x", "pr"]),
+        ("c{r,}eate", ["create", "ceate"]),
+        ("{a..c}h", ["ah", "bh", "ch"]),
+        ("'{a,b}' \"{c,d}\" ${X:-a,b}", ["{a,b}", "{c,d}", None]),
+        ("{a,{b,c}}d", ["ad", "bd", "cd"]),
+        ("{pr,} x", ["pr", "x"]),
+    ],
+)
+def test_brace_expansion(command: str, words: list[str | None]) -> None:
+    from review_gate.hooks import _shell_tree as tree
+
+    command = "echo " + command
+    src = command.encode()
+    (node,) = [n for n in tree.walk(tree.parse(command)) if n.type == "command"]
+    assert [w.value for w in tree.command(node, src).words][1:] == words
+
+
 def test_analyse_never_raises_on_odd_input() -> None:
     for command in ("", "\x00", "\udcff gh pr create", "(" * 5000 + "gh pr create", "$'" * 100):
         assert isinstance(analyse(command), Analysis)
@@ -183,6 +211,9 @@ _TOKENS = [
     "alias.x=!gh", "GIT_CONFIG_KEY_0=core.hooksPath", "GIT_CONFIG_PARAMETERS=$X", "HUSKY=0",
     "rm", "chmod", ".git/hooks/x", "status", "log", "--cached", "merge", "am", "pull", "printf",
     "'\\x67h pr create'", "rev", "ssh", "host", "docker", "exec", "awk", "node", "make",
+    "${X}h", "p${Y}r", "cr$(echo e)ate", "A=g", "$A$B", "set", "--", "$1", "xvfb-run", "tmux",
+    "new", "-d", "parallel", ":::", "-0", "shopt", "g=gh", "g", "{gh,pr}", "c{r,}eate", "\\\n",
+    "--next", "-K", "rebase", "-x", "bisect", "run", "cd", ".git", "hooks", "send-pack", "-e",
 ]
 # fmt: on
 _soup = st.lists(st.sampled_from(_TOKENS), max_size=25).map(lambda ws: " ".join(ws))

@@ -28,11 +28,16 @@ def is_our_command(command: object) -> bool:
 
 
 def hook_cwd(data: Mapping[str, Any]) -> Path:
-    """The directory the client says the tool call runs in (``cwd``), else our own."""
+    """The directory the tool call runs in: the tool's own ``workdir`` (Codex's shell tool
+    takes one), relative to the session's ``cwd``; else ``cwd``; else our own."""
     cwd = data.get("cwd")
-    if isinstance(cwd, str) and cwd and "\0" not in cwd:
-        return Path(cwd)
-    return Path(os.getcwd())
+    base = Path(cwd) if isinstance(cwd, str) and cwd and "\0" not in cwd else Path(os.getcwd())
+    tool_input = data.get("tool_input")
+    if isinstance(tool_input, dict):
+        workdir = tool_input.get("workdir")
+        if isinstance(workdir, str) and workdir and "\0" not in workdir:
+            return base / workdir
+    return base
 
 
 def in_git_checkout(cwd: Path) -> bool:

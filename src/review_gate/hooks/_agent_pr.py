@@ -231,6 +231,57 @@ def _str_field(tool_input: Mapping[str, Any], *names: str) -> str | None:
     return None
 
 
+_API_BODY_KEYS = ("body", "data", "fields", "payload", "json", "input", "variables")
+
+
+def gate_api_tool(
+    tool: str, tool_input: Mapping[str, Any], data: Mapping[str, Any], environ: Mapping[str, str]
+) -> str | None:
+    """The deny reason for a generic MCP API tool that would create a PR, or None.
+
+    Catches a REST POST to ``repos/O/R/pulls`` (``method`` + ``path``/``url``/``endpoint``)
+    and a GraphQL ``createPullRequest`` mutation in any string of the input.
+    """
+    from review_gate.hooks._shell_pr import _NOT_CREATING, classify
+    from review_gate.hooks.agent import _strings
+
+    strings = _strings(tool_input)
+    fields: dict[str, str] = {}
+    for blob in strings:
+        if "{" in blob:  # a GraphQL query or a JSON request body
+            fields.update(_shell_fields(blob))
+    for key, value in tool_input.items():
+        if isinstance(value, dict):
+            fields.update({k: v for k, v in value.items() if isinstance(v, str)})
+            inner = value.get("input")
+            if isinstance(inner, dict):
+                fields.update({k: v for k, v in inner.items() if isinstance(v, str)})
+        elif isinstance(value, str) and key in ("body", "head"):
+            fields.setdefault(key, value)
+    if any("createpullrequest" in s.lower() and "mutation" in s.lower() for s in strings):
+        request = PrRequest(tool, fields.get("body"), None, fields.get("headRefName"), None)
+        return _gate_requests([request], data, environ)
+    path = _str_field(tool_input, "path", "url", "endpoint", "uri", "route", "resource")
+    if path is None:
+        return None
+    kind, repo = classify(path)
+    if kind != "pulls":
+        return None
+    method = _str_field(tool_input, "method", "http_method", "httpMethod", "verb")
+    if method is None:
+        method = "POST" if any(tool_input.get(k) for k in _API_BODY_KEYS) else "GET"
+    if method.upper() in _NOT_CREATING:
+        return None
+    request = PrRequest(tool, fields.get("body"), None, fields.get("head"), repo)
+    return _gate_requests([request], data, environ)
+
+
+def _shell_fields(blob: str) -> dict[str, str]:
+    from review_gate.hooks._shell_pr import _graphql_fields, _json_fields
+
+    return {**_graphql_fields(blob), **_json_fields(blob)}
+
+
 def gate_pr_tool(
     tool: str, tool_input: Mapping[str, Any], data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> str | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 
-from review_gate.hooks import _shell_git, _shell_pr
+from review_gate.hooks import _shell_git, _shell_pr, _shell_vars
 from review_gate.hooks import _shell_opts as opts
 from review_gate.hooks import _shell_tree as tree
-from review_gate.hooks._shell_exec import INTERPRETER, Runners
+from review_gate.hooks._shell_exec import INTERPRETER
+from review_gate.hooks._shell_foreign import Foreign, spells_pr
 from review_gate.hooks._shell_records import Analysis, Findings
 from review_gate.hooks._shell_text import has_decoder, might_matter, normalise, prish, words
 from review_gate.hooks._shell_words import DYN, Word, literal, resolve
@@ -74,15 +76,30 @@ _TASK_RUNNERS = words("make gmake just task rake invoke")
 _NODE_RUNNERS = words("npm pnpm yarn bun")
 
 
+#: Analysis time after which a command is undecidable (the hook timeout is 30 s).
+BUDGET_SECONDS = 3.0
+
+
+class TooComplex(Exception):
+    """The analysis ran out of its time budget."""
+
+
 def _basename(value: str) -> str:
     return os.path.basename(value.rstrip("/")).lower()
 
 
-class Analyser(Runners):
+class Analyser(Foreign):
     def __init__(self, command: str, max_depth: int) -> None:
         self.out = Findings()
         self.max_depth = max_depth
         self.full_prish = prish(command)
+        # A client treats a hook that times out as no objection: a command built to make
+        # the analysis slow is denied instead (see shell.analyse).
+        self.deadline = time.monotonic() + BUDGET_SECONDS
+        self.full_hookspath = "hookspath" in command.lower()
+        self.aliases: dict[str, str] = {}  # `alias g=gh` earlier in the command
+        self.vars: _shell_vars.Vars = {}  # `A=g; B=h; $A$B pr create`
+        self.cwd = ""  # the last literal `cd DIR` seen, for paths like `cd .git/hooks && rm x`
 
     def result(self) -> Analysis:
         return self.out.freeze()
@@ -95,21 +112,28 @@ class Analyser(Runners):
             if might_matter(source):
                 self.out.undecided(source, f"shell code nested more than {self.max_depth} deep")
             return
+        source = source.replace("\0", "")  # NUL is the DYN marker; bash drops it from input
         root = tree.parse(source)
         src = source.encode("utf-8", "surrogatepass")
+        if "=" in source or "set" in source:
+            _shell_vars.scan(root, source, self.vars)
         if root.has_error:
             norm = normalise(source)
             if prish(source) or "no-verify" in norm or "hookspath" in norm:
                 self.out.undecided(source, "the command could not be parsed")
         for node in tree.walk(root):
+            if time.monotonic() > self.deadline:
+                raise TooComplex
             kind = node.type
             if kind == "command":
-                self.command(tree.command(node, src), src, depth)
+                self.command(tree.command(node, src, self.vars), src, depth)
             elif kind == "variable_assignment" and (
                 node.parent is None or node.parent.type != "command"
             ):
                 name, word = tree.assignment(node)
                 _shell_git.assignments(tree.text(node), [(name, word)], self.out, before_git=False)
+            elif kind == "heredoc_redirect":
+                self.heredoc_backticks(node, depth)
             elif kind == "file_redirect":
                 dest = node.child_by_field_name("destination")
                 ops = [c.type for c in node.children if not c.is_named]
@@ -117,6 +141,20 @@ class Analyser(Runners):
                     word = resolve(tree.text(dest))
                     if _shell_git.hook_dir_write("", "", [], [word]):
                         self.out.tamper(tree.text(node), "writes into .git/hooks")
+
+    def heredoc_backticks(self, node: tree.Node, depth: int) -> None:
+        """`cmd` in an unquoted heredoc runs; tree-sitter only parses $(...) there."""
+        start = next((c for c in node.children if c.type == "heredoc_start"), None)
+        if start is None or any(q in tree.text(start) for q in "'\"\\"):
+            return
+        body = tree.heredoc_text(node)
+        i = body.find("`")
+        while 0 <= i < len(body):
+            j = i + 1
+            while j < len(body) and body[j] != "`":
+                j += 2 if body[j] == "\\" else 1
+            self.code(body[i + 1 : j], depth + 1)
+            i = body.find("`", j + 1)
 
     def unknown_code(self, text: str, source: str, reason: str) -> None:
         """Code that will run but is not in the command (a variable, a file, a download)."""
@@ -149,12 +187,25 @@ class Analyser(Runners):
         words = list(words)
         while words:
             head = words[0]
+            tail = head.template.rpartition("/")[2]
+            if head.exact is None and "/" in head.template and tail and DYN not in tail:
+                # `$(git --exec-path)/git-push`, `${HOME}/bin/gh`: the program is known
+                head = literal(tail)
             if head.exact is None:
                 _shell_git.assignments(text, assigns, self.out, before_git=True)
-                self.unknown_code(text, text, "the command name is computed at run time")
+                if spells_pr(words):
+                    self.out.undecided(text, "the command name is computed at run time")
+                else:
+                    self.unknown_code(text, text, "the command name is computed at run time")
                 return
             name = _basename(head.exact)
             args = words[1:]
+            if head.exact in self.aliases:
+                # `shopt -s expand_aliases; alias g='gh pr'` ... `g create`
+                value = self.aliases.pop(head.exact)
+                self.code(value + " " + " ".join(w.text for w in args), depth + 1)
+                self.aliases[head.exact] = value
+                return
             unwrapped = self.unwrap(cmd, src, depth, name, args, assigns, stdin=stdin)
             if unwrapped is None:
                 break
@@ -164,6 +215,8 @@ class Analyser(Runners):
         else:
             return
         _shell_git.assignments(text, assigns, self.out, before_git=name == "git")
+        for _, word in assigns:  # GIT_EDITOR='...' git commit, PAGER='...' man x
+            self.embedded_code(word.value, depth)
         self.dispatch(cmd, src, depth, name, args, stdin=stdin)
 
     def unwrap(
@@ -207,11 +260,16 @@ class Analyser(Runners):
                     rest.pop(0)
             return rest
         if name == "xargs":
-            self.xargs(cmd, src, depth, args, assigns)
+            self.xargs(cmd, src, depth, args, assigns, stdin=stdin)
             return False
         if name == "find":
             for group in _find_exec(args):
                 self.argv(cmd, src, depth, group, list(assigns), stdin=False)
+            if _shell_git.find_deletes_hooks(args, self.cwd):
+                self.out.tamper(cmd.text, "deletes files in .git/hooks")
+            return False
+        if name == "parallel":
+            self.parallel(cmd, src, depth, args, stdin=stdin)
             return False
         return None
 
@@ -236,48 +294,6 @@ class Analyser(Runners):
             return False
         return rest
 
-    def xargs(
-        self,
-        cmd: tree.Cmd,
-        src: bytes,
-        depth: int,
-        args: list[Word],
-        assigns: list[tuple[str, Word]],
-    ) -> None:
-        parsed = opts.parse(
-            args,
-            (
-                "IdEaLnPs",
-                (
-                    "--replace",
-                    "--delimiter",
-                    "--eof",
-                    "--arg-file",
-                    "--max-lines",
-                    "--max-args",
-                    "--max-procs",
-                    "--max-chars",
-                    "--process-slot-var",
-                ),
-            ),
-            stop_at_positional=True,
-        )
-        words = _after_options(parsed, args, 0) or [literal("echo")]
-        replace_opts = [o for o in parsed if o.name in ("-I", "-i", "--replace")]
-        feed = None if opts.values(parsed, "-a", "--arg-file") else tree.stdin_of(cmd, src)
-        text = feed.code if feed is not None else None
-        unknown = Word("<stdin>", None, DYN)
-        if replace_opts:
-            value = replace_opts[-1].value
-            marker = value.value if value is not None and value.value else "{}"
-            lines = text.splitlines()[:16] if text is not None else [None]
-            for line in lines or [None]:
-                variant = [_replace(w, marker, line) if marker in w.template else w for w in words]
-                self.argv(cmd, src, depth, variant, list(assigns), stdin=False)
-            return
-        extra = [literal(t) for t in text.split()] if text is not None else [unknown]
-        self.argv(cmd, src, depth, words + extra, list(assigns), stdin=False)
-
     # --- the commands themselves -----------------------------------------------------------
 
     def dispatch(
@@ -286,7 +302,7 @@ class Analyser(Runners):
         text = cmd.text
         out = self.out
         if name == "gh":
-            _shell_pr.gh(text, args, out)
+            _shell_pr.gh(text, args, out, loose=self.full_prish)
         elif name == "hub":
             _shell_pr.hub(text, args, out)
         elif name == "curl":
@@ -296,8 +312,14 @@ class Analyser(Runners):
         elif name in ("http", "https", "xh", "xhs"):
             reads = stdin and tree.stdin_of(cmd, src) is not None
             _shell_pr.httpie(text, args, out, reads_stdin=reads)
-        elif name == "git":
-            _shell_git.git(text, args, out)
+        elif name == "git" or (name.startswith("git-") and len(name) > 4):
+            _shell_git.git(
+                text,
+                args if name == "git" else [literal(name[4:]), *args],  # git-push = git push
+                out,
+                code=lambda value: self.embedded_code(value, depth),
+                run=lambda words: self.argv(cmd, src, depth + 1, words, [], stdin=False),
+            )
         elif name == "eval":
             self.shell_code(
                 text,
@@ -311,15 +333,7 @@ class Analyser(Runners):
             if args and args[0].value not in (None, "-p", "-l", "--"):
                 self.shell_code(text, args[0], depth, "trap code computed at run time")
         elif name == "alias":
-            for word in args:
-                if "=" in word.template:
-                    _, _, value = word.template.partition("=")
-                    self.shell_code(
-                        text,
-                        Word(value, None if DYN in value else value, value),
-                        depth,
-                        "alias computed at run time",
-                    )
+            self.alias(text, args, depth)
         elif name in _SHELLS:
             self.shell(cmd, src, depth, args, stdin=stdin)
         elif name in ("watch",):
@@ -327,6 +341,8 @@ class Analyser(Runners):
         elif name in ("ssh",):
             parsed = opts.parse(args, ("BbcDEeFIiJLlmOoPpQRSWw", ()), stop_at_positional=True)
             pos = opts.positionals(parsed)
+            if len(pos) >= 2 and pos[1].value is not None and pos[1].value.value == "--":
+                pos = pos[1:]  # ssh host -- cmd
             if len(pos) >= 2:
                 self.joined_code(text, args[pos[1].at :], depth, "ssh remote command")
         elif name in ("su", "script", "flock", "runuser"):
@@ -334,27 +350,25 @@ class Analyser(Runners):
             codes = opts.values(parsed, "-c", "--command")
             for code in codes:
                 self.shell_code(text, code, depth, f"{name} -c code computed at run time")
-            if name == "flock" and not codes:
-                parsed = opts.parse(
-                    args, ("wE", ("--timeout", "--conflict-exit-code")), stop_at_positional=True
-                )
-                rest = _after_options(parsed, args, 1)
-                if rest:
-                    self.argv(cmd, src, depth, rest, [], stdin=stdin)
+            if not codes:  # `flock LOCK cmd`, `runuser -u me -- cmd`
+                self.foreign(cmd, src, depth, name, args, stdin=stdin)
         elif name in ("awk", "gawk", "mawk", "nawk"):
             parsed = opts.parse(args, ("fvF", ()), stop_at_positional=True)
             program = opts.positionals(parsed)[:1]
             if program and program[0].value is not None and not opts.values(parsed, "-f"):
                 self.interpreted(text, name, [program[0].value.value or ""])
         elif name in ("docker", "podman", "nerdctl", "kubectl", "oc") and args:
+            rest: list[Word] = []
             if args[0].value == "exec":
                 parsed = opts.parse(args[1:], ("eucwi", _CONTAINER_VALUES), stop_at_positional=True)
                 rest = _after_options(parsed, args[1:], 1)
                 if name in ("kubectl", "oc"):  # kubectl exec POD -- CMD...
                     dashes = [i for i, w in enumerate(args) if w.value == "--"]
                     rest = args[dashes[0] + 1 :] if dashes else []
-                if rest:
-                    self.argv(cmd, src, depth, rest, [], stdin=stdin)
+            if rest:
+                self.argv(cmd, src, depth, rest, [], stdin=stdin)
+            else:  # `docker run IMAGE gh pr create`
+                self.foreign(cmd, src, depth, name, args, stdin=stdin)
         elif INTERPRETER.fullmatch(name):
             self.interpreter(cmd, src, depth, name, args, stdin=stdin)
         elif (
@@ -367,14 +381,35 @@ class Analyser(Runners):
             or name in ("npx", "bunx", "pnpx")
         ):
             self.unknown_code(text, text, f"{name} runs commands this hook cannot see")
-        elif (
-            "/" in (cmd.words[0].value or "")
-            and name not in _PR_TOOLS
-            and name == _basename(cmd.words[0].value or "")
-        ):
-            self.unknown_code(text, text, "runs a script this hook cannot see")
-        if _shell_git.hook_dir_write(text, name, args, cmd.redirect_targets):
+            self.foreign(cmd, src, depth, name, args, stdin=stdin)
+        else:
+            head = cmd.words[0].value or ""
+            if "/" in head and name not in _PR_TOOLS and name == _basename(head):
+                self.unknown_code(text, text, "runs a script this hook cannot see")
+            if name in ("cd", "pushd") and args and args[-1].value is not None:
+                self.cwd = _shell_git.join_dir(self.cwd, args[-1].value)
+            self.foreign(cmd, src, depth, name, args, stdin=stdin)
+        if _shell_git.hook_dir_write(text, name, args, cmd.redirect_targets, self.cwd):
             out.tamper(text, "modifies files in .git/hooks, where the review gate's hooks live")
+        if self.full_hookspath and _shell_git.config_file_write(name, args, cmd.redirect_targets):
+            out.tamper(text, "edits core.hooksPath in a git config file")
+        if _shell_git.agent_hooks_write(name, args, cmd.redirect_targets):
+            out.tamper(text, "removes or rewrites the agent hook configuration")
+        if _shell_git.uninstalls_hooks(name, args):
+            out.tamper(text, "uninstalls the review gate's hooks")
+
+    def alias(self, text: str, args: list[Word], depth: int) -> None:
+        for word in args:
+            if "=" in word.template:
+                name, _, value = word.template.partition("=")
+                if DYN not in value and DYN not in name:
+                    self.aliases[name] = value
+                self.shell_code(
+                    text,
+                    Word(value, None if DYN in value else value, value),
+                    depth,
+                    "alias computed at run time",
+                )
 
     def joined_code(self, text: str, words: Sequence[Word], depth: int, what: str) -> None:
         self.shell_code(text, _joined(words), depth, f"{what} computed at run time")
@@ -409,13 +444,6 @@ def _assignment(word: Word) -> bool:
 def _split_assignment(word: Word) -> tuple[str, Word]:
     name, _, value = word.template.partition("=")
     return name, Word(value, None if DYN in value else value, value)
-
-
-def _replace(word: Word, marker: str, line: str | None) -> Word:
-    if line is None:
-        return Word(word.text, None, word.template.replace(marker, DYN))
-    value = word.template.replace(marker, line)
-    return Word(value, None if DYN in value else value, value)
 
 
 def _find_exec(args: Sequence[Word]) -> list[list[Word]]:

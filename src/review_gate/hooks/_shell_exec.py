@@ -114,6 +114,8 @@ class Runners:
     def interpreted(self, text: str, name: str, codes: Sequence[str]) -> None:
         if any(prish(code) for code in codes):
             self.out.undecided(text, f"{name} code that mentions PR creation")
+        if any(".git/hooks" in c.replace("\\", "/") or "hookspath" in c.lower() for c in codes):
+            self.out.tamper(text, f"{name} code that touches .git/hooks or core.hooksPath")
 
     def interpreter(
         self, cmd: tree.Cmd, src: bytes, depth: int, name: str, args: list[Word], *, stdin: bool

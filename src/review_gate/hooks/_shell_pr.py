@@ -29,6 +29,7 @@ _SAMPLES = (
     "https://api.github.com/repos/o/r/pulls",
     "api.github.com/repos/o/r/pulls",
     "https://h/api/v3/repos/o/r/pulls",
+    "repositories/1/pulls",
     "graphql",
     "/graphql",
     "https://api.github.com/graphql",
@@ -36,6 +37,13 @@ _SAMPLES = (
     "https://h/api/graphql",
 )
 _NOT_CREATING = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+#: gh's own commands (and its default alias `co`); any other first word is an alias or an
+#: extension, which may run anything.
+_GH_COMMANDS = words(
+    "agent-task alias api attestation auth browse cache co codespace completion config copilot "
+    "extension extensions ext gist gpg-key help issue label licenses org pr preview project "
+    "release repo ruleset run search secret ssh-key status variable version workflow"
+)
 
 
 # --- endpoints ---------------------------------------------------------------------------
@@ -73,6 +81,8 @@ def classify(template: str) -> tuple[str, str | None]:
             owner, repo = segs[-3], segs[-2]
             known = DYN not in owner + repo and not owner.startswith(("{", ":"))
             return "pulls", f"{owner}/{repo}" if known else None
+        if len(segs) >= 3 and segs[-1] == "pulls" and segs[-3] == "repositories":
+            return "pulls", None  # /repositories/{id}/pulls
         if segs and segs[-1] == "graphql":
             return "graphql", None
     if DYN in template:
@@ -84,7 +94,7 @@ def classify(template: str) -> tuple[str, str | None]:
 
 def _curl_globs(template: str) -> str:
     """curl expands {a,b} and [1-3] in URLs itself (unless -g): treat them as unknown."""
-    return re.sub(r"\{[^}]*\}|\[[^\]]*\]", DYN, template)
+    return re.sub(r"\{+[^}]*\}+|\[[^\]]*\]", DYN, template)
 
 
 # --- body fields -------------------------------------------------------------------------
@@ -139,10 +149,21 @@ def _gh_table(pos: list[str | None]) -> opts.Table:
     return "R", ("--repo",)
 
 
-def gh(text: str, args: Sequence[Word], out: Findings, *, via: str = "gh") -> None:
-    """``gh pr create|new``, ``gh api`` POSTs to pulls / createPullRequest, PR-making aliases."""
+def _help(o: opts.Opt) -> bool:
+    value = o.value.value if o.value is not None else "true"
+    return o.name in ("-h", "--help") and (value or "").lower() in ("true", "t", "1")
+
+
+def gh(
+    text: str, args: Sequence[Word], out: Findings, *, via: str = "gh", loose: bool = False
+) -> None:
+    """``gh pr create|new``, ``gh api`` POSTs to pulls / createPullRequest, PR-making aliases.
+
+    ``loose``: the whole command mentions PR creation, so a gh alias or extension (which
+    this hook cannot see into) is undecidable.
+    """
     parsed = opts.parse(args, _gh_table)
-    if any(o.name in ("-h", "--help") for o in parsed):
+    if any(_help(o) for o in parsed):
         return
     pos = opts.positionals(parsed)
     path: list[str] = []
@@ -154,8 +175,16 @@ def gh(text: str, args: Sequence[Word], out: Findings, *, via: str = "gh") -> No
                 out.undecided(text, f"{via} subcommand is computed at run time")
             return
         path.append(o.value.exact)
-        if path[0] not in ("pr", "api", "alias"):
+        if path[0] not in _GH_COMMANDS or path[:2] in (["extension", "exec"], ["ext", "exec"]):
+            if loose or prish(text):
+                out.undecided(text, f"{via} alias or extension this hook cannot see into")
             return
+        if path[0] not in ("pr", "api", "alias", "extension", "ext", "extensions"):
+            return
+    if path[:1] in (["extension"], ["ext"], ["extensions"]) and path[1:] in (["exec"], []):
+        if loose or prish(text):  # `gh extension exec pr-create`
+            out.undecided(text, f"{via} extension this hook cannot see into")
+        return
     if path == ["pr"] and len(pos) < 2 and any(o.name == opts.UNKNOWN for o in parsed):
         out.undecided(text, f"{via} pr subcommand may come from an unknown word")
     if len(path) == 2 and path[0] == "pr" and path[1] in ("create", "new"):
@@ -360,6 +389,15 @@ def _post_to(
 
 
 def curl(text: str, args: Sequence[Word], out: Findings) -> None:
+    # `-:`/`--next` starts a new request with fresh options.
+    start = 0
+    for i, word in enumerate([*args, Word("--next", "--next", "--next")]):
+        if word.value in ("-:", "--next"):
+            _curl_request(text, args[start:i], out)
+            start = i + 1
+
+
+def _curl_request(text: str, args: Sequence[Word], out: Findings) -> None:
     parsed = opts.parse(args, (_CURL_SHORT, _CURL_LONG))
     names = {o.name for o in parsed}
     urls = [
@@ -367,8 +405,13 @@ def curl(text: str, args: Sequence[Word], out: Findings) -> None:
     ]
     data = opts.values(parsed, *_CURL_DATA, "--json", "-F", "--form", "--form-string")
     explicit = _last(opts.values(parsed, "-X", "--request"))
+    config = names & {"-K", "--config"}
+    if config:  # options and URLs from a file this hook cannot see
+        urls.append(Word("<config>", None, DYN))
     if explicit is not None:
         method = explicit.value.upper() if explicit.value is not None else "?"
+    elif config:
+        method = "?"
     elif names & {"-G", "--get"}:
         method = "GET"
     elif names & {"-I", "--head"}:
@@ -389,7 +432,7 @@ _WGET_LONG = words(
     "--body-file --output-document --output-file --user-agent --load-cookies "
     "--save-cookies --tries --timeout --wait --directory-prefix --input-file --base "
     "--execute --http-user --http-password --referer --ca-certificate --certificate "
-    "--private-key"
+    "--private-key --config"
 )
 
 
@@ -398,8 +441,13 @@ def wget(text: str, args: Sequence[Word], out: Findings) -> None:
     urls = [o.value for o in parsed if o.name in (opts.POSITIONAL, opts.UNKNOWN) and o.value]
     data = opts.values(parsed, "--post-data", "--post-file", "--body-data", "--body-file")
     explicit = _last(opts.values(parsed, "--method"))
+    names = {o.name for o in parsed}
+    if names & {"-i", "--input-file"}:  # URLs read from a file
+        urls.append(Word("<input-file>", None, DYN))
     if explicit is not None:
         method = explicit.value.upper() if explicit.value is not None else "?"
+    elif names & {"-e", "--execute", "--config"}:  # wgetrc commands may set method/post_data
+        method = "?"
     else:
         method = "POST" if data else "GET"
     _post_to(text, "wget", method, urls, data, out)

@@ -23,9 +23,19 @@ DECODERS = words(
 #: Tool names (as words of normalised text) whose commands can create a PR.
 _TOOLS = words("gh hub curl wget http https xh xhs")
 #: Substrings that matter wherever they appear.
-_ALWAYS = ("pull", "graphql", "hookspath", "no-ver", "skip", "husky")
+_ALWAYS = (
+    "pull",
+    "graphql",
+    "hookspath",
+    "no-ver",
+    "skip",
+    "husky",
+    "uninstall",
+    ".claude",
+    ".codex",
+)
 #: With a ``git`` word: what git tamper checks look at.
-_GIT_HINTS = ("config", "alias", "hooks", "$", "`")
+_GIT_HINTS = ("config", "alias", "hook", "$", "`", "*", "?", "delete", "send-pack", "http-push")
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
@@ -93,12 +103,58 @@ def has_decoder(text: str) -> bool:
     return has_escapes(text) or not DECODERS.isdisjoint(tokens(normalise(text)))
 
 
+_GLUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789}`)")
+_QUOTES = "'\""
+
+
+def _glued(command: str, mark: str) -> bool:
+    """Is an expansion at ``mark`` glued to text before it (``p${X}r``, ``"$A""$B"``)?"""
+    i = command.find(mark)
+    while i > 0:
+        before = command[i - 1]
+        if before in _GLUE or (
+            before in _QUOTES and i > 1 and (command[i - 2] in _GLUE or command[i - 2] in _QUOTES)
+        ):
+            return True
+        i = command.find(mark, i + 1)
+    return False
+
+
+def _glued_after(command: str, close: str) -> bool:
+    """Is text glued after an expansion's closing ``close`` (``${X}h``, ``$(echo p)r``)?"""
+    i = command.find(close)
+    n = len(command)
+    while 0 <= i < n - 1:
+        after = command[i + 1]
+        if after.isalnum() or (after in _QUOTES and i + 2 < n and command[i + 2].isalnum()):
+            return True
+        i = command.find(close, i + 1)
+    return False
+
+
+def builds_words(command: str) -> bool:
+    """Does the command glue run-time values into words (``${X}h p${Y}r cr$(echo e)ate``)?
+
+    Such words could spell anything, so the parser looks at them; a plain ``$HOME/x`` or
+    ``"$@"`` does not count.
+    """
+    if "$" in command and (_glued(command, "$") or _glued_after(command, "}")):
+        return True
+    if "$(" in command and _glued_after(command, ")"):
+        return True
+    return "`" in command and (_glued(command, "`") or _glued_after(command, "`"))
+
+
 def might_matter(command: str) -> bool:
     """Cheap pre-filter: False means the full analysis would certainly find nothing."""
     if "$'" in command:
         return True  # ANSI-C strings can spell any word
+    if ("$" in command or "`" in command) and builds_words(command):
+        return True
     norm = normalise(command)
     toks = tokens(norm)
+    if "{" in command:  # brace expansion splits words too: `{gh,pr} $X`
+        toks |= tokens(command.lower())
     if not _TOOLS.isdisjoint(toks) or any(s in norm for s in _ALWAYS):
         return True
     if "pr" in norm and ("create" in norm or "new" in norm):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from review_gate.hooks._shell_words import Word, printf_text, resolve
+from review_gate.hooks._shell_words import Word, expand_braces, printf_text, resolve
 
 Node = Any  # tree_sitter.Node; kept loose so this module imports nothing heavy at load time
 
@@ -90,10 +90,16 @@ class Cmd(NamedTuple):
     stdin_redirects: list[Node]
 
 
-def _group(nodes: list[Node]) -> list[list[Node]]:
+def _adjacent(src: bytes, end: int, start: int) -> bool:
+    # A line continuation (backslash-newline) joins words: `gh pr cre\<newline>ate`.
+    gap = src[end:start]
+    return not gap.replace(b"\\\n", b"")
+
+
+def _group(nodes: list[Node], src: bytes) -> list[list[Node]]:
     groups: list[list[Node]] = []
     for node in nodes:
-        if groups and groups[-1][-1].end_byte == node.start_byte:
+        if groups and _adjacent(src, groups[-1][-1].end_byte, node.start_byte):
             groups[-1].append(node)
         else:
             groups.append([node])
@@ -111,8 +117,8 @@ def assignment(node: Node) -> tuple[str, Word]:
     return name.rstrip("+").strip(), resolve(value)
 
 
-def command(node: Node, src: bytes) -> Cmd:
-    """Build a :class:`Cmd` from a ``command`` node."""
+def command(node: Node, src: bytes, env: Mapping[str, str | None] | None = None) -> Cmd:
+    """Build a :class:`Cmd` from a ``command`` node (``env``: variables known for certain)."""
     argv_nodes: list[Node] = []
     assigns: list[tuple[str, Word]] = []
     redirects: list[Node] = []
@@ -129,12 +135,21 @@ def command(node: Node, src: bytes) -> Cmd:
         body = parent.child_by_field_name("body")
         if body is not None and body.id == node.id:
             redirects.extend(c for c in parent.children if c.type.endswith("_redirect"))
-    groups = _group(argv_nodes)
+    words: list[Word] = []
+    word_nodes: list[list[Node]] = []
+    for group in _group(argv_nodes, src):
+        source = _source_of(group, src)
+        # Brace expansion comes first in bash: `{gh,pr} create` is three words.
+        for expanded in expand_braces(source) if "{" in source else [source]:
+            if not expanded:
+                continue  # `{pr,}` yields "pr" and an empty word, which bash drops
+            words.append(resolve(expanded, env))
+            word_nodes.append(group)
     cmd = Cmd(
         node=node,
         text=text(node),
-        words=[resolve(_source_of(g, src)) for g in groups],
-        word_nodes=groups,
+        words=words,
+        word_nodes=word_nodes,
         assigns=assigns,
         redirect_targets=[],
         stdin_redirects=[],
@@ -152,33 +167,73 @@ def command(node: Node, src: bytes) -> Cmd:
     return cmd
 
 
+#: Node types whose commands read the stdin of the node itself.
+_INHERITS_STDIN = frozenset(
+    {
+        "redirected_statement",
+        "subshell",
+        "compound_statement",
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "while_statement",
+        "for_statement",
+        "c_style_for_statement",
+        "do_group",
+        "case_statement",
+        "case_item",
+        "list",
+        "negated_command",
+    }
+)
+
+
 def heredoc_text(redirect: Node) -> str:
     body = [c for c in redirect.children if c.type == "heredoc_body"]
     return text(body[0]) if body else ""
 
 
+def _redirected(redirect: Node) -> Stdin:
+    """What a stdin redirection (``<<EOF``, ``<<<``, ``<``) feeds."""
+    if redirect.type == "heredoc_redirect":
+        body = heredoc_text(redirect)
+        return Stdin(body, body)
+    if redirect.type == "herestring_redirect":
+        words = [c for c in redirect.children if c.is_named]
+        word = resolve(text(words[-1])) if words else resolve("")
+        return Stdin(None if word.value is None else word.value + "\n", text(redirect))
+    return Stdin(None, text(redirect))
+
+
+def _stdin_redirects(node: Node) -> list[Node]:
+    found = []
+    for child in node.children:
+        heredoc = child.type in ("heredoc_redirect", "herestring_redirect")
+        if heredoc or (child.type == "file_redirect" and "<" in [c.type for c in child.children]):
+            found.append(child)
+    return found
+
+
 def stdin_of(cmd: Cmd, src: bytes) -> Stdin | None:
     """Where ``cmd`` reads its stdin from, when that is visible in the source."""
     if cmd.stdin_redirects:
-        redirect = cmd.stdin_redirects[-1]
-        if redirect.type == "heredoc_redirect":
-            body = heredoc_text(redirect)
-            return Stdin(body, body)
-        if redirect.type == "herestring_redirect":
-            words = [c for c in redirect.children if c.is_named]
-            word = resolve(text(words[-1])) if words else resolve("")
-            return Stdin(None if word.value is None else word.value + "\n", text(redirect))
-        return Stdin(None, text(redirect))
+        return _redirected(cmd.stdin_redirects[-1])
     node = cmd.node
-    if node.parent is not None and node.parent.type == "redirected_statement":
+    # A command inside a group reads the group's stdin: `echo ... | (sh)`, `| { true; sh; }`,
+    # `{ sh; } <<< ...`.
+    while node.parent is not None and node.parent.type in _INHERITS_STDIN:
         node = node.parent
+        if node.type == "redirected_statement" and node.child_by_field_name("body") != cmd.node:
+            redirects = _stdin_redirects(node)
+            if redirects:
+                return _redirected(redirects[-1])
     parent = node.parent
     if parent is None or parent.type != "pipeline":
         return None
-    stages = [c for c in parent.children if c.is_named]
-    index = next((i for i, c in enumerate(stages) if c.id == node.id), 0)
-    if index > 0:
-        return produce(stages[index - 1], src)
+    # prev_named_sibling, not a scan of the stages: a 20,000-stage pipeline stays linear.
+    previous = node.prev_named_sibling
+    if previous is not None:
+        return produce(previous, src)
     # `cat <<EOF | bash`: tree-sitter hangs `| bash` under the heredoc redirect of `cat`.
     grand = parent.parent
     if grand is not None and grand.type == "heredoc_redirect" and grand.parent is not None:

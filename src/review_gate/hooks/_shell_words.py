@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 #: Stands for the unknown value of an expansion inside :attr:`Word.template`.
@@ -150,7 +151,9 @@ def _ansi_c(src: str, i: int, stop: str = "'") -> tuple[str, int]:
             i += 1
         else:
             out.append("\\" + e)
-    return "".join(out), i + 1
+    text = "".join(out)
+    # bash ends a $'...' string at a NUL: $'gh\0x' is "gh" (printf does print the NUL)
+    return (text.split("\0", 1)[0] if stop else text), i + 1
 
 
 def _brace_expansion_at(src: str, i: int) -> bool:
@@ -162,11 +165,130 @@ def _brace_expansion_at(src: str, i: int) -> bool:
     return "," in inner or ".." in inner
 
 
-def resolve(src: str) -> Word:
+def _brace_end(src: str, i: int) -> tuple[int, list[str]] | None:
+    """For the unquoted ``{`` at ``src[i]``: (index after the matching ``}``, alternatives)."""
+    depth = 0
+    parts: list[str] = []
+    start = i + 1
+    j = i
+    n = len(src)
+    while j < n:
+        c = src[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c in "'\"" or (c == "$" and j + 1 < n and src[j + 1] in "({'\""):
+            j = _skip_quoted(src, j)
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                parts.append(src[start:j])
+                return j + 1, parts
+        elif c == "," and depth == 1:
+            parts.append(src[start:j])
+            start = j + 1
+        j += 1
+    return None
+
+
+def _skip_quoted(src: str, j: int) -> int:
+    """Index after the quoted string or ``$(``/``${`` expansion starting at ``src[j]``."""
+    c = src[j]
+    if c == "'":
+        k = src.find("'", j + 1)
+        return len(src) if k < 0 else k + 1
+    if c == '"':
+        k = j + 1
+        while k < len(src) and src[k] != '"':
+            k += 2 if src[k] == "\\" else 1
+        return k + 1
+    if src[j + 1] == "'":
+        return _ansi_c(src, j + 2)[1]
+    if src[j + 1] == '"':
+        return _skip_quoted(src, j + 1)
+    return _skip_expansion(src, j)
+
+
+def _sequence(body: str) -> list[str] | None:
+    """``{a..e}`` / ``{1..3}`` (bash sequence expressions; no step), else None."""
+    first, sep, last = body.partition("..")
+    if not sep or ".." in last:
+        return None
+    if len(first) == 1 and len(last) == 1 and first.isalpha() and last.isalpha():
+        lo, hi = ord(first), ord(last)
+        step = 1 if hi >= lo else -1
+        return [chr(c) for c in range(lo, hi + step, step)][:64]
+    try:
+        a, b = int(first), int(last)
+    except ValueError:
+        return None
+    step = 1 if b >= a else -1
+    return [str(v) for v in range(a, b + step, step)][:64]
+
+
+def expand_braces(src: str, limit: int = 64) -> list[str]:
+    """Brace expansion of one word's source text: ``{gh,x}`` -> ``gh``, ``x``; ``c{r,}eate``.
+
+    Quote aware (quoted braces are literal); at most ``limit`` results. A word with very
+    many braces is left as it is (the caller treats it as a glob, computed at run time).
+    """
+    if src.count("{") > 32:
+        return [src]
+    i = 0
+    n = len(src)
+    while i < n:
+        c = src[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "'\"" or (c == "$" and i + 1 < n and src[i + 1] in "({'\""):
+            i = _skip_quoted(src, i)
+            continue
+        if c == "{":
+            found = _brace_end(src, i)
+            if found is not None:
+                end, parts = found
+                alternatives = parts if len(parts) > 1 else _sequence(parts[0])
+                if alternatives is not None:
+                    out: list[str] = []
+                    for alt in alternatives:
+                        for word in expand_braces(src[:i] + alt + src[end:], limit):
+                            out.append(word)
+                            if len(out) >= limit:
+                                return out
+                    return out
+        i += 1
+    return [src]
+
+
+_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-")
+
+
+def _lookup(expr: str, env: Mapping[str, str | None] | None, *, quoted: bool) -> str | None:
+    """The certain value of ``$NAME`` / ``${NAME}`` / ``$1`` from ``env``, else None."""
+    if not env:
+        return None
+    name = expr[2:-1] if expr.startswith("${") and expr.endswith("}") else expr[1:]
+    if not (name.isidentifier() or name.isdigit()):
+        return None
+    value = env.get(name)
+    if value is None:
+        return None
+    # Unquoted, bash splits and globs the value: only plain words are taken as they are.
+    if not quoted and ("IFS" in env or not value or not _SAFE_CHARS.issuperset(value)):
+        return None
+    return value
+
+
+def resolve(src: str, env: Mapping[str, str | None] | None = None) -> Word:
     """Resolve one word's source text as bash would (quote removal, escapes, ANSI-C strings).
 
-    Any parameter, command or arithmetic expansion makes the value unknown (``None``);
-    the template keeps the literal parts around ``DYN`` markers.
+    Any parameter, command or arithmetic expansion makes the value unknown (``None``),
+    except variables whose value ``env`` knows for certain; the template keeps the
+    literal parts around ``DYN`` markers.
     """
     val: list[str] = []
     dynamic = False
@@ -201,7 +323,13 @@ def resolve(src: str) -> Word:
         elif c == "$" and i + 1 < n and src[i + 1] == '"':
             i += 1  # $"..." is a translatable "..." string
         elif c == "$" and _starts_expansion(src, i):
-            i = dyn(_skip_expansion(src, i))
+            end = _skip_expansion(src, i)
+            known = _lookup(src[i:end], env, quoted=False)
+            if known is None:
+                i = dyn(end)
+            else:
+                val.append(known)
+                i = end
         elif c == "`":
             i = dyn(_skip_backtick(src, i))
         elif c == '"':
@@ -219,7 +347,13 @@ def resolve(src: str) -> Word:
                         val.append("\\")
                         j += 1
                 elif ch == "$" and _starts_expansion(src, j):
-                    j = dyn(_skip_expansion(src, j))
+                    end = _skip_expansion(src, j)
+                    known = _lookup(src[j:end], env, quoted=True)
+                    if known is None:
+                        j = dyn(end)
+                    else:
+                        val.append(known)
+                        j = end
                 elif ch == "`":
                     j = dyn(_skip_backtick(src, j))
                 else:

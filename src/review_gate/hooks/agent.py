@@ -45,9 +45,25 @@ Reads the client's hook JSON on stdin; answers with exit 0 and, when it objects,
 JSON object on stdout. It never answers "allow": silence means no objection.
 """
 
-# Tool names under which the clients run shell commands (Claude Code and Codex send
-# "Bash"; the others are names other clients and older versions have used).
-SHELL_TOOLS = frozenset({"Bash", "bash", "shell", "Shell", "exec_command", "local_shell"})
+# Tool names under which the clients run shell commands, compared in lower case (Claude
+# Code sends "Bash", Codex "Bash" or "shell"; the others are names other clients, newer
+# and older versions have used). Any other tool whose input carries a `command` string
+# (an MCP shell server, say) is analysed the same way.
+SHELL_TOOLS = frozenset(
+    {
+        "bash",
+        "shell",
+        "exec_command",
+        "local_shell",
+        "shell_command",
+        "unified_exec",
+        "run_shell_command",
+        "execute_command",
+        "run_command",
+        "run_terminal_cmd",
+        "terminal",
+    }
+)
 
 _VERBS = frozenset({"create", "open", "new", "submit", "make", "raise"})
 _PR_WORDS = frozenset({"pr", "prs", "pull", "pulls", "pullrequest", "pullrequests", "mr"})
@@ -91,6 +107,30 @@ def is_pr_tool(tool_name: str) -> bool:
         return True
     joined = "".join(words)
     return "pullrequest" in joined or "mergerequest" in joined
+
+
+def _glued_pr_tool(tool_name: str) -> bool:
+    """``createpullrequest``, ``openmergerequest``: verb and noun written as one word."""
+    joined = tool_name.rsplit("__", 1)[-1].lower()
+    if any(word in joined for word in _NOT_A_PR):
+        return False
+    return any(v + n in joined or n + v in joined for v in _VERBS for n in _GLUED_NOUNS)
+
+
+_GLUED_NOUNS = ("pullrequest", "mergerequest", "pull_request", "merge_request")
+
+
+def _strings(value: object, depth: int = 0) -> list[str]:
+    """All strings in a JSON value (tool inputs are small; depth is bounded)."""
+    if isinstance(value, str):
+        return [value]
+    if depth > 8:
+        return []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v, depth + 1)]
+    if isinstance(value, list):
+        return [s for v in value[:256] for s in _strings(v, depth + 1)]
+    return []
 
 
 def _deny(reason: str) -> dict[str, Any]:
@@ -144,27 +184,43 @@ def decide_pre_tool_use(raw: bytes, environ: Mapping[str, str]) -> str | None:
     if not isinstance(tool, str) or not tool:
         return _malformed("no tool_name")
     tool_input = data.get("tool_input")
-    if tool in SHELL_TOOLS:
-        command = _shell_command(tool_input)
-        if command is None:
-            return _malformed(f"{tool} call without a tool_input.command string")
-        from review_gate.hooks.shell import analyse, might_matter
-
-        if not might_matter(command):
-            return None
-        analysis = analyse(command)
-        if not analysis.matters:
-            return None  # before loading configuration, git and the tracker
-        from review_gate.hooks._agent_pr import gate_analysis
-
-        return gate_analysis(analysis, data, environ)
-    if is_pr_tool(tool):
+    command = _shell_command(tool_input)
+    if tool.strip().lower() in SHELL_TOOLS and command is None:
+        return _malformed(f"{tool} call without a tool_input.command string")
+    if is_pr_tool(tool) or _glued_pr_tool(tool):
         if not isinstance(tool_input, dict):
             return _malformed(f"{tool} call without a tool_input object")
         from review_gate.hooks._agent_pr import gate_pr_tool
 
         return gate_pr_tool(tool, tool_input, data, environ)
+    if command is not None:  # a shell tool, or any tool that carries a shell command
+        return _shell_call(command, data, environ)
+    if (
+        tool.startswith("mcp__")
+        and isinstance(tool_input, dict)
+        and any(
+            "pulls" in low or "createpullrequest" in low
+            for low in (s.lower() for s in _strings(tool_input))
+        )
+    ):
+        # A generic API tool: a REST POST to .../pulls or a createPullRequest mutation.
+        from review_gate.hooks._agent_pr import gate_api_tool
+
+        return gate_api_tool(tool, tool_input, data, environ)
     return None
+
+
+def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
+    from review_gate.hooks.shell import analyse, might_matter
+
+    if not might_matter(command):
+        return None
+    analysis = analyse(command)
+    if not analysis.matters:
+        return None  # before loading configuration, git and the tracker
+    from review_gate.hooks._agent_pr import gate_analysis
+
+    return gate_analysis(analysis, data, environ)
 
 
 def decide_stop(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:

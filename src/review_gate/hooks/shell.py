@@ -32,14 +32,20 @@ def analyse(command: str, *, max_depth: int = 8) -> Analysis:
 
 def _analyse(command: str, *, max_depth: int = 8) -> Analysis:
     """``analyse`` without the pre-filter (the property tests compare the two)."""
+    from review_gate.hooks._shell_core import Analyser, TooComplex
     from review_gate.hooks._shell_records import Analysis
 
     try:
-        from review_gate.hooks._shell_core import Analyser
-
         analyser = Analyser(command, max_depth)
+        if "\0" in command:
+            # A NUL ends the string where the client passes it as a C string, and is
+            # dropped where bash reads it as input: both readings are analysed.
+            analyser.code(command.split("\0", 1)[0], 0)
+            command = command.replace("\0", "")
         analyser.code(command, 0)
         return analyser.result()
+    except TooComplex:
+        return Analysis(undecidable=("the command is too complex to analyse in time",))
     except Exception as exc:  # fail closed: an analysis that crashed decided nothing
         return Analysis(
             undecidable=(f"internal error analysing the command ({type(exc).__name__})",)
