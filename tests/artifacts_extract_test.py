@@ -162,6 +162,7 @@ def test_span_and_order() -> None:
         ("Unclear name", "[DESCRIPTION]"),
         ("✅ COMPLETE", "[✅ COMPLETE|⏸️ BLOCKED_ON_DEPENDENCIES]"),
         ("## Code Review Complete", "## Code Review Complete [TODO]"),
+        ("## Code Review Complete", "## Code Review Complete <!-- x --> [TODO] <!-- y -->"),
     ],
 )
 def test_unfilled_placeholders_make_it_invalid(replace: str, placeholder: str) -> None:
@@ -182,6 +183,9 @@ def test_unfilled_placeholders_make_it_invalid(replace: str, placeholder: str) -
         "See [the docs](https://example.com) and [RFC][rfc].\n\n[rfc]: https://example.com\n",
         "```\n[DEBUG] log line inside a fence\n```\n",
         "Array `a[i]` and [lower case] brackets.\n",
+        "<!-- fill in [N] -->\n",
+        "text <!-- [WORKER_ID] --> more\n",
+        "<!--\nTemplate: [WORKER_ID]\n[✅ PASS|✅ FIXED|⚠️ DEFERRED]\n-->\n",
     ],
 )
 def test_not_placeholders(extra: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -157,6 +158,23 @@ def _body(json_text: str, info: str = "json") -> str:
             id="pid 0",
         ),
         pytest.param(
+            _body('{"assigned": true, "worker_id": "w", "pid": 1e999}'),
+            3,
+            "",
+            "out of range",
+            id="infinite number",
+        ),
+        pytest.param(
+            _body(
+                '{"assigned": true, "worker_id": "w", "assigned_at": "2026-11-21T09:00:00Z", '
+                '"worktree": "x", "pid": 100000000000000000000}'
+            ),
+            3,
+            "/pid",
+            "greater",
+            id="pid beyond any pid",
+        ),
+        pytest.param(
             "<!-- WORKER:ASSIGNED -->\n```json\n{}\n```\n```json\n{}\n```\n"
             "<!-- /WORKER:ASSIGNED -->",
             5,
@@ -173,3 +191,26 @@ def test_invalid_records(body: str, line: int, pointer: str, fragment: str) -> N
     assert hits, [str(e) for e in art.errors]
     assert hits[0].line == line, [str(e) for e in art.errors]
     assert hits[0].kind == "worker" and hits[0].hint
+
+
+def test_assigned_not_boolean_is_the_only_error() -> None:
+    # Without a boolean `assigned`, the schema's if/then/else would also complain about
+    # cleared_at and every assignment field: noise that hides the one real mistake.
+    (art,) = extract(
+        _body('{"assigned": 1, "worker_id": "w", "assigned_at": "2026-11-21T09:00:00Z"}')
+    )
+    assert [(e.pointer, e.message) for e in art.errors] == [
+        ("/assigned", "assigned must be true (an assignment) or false (a release), got 1")
+    ]
+
+
+def test_error_lines_of_keys_on_one_line_and_many_keys() -> None:
+    record = {"assigned": True, "worker_id": "w", "assigned_at": "x", "worktree": "y"}
+    body = _body(json.dumps(record) + "\n")
+    (art,) = extract(body)
+    assert {e.pointer: e.line for e in art.errors}["/assigned_at"] == 3
+    many = {"assigned": False, "cleared_at": "2026-11-21T09:00:00Z"}
+    many.update({f"k{i}": i for i in range(3000)})
+    (art,) = extract(_body(json.dumps(many, indent=0)))
+    lines = {e.pointer: e.line for e in art.errors}
+    assert len(lines) == 3000 and lines["/k0"] == 6 and lines["/k2999"] == 3005

@@ -392,6 +392,108 @@ CASES = [
         True,
         ctx={"require_distinct_reviewer": True},
     ),
+    # -- red team: what the gate reads must be what a reader of the rendered comment reads
+    *(
+        Case(f"displayed as not complete: {name}", [comment(body)], False, frozenset(codes))
+        for name, body, codes in [
+            (
+                "status hidden in an HTML comment",
+                good(status="<!-- COMPLETE --> BLOCKED_ON_DEPENDENCIES"),
+                {"status-not-complete"},
+            ),
+            (
+                "status in a tag, blocked outside",
+                good(status="<span>COMPLETE</span> BLOCKED_ON_DEPENDENCIES"),
+                {"review-invalid"},
+            ),
+            ("Cyrillic C in COMPLETE", good(status="\u0421OMPLETE"), {"review-invalid"}),
+            ("right-to-left override", good(status="\u202eCOMPLETE"), {"review-invalid"}),
+            (
+                "Unaddressed hidden in an HTML comment",
+                good().replace("| Unaddressed | 0 |", "| Unaddressed | 3 <!-- 0 --> |"),
+                {"unaddressed-findings"},
+            ),
+            (
+                "Issue link shows #7 but opens #8",
+                good().replace(
+                    "| Issue | #7 |", "| Issue | [#7](https://github.com/o/r/issues/8) |"
+                ),
+                {"review-invalid"},
+            ),
+            (
+                "Issue of another repository",
+                good().replace("| Issue | #7 |", "| Issue | other/repo#7 |"),
+                {"wrong-issue"},
+            ),
+            (
+                "Issue URL of another repository",
+                good().replace("| Issue | #7 |", "| Issue | https://github.com/x/y/issues/7 |"),
+                {"wrong-issue"},
+            ),
+            (
+                "deferred to this issue by URL",
+                good(deferred=(("Low", "Loop", "https://github.com/o/r/issues/7", "Later"),)),
+                {"review-invalid", "tracking-issue-is-this-issue"},
+            ),
+            (
+                "commit link shows the head but opens another commit",
+                good(commit=HEAD).replace(
+                    f"`{HEAD}`", f"[`{HEAD[:7]}`](https://github.com/o/r/commit/{OTHER})"
+                ),
+                {"review-invalid"},
+            ),
+        ]
+    ),
+    *(
+        Case(f"read as rendered: {name}", [comment(body)], True, notes=frozenset(notes))
+        for name, body, notes in [
+            ("status heading", good().replace("**Review Status:**", "## Review Status:"), ()),
+            ("HTML comment before status", good(status="<!-- done --> ✅ COMPLETE"), ()),
+            ("shortcode emoji", good(status=":white_check_mark: COMPLETE"), ()),
+            ("zero-width space", good(status="COM\u200bPLETE"), ()),
+            ("full-width letters", good(status="ＣＯＭＰＬＥＴＥ"), ()),
+            ("entity", good().replace("| Unaddressed | 0 |", "| Unaddressed | &#48; |"), ()),
+            ("Issue owner/name#7 of this repository", good().replace("#7 |", "o/r#7 |"), ()),
+            (
+                "deferred to another repository",
+                good(deferred=(("Low", "Upstream bug", "up/lib#7", "Not ours"),)),
+                ("tracking-issue-unverified",),
+            ),
+            (
+                "deferred by URL of this repository",
+                good(deferred=(("Low", "Loop", "https://github.com/O/R/issues/99", "Later"),)),
+                ("tracking-issue-unverified",),
+            ),
+        ]
+    ),
+    Case(
+        "Issue URL with the local tracker (no repository to compare)",
+        [
+            comment(
+                good().replace("| Issue | #7 |", "| Issue | https://github.com/o/r/issues/7 |")
+            )._replace(url="local:issues/7#issuecomment-1")
+        ],
+        False,
+        frozenset({"wrong-issue"}),
+    ),
+    Case(
+        "commit as a link to the head",
+        [
+            comment(
+                good(commit=HEAD).replace(
+                    f"`{HEAD}`", f"[`{HEAD[:7]}`](https://github.com/o/r/commit/{HEAD})"
+                )
+            )
+        ],
+        True,
+        ctx={"head": HEAD},
+    ),
+    Case(
+        "SHA-256 commit",
+        [comment(good(commit=HEAD + "0" * 24))],
+        True,
+        ctx={"head": HEAD + "0" * 24},
+    ),
     Case(
         "several failures are all reported",
         [comment(good(status="BLOCKED_ON_DEPENDENCIES", commit=OTHER))],
@@ -561,6 +663,10 @@ def test_deferred_tracking_issues() -> None:
     ) == [5, 6]
     assert deferred_tracking_issues({}) == []
     assert deferred_tracking_issues({"deferred": [{"tracking_issue": "x"}, "junk"]}) == []
+    other = {"deferred": [{"tracking_issue": 5, "tracking_repo": "Up/Lib"}, {"tracking_issue": 6}]}
+    assert deferred_tracking_issues(other) == [5, 6]
+    assert deferred_tracking_issues(other, "o/r") == [6]
+    assert deferred_tracking_issues(other, "up/lib") == [5, 6]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from review_gate.artifacts._text import (
+    describe_chars,
+    drop_html_comments,
+    issue_reference,
+    visible,
+)
 from review_gate.artifacts.model import ArtifactError
 
 
@@ -49,16 +55,17 @@ class Collector:
 
 _WRAPPERS = ("**", "__", "``", "`", "*", "_")
 _WRAPPER_CHARS = ("*", "_", "`")
-_INT = re.compile(r"#?\s*(\d{1,18})")
-_ISSUE_URL = re.compile(r"(?:https?://\S+)?/(?:issues|pull)/(\d{1,18})/?")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# ASCII digits only: `\d` also takes Arabic-Indic and other scripts' digits, which a
+# reader may not recognise as numbers (full-width ０-９ are folded to ASCII by visible()).
+_INT = re.compile(r"#?\s*([0-9]{1,18})")
 _EMPTY = {"", "-", "—", "–", "none", "n/a", "na", "tbd", "todo", "?"}
 
 
 def clean(text: str) -> str:
-    """A cell without surrounding bold/italic/code markup (in pairs) or whitespace:
-    ```**`x`**``` -> ``x``, but ``worker_`` keeps its underscore."""
-    text = text.strip()
+    """A cell as rendered (see :func:`visible`), without surrounding bold/italic/code
+    markup (in pairs) or whitespace: ```**`x`**``` -> ``x``, but ``worker_`` keeps its
+    underscore."""
+    text = visible(text).strip()
     if text[:1] not in _WRAPPER_CHARS:
         return text
     while len(text) >= 2:
@@ -83,15 +90,11 @@ def to_int(text: str) -> int | str | None:
 
 
 def issue_ref(text: str) -> int | str | None:
-    """An issue reference: ``#7``, ``7``, ``[#7](url)`` or ``.../issues/7``."""
-    value = clean(text)
-    link = _LINK.fullmatch(value)
-    if link:
-        value = clean(link.group(1))
-    url = _ISSUE_URL.fullmatch(value)
-    if url:
-        return int(url.group(1))
-    return to_int(value)
+    """An issue number: ``#7``, ``7``, ``[#7](url)`` or an issue URL (the repository a
+    URL names is dropped; the REVIEW parser keeps it, see ``issue_reference``)."""
+    if clean(text).lower() in _EMPTY:
+        return None
+    return issue_reference(text)[0]
 
 
 def yes_no(text: str) -> bool | str | None:
@@ -106,7 +109,7 @@ def yes_no(text: str) -> bool | str | None:
 @functools.lru_cache(maxsize=4096)
 def words(text: str) -> str:
     """Lower-case words of a header or label: ``"Tracking Issue"`` -> ``"tracking issue"``."""
-    return " ".join(re.findall(r"[a-z0-9#/]+", text.lower()))
+    return " ".join(re.findall(r"[a-z0-9#/]+", visible(text).lower()))
 
 
 def real_timestamp(value: object) -> bool:
@@ -134,7 +137,10 @@ _CHECKBOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]")
 
 
 def placeholders(line: str) -> list[str]:
-    """Unfilled template placeholders on one line of markdown."""
+    """Unfilled template placeholders on one line of markdown (not inside an HTML
+    comment: nobody sees those, so they are notes, not blanks)."""
+    if "<!--" in line:
+        line = drop_html_comments(line)
     box = _CHECKBOX.match(line)
     if box:
         line = line[box.end() :]
@@ -232,10 +238,10 @@ def schema_errors(
             else:
                 value = detail.instance
                 base = known or (
-                    f"{_describe(value)}: {detail.message}"[:200],
+                    f"{describe_value(value)}: {detail.message}"[:200],
                     f"see `gate schema {c.kind}` for the allowed values",
                 )
-                message = base[0].replace("{value}", _describe(value))
+                message = base[0].replace("{value}", describe_value(value))
                 bound = _BOUNDS.get(str(detail.validator))
                 if known and bound:
                     message = f"{message} (must be {bound} {detail.validator_value})"
@@ -251,10 +257,11 @@ _BOUNDS = {
 }
 
 
-def _describe(value: object) -> str:
+def describe_value(value: object) -> str:
     if isinstance(value, list):
         return f"{len(value)} row(s)" if value else "none"
     if isinstance(value, dict):
         return "an object"
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return text + describe_chars(value) if isinstance(value, str) else text

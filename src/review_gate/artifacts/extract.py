@@ -108,6 +108,11 @@ def _artifact(block: Block, lines: list[str]) -> Artifact:
     )
 
 
+def _is_comment(html: str) -> bool:
+    text = html.strip()
+    return text.startswith("<!--") and text.endswith("-->") and text.count("-->") == 1
+
+
 def _parse_block(block: Block, lines: list[str], c: Collector) -> None:
     parse, cross_check, messages = _PARSERS[block.kind]
     if not block.tokens and not block.closed:
@@ -120,6 +125,8 @@ def _parse_block(block: Block, lines: list[str], c: Collector) -> None:
         for token in block.tokens:
             if token.type in ("fence", "code_block") and token.map:
                 skip.update(range(token.map[0] + 1, token.map[1] + 1))
+            elif token.type == "html_block" and token.map and _is_comment(token.content):
+                skip.update(range(token.map[0] + 1, token.map[1] + 1))  # invisible
     quiet = scan_placeholders(c, lines, block.line, block.end_line, skip)
     if not block.closed or "unparsed" in c.notes:
         return

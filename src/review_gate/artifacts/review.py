@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any
 
 from markdown_it.token import Token
@@ -17,13 +18,13 @@ from markdown_it.token import Token
 from review_gate.artifacts._common import (
     Collector,
     clean,
-    issue_ref,
     real_timestamp,
     to_int,
     words,
     yes_no,
 )
-from review_gate.artifacts._elements import Element, Item, Table, Text, elements
+from review_gate.artifacts._elements import Element, Heading, Item, Table, Text, elements
+from review_gate.artifacts._text import commit_reference, issue_reference, visible
 
 _PROPERTIES = {
     "worker": "worker",
@@ -42,11 +43,20 @@ _PROPERTIES = {
     "sha": "commit",
 }
 _STATUS_LINE = re.compile(
-    r"^\s*(?:[-*+]\s+)?[*_]{0,2}\s*review\s+status\s*:?\s*[*_]{0,2}\s*:?\s*(.*)$", re.I
+    r"^\s*(?:[-*+]\s+)?[*_]{0,2}\s*review\s+status\s*:?\s*[*_]{0,2}\s*"
+    r"(?::(?![a-z0-9_+-]+:))?\s*(.*)$",  # a colon, but not the first of `:white_check_mark:`
+    re.I,
 )
 _REVIEW_STATUS = re.compile(
     r"(BLOCKED[ _-]+ON[ _-]+DEPENDENCIES|IN[ _-]+PROGRESS|COMPLETE)(?:\s*$|\s*[(\-—–:.,])", re.I
 )
+# What may precede the status word: emoji (✅ ⏸️ 🔄, or a `:white_check_mark:`
+# shortcode), spaces and emphasis markup -- not text, tags or brackets, so that
+# `<span>COMPLETE</span> BLOCKED` or `NOT COMPLETE` never read as COMPLETE.
+_MAX_STATUS_LINE = 2_000
+_SHORTCODE = re.compile(r":[a-z0-9_+-]{1,40}:")
+_PREFIX_OK = frozenset(" \t*_~`-:.")
+_PREFIX_CATEGORIES = frozenset({"So", "Sk", "Mn", "Me", "Zs"})
 _CRITERION_STATUS = {
     "PASS": "PASS",
     "PASSED": "PASS",
@@ -73,8 +83,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Security-Sensitive must be YES or NO, got {value}",
         "write `| Security-Sensitive | YES |` or `NO`",
     ),
+    "/issue_repo": (
+        "Issue must name a repository as owner/name, got {value}",
+        "write `| Issue | #<number> |`",
+    ),
+    "/deferred/*/tracking_repo": (
+        "the tracking issue must name a repository as owner/name, got {value}",
+        "write `#<number>`, `owner/name#<number>` or the issue's URL",
+    ),
     "/commit": (
-        "Commit must be a 7-40 digit hex sha, got {value}",
+        "Commit must be a 7-64 digit hex sha, got {value}",
         "write `| Commit | <git rev-parse HEAD> |` or leave the row out",
     ),
     "/criteria": (
@@ -136,12 +154,16 @@ def _cell(cells: list[str], index: int | None) -> str | None:
 
 def _review_status(text: str) -> str:
     value = clean(text.strip().lstrip("*_ ")).strip("*_ ")
-    start = re.search(r"[A-Za-z]", value)
-    body = value[start.start() :] if start else value
-    match = _REVIEW_STATUS.match(body)
-    if match:
-        return re.sub(r"[ _-]+", "_", match.group(1).upper())
-    return body
+    body = _SHORTCODE.sub("", value) if ":" in value else value
+    start = re.search(r"[A-Za-z0-9]", body)
+    if start is None:
+        return value
+    prefix, body = body[: start.start()], body[start.start() :]
+    if all(ch in _PREFIX_OK or unicodedata.category(ch) in _PREFIX_CATEGORIES for ch in prefix):
+        match = _REVIEW_STATUS.match(body)
+        if match:
+            return re.sub(r"[ _-]+", "_", match.group(1).upper())
+    return value
 
 
 def _criterion_status(text: str) -> str:
@@ -162,12 +184,17 @@ class _Review:
     def element(self, el: Element) -> None:
         if isinstance(el, Table):
             self.table(el)
-        elif isinstance(el, (Text, Item)):
+        elif isinstance(el, (Text, Item, Heading)):
+            # `## Review Status: COMPLETE` is as much a status line as the bold one.
             match = _STATUS_LINE.match(el.text)
+            if match is None and len(el.text) <= _MAX_STATUS_LINE:
+                # Invisible text before the label (`<!-- x --> **Review Status:**`); the
+                # length cap keeps a 200 kB line shared by 5,000 blocks linear.
+                match = _STATUS_LINE.match(visible(el.text))
             if match:
                 self.status(match.group(1), el.line)
-        else:
-            self.section = words(getattr(el, "text", ""))
+            if isinstance(el, Heading):
+                self.section = words(el.text)
 
     def status(self, text: str, line: int) -> None:
         c = self.c
@@ -222,16 +249,16 @@ class _Review:
             c.at(f"/{key}", row.line)
             value: Any
             if key == "issue":
-                value = issue_ref(raw)
+                value, repo = issue_reference(raw)
+                if repo is not None:
+                    c.data["issue_repo"] = repo
+                    c.at("/issue_repo", row.line)
             elif key == "security_sensitive":
                 value = yes_no(raw)
             elif key == "scope":
                 value = clean(raw).upper() or None
             elif key == "commit":
-                value = clean(raw)
-                if re.fullmatch(r"[0-9a-fA-F]+", value):
-                    value = value.lower()
-                value = value or None
+                value = commit_reference(raw)
             else:
                 value = clean(raw) or None
             if value is not None:
@@ -322,9 +349,11 @@ class _Review:
                 if value:
                     item[name] = value
             if deferred:
-                ref = issue_ref(_cell(row.cells, tracking) or "")
+                ref, repo = issue_reference(_cell(row.cells, tracking) or "")
                 if ref is not None:
                     item["tracking_issue"] = ref
+                if repo is not None:
+                    item["tracking_repo"] = repo
             rows.append({k: v for k, v in item.items() if v is not None})
 
 
@@ -395,7 +424,12 @@ def cross_check(c: Collector) -> None:
             )
     issue = data.get("issue")
     for index, row in enumerate(data.get("deferred", [])):
-        if isinstance(issue, int) and row.get("tracking_issue") == issue:
+        # `owner/name#7` may be another repository's #7; the gate knows which repository
+        # this is and decides. Here: only references that are surely the same repository.
+        same_repo = (
+            str(row.get("tracking_repo", "")).lower() == str(data.get("issue_repo", "")).lower()
+        )
+        if isinstance(issue, int) and row.get("tracking_issue") == issue and same_repo:
             c.error(
                 f"/deferred/{index}/tracking_issue",
                 f"deferred finding is tracked in #{issue}, the issue under review itself",

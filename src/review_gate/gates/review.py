@@ -33,6 +33,21 @@ __all__ = [
 ]
 
 _HEX = re.compile(r"[0-9a-f]{7,64}")  # sha-1 or sha-256 object names
+# The repository of a comment, from its html_url (GitHub, GitHub Enterprise, the stand-in).
+_COMMENT_REPO = re.compile(r"https?://[^/\s]+/([^/\s]+/[^/\s]+)/(?:issues|pull)/[0-9]+")
+
+
+def comment_repo(comment: Comment) -> str | None:
+    """``owner/name`` (lower-case) of the repository holding ``comment``, when its URL
+    says; None for the local tracker and for comments without a URL."""
+    match = _COMMENT_REPO.match(comment.url or "")
+    return match.group(1).lower() if match else None
+
+
+def _other_repo(named: object, here: str | None) -> bool:
+    """True when a reference names a repository (``owner/name#7`` or a URL) that is not
+    the one ``here``; a named repository with ``here`` unknown counts as other."""
+    return isinstance(named, str) and named.lower() != here
 
 
 class ReviewContext(NamedTuple):
@@ -115,11 +130,14 @@ def matches_sensitive(path: str, patterns: Sequence[str]) -> str | None:
     return None
 
 
-def deferred_tracking_issues(data: Mapping[str, Any]) -> list[int]:
-    """The tracking issue numbers a REVIEW's deferred findings cite (in order, unique)."""
+def deferred_tracking_issues(data: Mapping[str, Any], repo: str | None = None) -> list[int]:
+    """The tracking issue numbers a REVIEW's deferred findings cite (in order, unique);
+    with ``repo`` (``owner/name``), only those in that repository."""
     seen: list[int] = []
     for row in data.get("deferred") or ():
         number = row.get("tracking_issue") if isinstance(row, dict) else None
+        if repo is not None and _other_repo(row.get("tracking_repo"), repo.lower()):
+            continue
         if isinstance(number, int) and not isinstance(number, bool) and number not in seen:
             seen.append(number)
     return seen
@@ -159,12 +177,15 @@ def _content_reasons(found: Found, ctx: ReviewContext) -> list[Reason]:
     data, issue = found.artifact.data, ctx.issue
     repost = post_fix("review", issue)
     reasons: list[Reason] = []
-    if data.get("issue") != issue:
+    here = comment_repo(found.comment)
+    if data.get("issue") != issue or _other_repo(data.get("issue_repo"), here):
+        named = f"{data['issue_repo']}#" if data.get("issue_repo") else "issue #"
+        where = f" of {here}" if here else ""
         reasons.append(
             _reason(
                 found,
                 "wrong-issue",
-                f"the latest review is for issue #{data.get('issue')}, not #{issue}",
+                f"the latest review is for {named}{data.get('issue')}, not #{issue}{where}",
                 f"post a review whose Issue row is #{issue}: {repost}",
                 "/issue",
             )
@@ -208,6 +229,8 @@ def _content_reasons(found: Found, ctx: ReviewContext) -> list[Reason]:
                     pointer,
                 )
             )
+        elif _other_repo(row.get("tracking_repo"), here):
+            continue  # another repository's issue: noted as unverified by review_gate()
         elif number == issue:
             # The PR closes this issue: a finding "tracked" here is lost when it merges.
             reasons.append(
@@ -363,7 +386,20 @@ def review_gate(comments: Sequence[Comment], ctx: ReviewContext) -> Verdict:
     more, more_notes = _distinct_reasons(found, comments, ctx)
     reasons_list += more
     notes += more_notes
-    for number in deferred_tracking_issues(found.artifact.data):
+    here = comment_repo(found.comment)
+    for row in found.artifact.data.get("deferred") or ():
+        named = row.get("tracking_repo")
+        if _other_repo(named, here):
+            notes.append(
+                Reason(
+                    code="tracking-issue-unverified",
+                    message=f"tracking issue {named}#{row.get('tracking_issue')} is in another "
+                    "repository; whether it exists was not checked",
+                    fix="check it by hand",
+                    comment_url=url,
+                )
+            )
+    for number in deferred_tracking_issues(found.artifact.data, here):
         if ctx.tracking_issues.get(number) is None:
             notes.append(
                 Reason(
