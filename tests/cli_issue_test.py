@@ -115,7 +115,7 @@ def test_worktrees_share_the_local_tracker(repo: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (("issue", "show", "abc"), None, "'abc' is not a valid integer"),
+        (("issue", "show", "abc"), None, "'abc' is not an issue number"),
         (("issue", "show", "0"), None, "0"),
         (("issue", "comment", "1", "--body-file", "-"), "hi", "#1 does not exist"),
         (("issue", "comment", "1", "--body-file", "missing.md"), None, "no such file"),

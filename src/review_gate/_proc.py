@@ -37,7 +37,11 @@ def run(
             timeout=timeout,
             check=False,
         )
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        # subprocess reports a missing working directory like a missing program.
+        if cwd is not None and not os.path.isdir(cwd):
+            what = "not a directory" if os.path.exists(cwd) else "no such directory"
+            raise GateError(f"{cwd}: {what}") from exc
         raise GateError(f"command not found: {cmd[0]}") from exc
     except subprocess.TimeoutExpired as exc:
         raise GateError(f"command {' '.join(cmd)!r} timed out after {timeout}s") from exc

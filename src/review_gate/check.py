@@ -106,7 +106,14 @@ def open_tracker(
     if name == "local":
         from review_gate.trackers.local import LocalTracker
 
-        return LocalTracker.for_checkout(Path(cwd))
+        try:
+            return LocalTracker.for_checkout(Path(cwd))
+        except NotAGitRepository as exc:
+            raise NotAGitRepository(
+                exc.message,
+                hint="the local tracker lives in a git checkout: run inside one (or pass -C DIR), "
+                "read an export with --comments FILE, or use --tracker github",
+            ) from None
     from review_gate.trackers.github import GitHubTracker
 
     return GitHubTracker.from_config(config, cwd=Path(cwd), environ=environ)

@@ -21,7 +21,7 @@ def toplevel(cwd: str | Path = ".") -> Path:
     if rc != 0:
         raise NotAGitRepository(
             f"{Path(cwd).resolve()} is not inside a git repository",
-            hint="run the command inside a git checkout, or pass --comments FILE",
+            hint="run the command inside a git checkout (or pass -C DIR)",
         )
     return Path(out.strip())
 
@@ -32,7 +32,7 @@ def common_dir(cwd: str | Path = ".") -> Path:
     if rc != 0:
         raise NotAGitRepository(
             f"{Path(cwd).resolve()} is not inside a git repository",
-            hint="run the command inside a git checkout, or pass --comments FILE",
+            hint="run the command inside a git checkout (or pass -C DIR)",
         )
     return Path(out.strip())
 

@@ -8,8 +8,10 @@ exit codes of the contract (see ``review_gate.errors``).
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
@@ -68,10 +70,60 @@ def cli() -> None:
     """
 
 
+def issue_number(ctx: click.Context, param: click.Parameter, value: Any) -> int | None:
+    """Click callback: an issue number written ``7`` or ``#7`` (as ``gate check --issue``)."""
+    if value is None:
+        return None
+    text = str(value).strip().removeprefix("#")
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        raise click.BadParameter(
+            f"{value!r} is not an issue number (a positive number: 7 or #7)", ctx, param
+        )
+    return int(text)
+
+
 def _print_error(exc: GateError) -> None:
     click.echo(f"gate: error: {exc.message}", err=True)
     if exc.hint:
         click.echo(f"gate: hint: {exc.hint}", err=True)
+
+
+def _command_path(args: Sequence[str]) -> str:
+    """``gate issue show`` from the leading command names of ``args``."""
+    path: list[str] = ["gate"]
+    command: click.Command = cli
+    ctx = click.Context(cli, info_name="gate")
+    for arg in args:
+        if not isinstance(command, click.Group) or arg.startswith("-"):
+            break
+        found = command.get_command(ctx, arg)
+        if found is None:
+            break
+        path.append(arg)
+        command = found
+    return " ".join(path)
+
+
+def _print_usage_error(exc: click.UsageError, args: Sequence[str]) -> None:
+    """Click's usage errors in the same two-line shape as every other error."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        exc.show()  # a bare group (`gate`, `gate issue`): its help, on stderr
+        return
+    message = exc.format_message().strip()
+    ctx = exc.ctx
+    # Some parser errors carry no context: work the command out from the arguments.
+    path = ctx.command_path if ctx is not None else _command_path(args)
+    unknown = re.fullmatch(r"No such command '(.+)'\.", message)
+    if unknown and ctx is not None and isinstance(ctx.command, click.Group):
+        names = ctx.command.list_commands(ctx)
+        close = difflib.get_close_matches(unknown.group(1), names, n=1)
+        if close:
+            message += f" Did you mean {close[0]!r}?"
+        click.echo(f"gate: error: {message}", err=True)
+        click.echo(f"gate: hint: commands: {', '.join(names)} (see `{path} --help`)", err=True)
+        return
+    click.echo(f"gate: error: {message}", err=True)
+    click.echo(f"gate: hint: see `{path} --help`", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,8 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("gate: aborted", err=True)
         return 130
+    except click.UsageError as exc:
+        _print_usage_error(exc, args)
+        return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"gate: error: {exc.format_message()}", err=True)
         return EXIT_USAGE
     except GateError as exc:
         _print_error(exc)

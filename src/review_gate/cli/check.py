@@ -92,38 +92,55 @@ def _pull_target(
     )
 
 
-@click.command("check")
-@click.option("--issue", "issue", metavar="N", help="Issue to gate.")
+@click.command("check", short_help="Gate an issue or a pull request on its latest REVIEW.")
+@click.option("--issue", "issue", metavar="N", help="Issue to gate (7 or #7).")
 @click.option(
     "--gate",
     "gates",
     multiple=True,
-    metavar="GATE",
-    help="review (default), worker or handover; repeat to run several.",
+    metavar="[review|worker|handover]",
+    help="Gate to run; repeat to run several.  [default: review]",
 )
-@click.option("--tracker", "tracker_name", metavar="NAME", help="github or local (default: auto).")
+@click.option(
+    "--tracker",
+    "tracker_name",
+    metavar="[github|local]",
+    help="Where the comments are.  [default: config `tracker`, else auto]",
+)
 @click.option(
     "--comments",
     "comments_file",
     type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    metavar="FILE|-",
     help="Read comments from a GitHub export (JSON array; - for stdin) instead of a tracker.",
 )
 @click.option("--repo", metavar="OWNER/NAME", help="GitHub repository (github tracker).")
 @click.option("--pr", "pr", metavar="N", help="Gate the issue(s) this pull request closes.")
-@click.option("--head", metavar="SHA", help="Commit being gated (default: HEAD, or the PR head).")
+@click.option(
+    "--head",
+    metavar="SHA",
+    help="Commit being gated (sha or revision; default: HEAD, or the PR head).",
+)
 @click.option("--worker-id", metavar="ID", help="Worker id for the worker gate.")
 @click.option(
     "--config-ref",
-    metavar="REF",
+    metavar="REF|WORKTREE",
     help="Read .review-gate.toml / pyproject.toml from this git ref, not the checkout "
     "(default: origin/<base> of the PR being gated; WORKTREE: the checkout).",
 )
-@click.option("--format", "fmt", default="text", metavar="FORMAT", help="text, json or github.")
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    metavar="[text|json|github]",
+    help="Output format (json is stable; github: workflow annotations).  [default: text]",
+)
 @click.option(
     "-C",
     "--cwd",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("."),
+    metavar="DIR",
     help="Run as if started in this directory.",
 )
 def check(
@@ -199,6 +216,11 @@ def run_check(
     )
 
     env = os.environ if environ is None else environ
+    if issue is not None and pr is not None:
+        raise UsageError(
+            "--issue and --pr are alternatives, got both",
+            hint="--pr N gates every issue pull request N closes; --issue N gates one issue",
+        )
     if issue is not None:
         parse_issue(issue)  # a bad number is a usage error before anything is read
     chosen = _check_gates(gates)

@@ -10,11 +10,11 @@ import click
 from review_gate import doctor as doctor_lib
 
 
-@click.command()
+@click.command(short_help="Check the hooks, tracker and configuration here.")
 @click.option(
     "-C",
     "--cwd",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
     help="The checkout to examine (default: the current directory).",
 )
@@ -29,7 +29,7 @@ from review_gate import doctor as doctor_lib
 def doctor(cwd: Path, fmt: str) -> int:
     """Check this checkout's wiring: agent hooks, git hooks, tracker, config.
 
-    Exits 1 and prints a fix for every problem found.
+    Prints a fix for every problem found; exits 0 when all is well, 1 otherwise.
     """
     findings = doctor_lib.run(cwd)
     ok = all(f.ok for f in findings)

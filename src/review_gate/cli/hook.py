@@ -13,7 +13,7 @@ import click
 from review_gate.hooks import agent
 
 
-@click.group()
+@click.group(short_help="The agent hooks (stdin: the client's hook JSON).")
 def hook() -> None:
     """Agent hooks for Claude Code and Codex (stdin: the client's hook JSON).
 
@@ -21,7 +21,11 @@ def hook() -> None:
     """
 
 
-@hook.command("pre-tool-use", context_settings={"help_option_names": ["-h", "--help"]})
+@hook.command(
+    "pre-tool-use",
+    short_help="Deny PR creation while the review gate fails.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def pre_tool_use() -> int:
     """Deny PR creation while the review gate fails, and hook bypasses in a gated checkout.
 
@@ -30,7 +34,11 @@ def pre_tool_use() -> int:
     return agent.main(["pre-tool-use"])
 
 
-@hook.command("stop", context_settings={"help_option_names": ["-h", "--help"]})
+@hook.command(
+    "stop",
+    short_help="Keep the agent working while its work is unreviewed.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def stop() -> int:
     """Keep the agent working while its work is unreviewed (bounded per session)."""
     return agent.main(["stop"])

@@ -9,6 +9,7 @@ from review_gate.cli import LazyGroup
 
 @click.group(
     cls=LazyGroup,
+    short_help="Wire the hooks into claude, codex or git.",
     lazy={
         "claude": "review_gate.cli.install_agent:install_claude",
         "codex": "review_gate.cli.install_agent:install_codex",
@@ -21,6 +22,7 @@ def install() -> None:
 
 @click.group(
     cls=LazyGroup,
+    short_help="Remove exactly what `gate install` added.",
     lazy={
         "claude": "review_gate.cli.install_agent:uninstall_claude",
         "codex": "review_gate.cli.install_agent:uninstall_codex",

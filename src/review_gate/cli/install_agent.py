@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from review_gate import git
+from review_gate.errors import NotAGitRepository
 from review_gate.hooks import install as lib
 
 _SCOPE = click.option(
@@ -22,7 +24,7 @@ _CWD = click.option(
     "--cwd",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=".",
-    help="The checkout to install into (default: the current directory).",
+    help="The checkout (default: the current directory).",
 )
 _FORMAT = click.option(
     "--format",
@@ -36,6 +38,7 @@ _GATE = click.option(
     "--gate",
     "gate_path",
     type=click.Path(dir_okay=False),
+    metavar="PATH",
     default=None,
     help="The `gate` executable the hooks run (default: this one, by absolute path).",
 )
@@ -65,11 +68,22 @@ def _report(result: lib.InstallResult, fmt: str, *, removing: bool = False) -> i
 def _install(
     agent: str, scope: str, cwd: Path, gate_path: str | None, fmt: str, trust: bool = False
 ) -> int:
+    if scope == "local":
+        # Checked before anything is written: the local file is git-excluded, which
+        # needs a repository (without one the settings were written, then git failed).
+        try:
+            git.toplevel(cwd)
+        except NotAGitRepository as exc:
+            raise NotAGitRepository(
+                exc.message,
+                hint="--scope local (the default) is for a git checkout: run inside one "
+                "(or pass -C DIR), or use --scope project (a file here) or --scope user",
+            ) from None
     result = lib.install(agent, scope=scope, cwd=cwd, gate=gate_path, trust_hooks=trust)
     return _report(result, fmt)
 
 
-@click.command("claude")
+@click.command("claude", short_help="Add the hooks to Claude Code's settings.")
 @_SCOPE
 @_CWD
 @_GATE

@@ -12,9 +12,9 @@ from review_gate.hooks import git_install
 _CWD = click.option(
     "-C",
     "--cwd",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
-    help="The checkout to wire (default: the current directory).",
+    help="The checkout (default: the current directory).",
 )
 _FORMAT = click.option(
     "--format",
@@ -40,7 +40,7 @@ def _report(result: git_install.InstallResult, fmt: str, verb: str) -> None:
         click.echo(note)
 
 
-@click.command("git")
+@click.command("git", short_help="Install the pre-push and commit-msg hooks.")
 @_CWD
 @click.option(
     "--mode",
@@ -65,7 +65,7 @@ def install_git(cwd: Path, mode: str, chain: bool, fmt: str) -> int:
     return 0
 
 
-@click.command("git")
+@click.command("git", short_help="Remove the git hooks, restoring chained ones.")
 @_CWD
 @_FORMAT
 def uninstall_git(cwd: Path, fmt: str) -> int:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from review_gate.cli import issue_number
 from review_gate.config import load as load_config
-from review_gate.errors import UsageError
+from review_gate.errors import NotAGitRepository, UsageError
 from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, Tracker
 from review_gate.trackers.export import load_items, parse_comments
 from review_gate.trackers.local import LocalTracker
@@ -41,7 +42,18 @@ def _format_option(func: F) -> F:
     )(func)
 
 
+def _cwd_option(func: F) -> F:
+    return click.option(
+        "-C",
+        "--cwd",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=".",
+        help="The checkout whose tracker to use (default: the current directory).",
+    )(func)
+
+
 def _tracker_options(func: F) -> F:
+    func = _cwd_option(func)
     func = click.option(
         "--repo", metavar="OWNER/NAME", help="GitHub repository (with --tracker github)."
     )(func)
@@ -58,16 +70,39 @@ def open_issue_tracker(
     """The tracker ``gate issue`` works on (see the module docstring)."""
     config = load_config(cwd, overrides={"tracker": tracker, "repo": repo})
     if (config.tracker or "local") == "local":
-        return LocalTracker.for_checkout(cwd)
+        return _local_tracker(cwd, github_too=True)
     from review_gate.trackers.github import GitHubTracker
 
     return GitHubTracker.from_config(config, cwd=cwd)
 
 
+def _local_tracker(cwd: Path, *, github_too: bool = False) -> LocalTracker:
+    try:
+        return LocalTracker.for_checkout(cwd)
+    except NotAGitRepository as exc:
+        # git's generic hint names `gate check`'s options; say what works for `gate issue`.
+        other = ", or use --tracker github --repo OWNER/NAME" if github_too else ""
+        raise NotAGitRepository(
+            exc.message,
+            hint="the local tracker lives in the repository's .git: run inside a git "
+            f"checkout (or pass -C DIR){other}",
+        ) from None
+
+
 def _local(cwd: Path, command: str, tracker: str | None = None) -> LocalTracker:
     if tracker == "github":
         raise UsageError(f"`gate issue {command}` works on the local tracker only")
-    return LocalTracker.for_checkout(cwd)
+    return _local_tracker(cwd)
+
+
+def _association(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--association``: any case in, GitHub's upper-case value out."""
+    if value is None:
+        return None
+    upper = value.strip().upper()
+    if upper not in ASSOCIATIONS:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(ASSOCIATIONS)}")
+    return upper
 
 
 def read_body(source: str) -> str:
@@ -119,8 +154,13 @@ def _comment_text(comment: Comment) -> str:
     return f"{head}\n{comment.body.rstrip()}"
 
 
-def _note_tracker_mismatch(tracker: Tracker, cwd: Path) -> None:
-    """Warn when a local post will not be seen by `gate check`, which reads GitHub here."""
+def _note_tracker_mismatch(
+    tracker: Tracker,
+    cwd: Path,
+    done: str = "posted to the local tracker",
+    fix: str = "pass --tracker github to post there",
+) -> None:
+    """Warn when a local write will not be seen by `gate check`, which reads GitHub here."""
     if tracker.name != "local":
         return
     try:
@@ -131,14 +171,10 @@ def _note_tracker_mismatch(tracker: Tracker, cwd: Path) -> None:
     except Exception:  # a note must never break the post that already happened
         return
     if reads == "github":
-        click.echo(
-            "gate: note: posted to the local tracker, but `gate check` here reads GitHub; "
-            "pass --tracker github to post there",
-            err=True,
-        )
+        click.echo(f"gate: note: {done}, but `gate check` here reads GitHub; {fix}", err=True)
 
 
-@click.group()
+@click.group(short_help="Issues and comments: local tracker, or GitHub.")
 def issue() -> None:
     """Issues and comments: the local tracker, or GitHub with --tracker github."""
 
@@ -147,22 +183,38 @@ def issue() -> None:
 @click.option("--title", required=True, help="Issue title.")
 @click.option("--body-file", metavar="FILE|-", help="Issue body from a file (- for stdin).")
 @click.option("--label", "labels", multiple=True, metavar="LABEL", help="Repeatable.")
-@click.option("--number", type=click.IntRange(min=1), help="Issue number [default: next].")
+@click.option("--number", callback=issue_number, metavar="N", help="Issue number [default: next].")
+@_cwd_option
 @_format_option
 def new(
-    title: str, body_file: str | None, labels: Sequence[str], number: int | None, fmt: str
+    title: str,
+    body_file: str | None,
+    labels: Sequence[str],
+    number: int | None,
+    cwd: Path,
+    fmt: str,
 ) -> int:
     """Create an issue in the local tracker."""
-    tracker = _local(Path.cwd(), "new")
+    tracker = _local(cwd, "new")
     body = read_body(body_file) if body_file else ""
     created = tracker.create_issue(title, body, labels, number=number)
     _emit(fmt, issue_json(created), f"created issue #{created.number}: {created.title}")
+    _note_tracker_mismatch(
+        tracker,
+        cwd,
+        f"created issue #{created.number} in the local tracker",
+        "open GitHub issues on GitHub (e.g. `gh issue create`)",
+    )
     return 0
 
 
 @issue.command("list")
 @click.option(
-    "--state", type=click.Choice(("open", "closed", "all")), default="open", show_default=True
+    "--state",
+    type=click.Choice(("open", "closed", "all")),
+    default="open",
+    show_default=True,
+    help="Which issues to list.",
 )
 @click.option(
     "--label", "labels", multiple=True, metavar="LABEL", help="Repeatable (all must match)."
@@ -170,22 +222,27 @@ def new(
 @_tracker_options
 @_format_option
 def list_(
-    state: str, labels: Sequence[str], tracker: str | None, repo: str | None, fmt: str
+    state: str,
+    labels: Sequence[str],
+    cwd: Path,
+    tracker: str | None,
+    repo: str | None,
+    fmt: str,
 ) -> int:
     """List issues."""
-    found = open_issue_tracker(tracker, repo, Path.cwd()).list_issues(labels=labels, state=state)
+    found = open_issue_tracker(tracker, repo, cwd).list_issues(labels=labels, state=state)
     text = "\n".join(_issue_line(i) for i in found) if found else f"no {state} issues"
     _emit(fmt, [issue_json(i) for i in found], text)
     return 0
 
 
 @issue.command("show")
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("number", callback=issue_number, metavar="N")
 @_tracker_options
 @_format_option
-def show(number: int, tracker: str | None, repo: str | None, fmt: str) -> int:
-    """Show an issue and every comment body."""
-    source = open_issue_tracker(tracker, repo, Path.cwd())
+def show(number: int, cwd: Path, tracker: str | None, repo: str | None, fmt: str) -> int:
+    """Show issue N and every comment body."""
+    source = open_issue_tracker(tracker, repo, cwd)
     found = source.get_issue(number)
     comments = source.list_comments(number)
     parts = [_issue_line(found)]
@@ -198,13 +255,14 @@ def show(number: int, tracker: str | None, repo: str | None, fmt: str) -> int:
 
 
 @issue.command("comment")
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("number", callback=issue_number, metavar="N")
 @click.option("--body-file", required=True, metavar="FILE|-", help="Comment body (- for stdin).")
 @click.option("--author", metavar="LOGIN", help="Local only [default: $REVIEW_GATE_AUTHOR, $USER].")
 @click.option(
     "--association",
-    type=click.Choice(ASSOCIATIONS, case_sensitive=False),
-    help="Local only: author_association [default: OWNER].",
+    metavar="ASSOCIATION",
+    callback=_association,
+    help="Local only: author_association, one of " + ", ".join(ASSOCIATIONS) + " [default: OWNER].",
 )
 @_tracker_options
 @_format_option
@@ -213,17 +271,17 @@ def comment(
     body_file: str,
     author: str | None,
     association: str | None,
+    cwd: Path,
     tracker: str | None,
     repo: str | None,
     fmt: str,
 ) -> int:
-    """Post a comment (e.g. a REVIEW artifact) on an issue."""
-    cwd = Path.cwd()
+    """Post a comment (e.g. a REVIEW artifact) on issue N."""
     body = read_body(body_file)
     target = open_issue_tracker(tracker, repo, cwd)
     if isinstance(target, LocalTracker):
         posted = target.post_comment(
-            number, body, author=author, association=(association or "OWNER").upper()
+            number, body, author=author, association=association or "OWNER"
         )
     else:
         if author or association:
@@ -239,50 +297,60 @@ def comment(
     return 0
 
 
-@issue.command("edit")
-@click.argument("comment_id", type=click.IntRange(min=1))
+@issue.command("edit", short_help="Replace the body of comment COMMENT_ID.")
+@click.argument("comment_id", type=click.IntRange(min=1), metavar="COMMENT_ID")
 @click.option("--body-file", required=True, metavar="FILE|-", help="New body (- for stdin).")
 @_tracker_options
 @_format_option
-def edit(comment_id: int, body_file: str, tracker: str | None, repo: str | None, fmt: str) -> int:
-    """Replace the body of a comment (its updated_at moves)."""
+def edit(
+    comment_id: int, body_file: str, cwd: Path, tracker: str | None, repo: str | None, fmt: str
+) -> int:
+    """Replace the body of a comment (its updated_at moves; ids: `gate issue show N`)."""
     body = read_body(body_file)
     if not body.strip():
         raise UsageError("the comment body is empty")
-    edited = open_issue_tracker(tracker, repo, Path.cwd()).edit_comment(comment_id, body)
+    edited = open_issue_tracker(tracker, repo, cwd).edit_comment(comment_id, body)
     _emit(fmt, edited.to_github(), f"edited comment {edited.id}: {edited.url}")
     return 0
 
 
-def _set_state(number: int, state: str, fmt: str) -> int:
-    changed = _local(Path.cwd(), "close" if state == "closed" else "reopen").set_state(
-        number, state
-    )
+def _set_state(number: int, state: str, cwd: Path, fmt: str) -> int:
+    changed = _local(cwd, "close" if state == "closed" else "reopen").set_state(number, state)
     _emit(fmt, issue_json(changed), f"issue #{number} is {state}")
     return 0
 
 
 @issue.command("close")
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("number", callback=issue_number, metavar="N")
+@_cwd_option
 @_format_option
-def close(number: int, fmt: str) -> int:
-    """Close a local issue."""
-    return _set_state(number, "closed", fmt)
+def close(number: int, cwd: Path, fmt: str) -> int:
+    """Close local issue N."""
+    return _set_state(number, "closed", cwd, fmt)
 
 
 @issue.command("reopen")
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("number", callback=issue_number, metavar="N")
+@_cwd_option
 @_format_option
-def reopen(number: int, fmt: str) -> int:
-    """Reopen a local issue."""
-    return _set_state(number, "open", fmt)
+def reopen(number: int, cwd: Path, fmt: str) -> int:
+    """Reopen local issue N."""
+    return _set_state(number, "open", cwd, fmt)
 
 
-@issue.command("import")
-@click.option("--issue", "number", type=click.IntRange(min=1), required=True, help="Local issue.")
-@click.argument("file", metavar="FILE")
+@issue.command("import", short_help="Import a GitHub comments export as issue N.")
+@click.option(
+    "--issue",
+    "number",
+    callback=issue_number,
+    metavar="N",
+    required=True,
+    help="Local issue to import into (created if needed).",
+)
+@click.argument("file", metavar="FILE|-")
+@_cwd_option
 @_format_option
-def import_(number: int, file: str, fmt: str) -> int:
+def import_(number: int, file: str, cwd: Path, fmt: str) -> int:
     """Import a GitHub comments export (GET .../issues/N/comments, pages joined) as issue N."""
     text = read_body(file)
     try:
@@ -290,17 +358,17 @@ def import_(number: int, file: str, fmt: str) -> int:
         parse_comments(items)
     except ValueError as exc:
         raise UsageError(f"{file}: {exc}") from None
-    added = _local(Path.cwd(), "import").import_comments(number, items)
+    added = _local(cwd, "import").import_comments(number, items)
     summary = {"issue": number, "comments": len(items), "added": added}
     _emit(fmt, summary, f"imported {len(items)} comments into issue #{number} ({added} new)")
     return 0
 
 
-@issue.command("export")
-@click.argument("number", type=click.IntRange(min=1))
+@issue.command("export", short_help="Print issue N's comments as GitHub JSON.")
+@click.argument("number", callback=issue_number, metavar="N")
 @_tracker_options
-def export(number: int, tracker: str | None, repo: str | None) -> int:
-    """Print the issue's comments as GitHub's list-comments JSON (for `gate check --comments`)."""
-    items = open_issue_tracker(tracker, repo, Path.cwd()).export_comments(number)
+def export(number: int, cwd: Path, tracker: str | None, repo: str | None) -> int:
+    """Print issue N's comments as GitHub's list-comments JSON (for `gate check --comments`)."""
+    items = open_issue_tracker(tracker, repo, cwd).export_comments(number)
     click.echo(json.dumps(items, indent=2, ensure_ascii=False))
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from review_gate.artifacts.model import KINDS
+from review_gate.cli import issue_number
 from review_gate.errors import EXIT_FAIL, EXIT_PASS, GateError, UsageError
 
 _FORMAT = click.option(
@@ -18,7 +19,7 @@ _FORMAT = click.option(
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="Output format (json is stable, see the README).",
+    help="Output format (json is stable, see docs/artifacts.md).",
 )
 
 
@@ -41,7 +42,7 @@ def _read(name: str) -> str:
         ) from None
 
 
-@click.command()
+@click.command(short_help="Validate the REVIEW / HANDOVER / WORKER artifacts in files.")
 @click.argument("files", nargs=-1, metavar="[FILE|-]...")
 @click.option(
     "--kind",
@@ -100,16 +101,18 @@ def _git_facts(cwd: Path) -> tuple[str | None, str | None, Path | None]:
         return None, None, None
 
 
-@click.command()
-@click.argument("kind", type=click.Choice(KINDS))
+@click.command(short_help="Print a review, handover or worker skeleton to fill in.")
+@click.argument("kind", type=click.Choice(KINDS), metavar="KIND")
 @click.option(
     "--issue",
-    type=click.IntRange(min=1),
+    callback=issue_number,
+    metavar="N",
     envvar="REVIEW_GATE_ISSUE",
     help="Issue number [env REVIEW_GATE_ISSUE; default: from a feature/<N>-... branch].",
 )
 @click.option(
     "--worker-id",
+    metavar="ID",
     envvar="REVIEW_GATE_WORKER_ID",
     help="Worker id [env REVIEW_GATE_WORKER_ID].",
 )
@@ -123,9 +126,9 @@ def _git_facts(cwd: Path) -> tuple[str | None, str | None, Path | None]:
 @click.option(
     "-C",
     "--cwd",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
-    help="The checkout to read HEAD and the branch from.",
+    help="The checkout to read HEAD and the branch from (default: the current directory).",
 )
 def new(
     kind: str, issue: int | None, worker_id: str | None, commit: bool, release: bool, cwd: Path
@@ -135,6 +138,10 @@ def new(
     The issue number, worker id, timestamp, branch and current commit are filled in
     where known; every other blank is a [PLACEHOLDER] that keeps the artifact
     invalid until it is replaced.
+
+    \b
+    gate new review --issue 7 > review.md      then edit, validate and post it
+    gate new worker --release --worker-id ID   a WORKER release record
     """
     from review_gate import git
     from review_gate.artifacts import templates
@@ -161,11 +168,11 @@ def new(
     return EXIT_PASS
 
 
-@click.command()
-@click.argument("kind", type=click.Choice(KINDS), required=False)
+@click.command(short_help="Print the JSON Schema of an artifact kind, or list them.")
+@click.argument("kind", type=click.Choice(KINDS), required=False, metavar="[KIND]")
 @_FORMAT
 def schema(kind: str | None, fmt: str) -> int:
-    """Print the JSON Schema of KIND; without KIND, list the schemas.
+    """Print the JSON Schema of KIND (review, handover or worker); without KIND, list them.
 
     The schemas (JSON Schema draft 2020-12) are the published contract for the
     data review-gate reads out of each artifact.
