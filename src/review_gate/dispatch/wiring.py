@@ -1,9 +1,12 @@
 """Wire the gates into a worker worktree, and the worker's environment.
 
-- Claude Code and Codex hooks: ``gate install claude|codex --scope local`` run inside
-  the worktree (``.claude/settings.local.json``, ``.codex/hooks.json``), both added to
-  the repository's ``info/exclude`` so they are never committed. Codex gets the hook
-  trust (and project trust) per run, on its command line: nothing is saved for the user.
+- Claude Code hooks: ``gate install claude --scope local`` run inside the worktree
+  (``.claude/settings.local.json``, added to the repository's ``info/exclude`` so it is
+  never committed).
+- Codex hooks go on the worker's command line, nothing is written (:func:`codex_args`):
+  Codex 0.169 never reads ``.codex/hooks.json`` of a *linked* worktree (it looks at the
+  main checkout's), so a file there would be silently ignored. Session-flag hooks are
+  trusted per run with their ``hooks.state`` hash, like any other hook source.
 - Git hooks: when the repository's shared hooks directory already runs review-gate's
   pre-push and commit-msg hooks, worktrees inherit them. Otherwise the worktree gets
   its own ``core.hooksPath`` (``extensions.worktreeConfig`` + ``git config
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from review_gate._proc import run
-from review_gate.errors import GateError
+from review_gate.errors import GateError, NotAGitRepository
 
 _IDENTITY = (
     "REVIEW_GATE_ISSUE",
@@ -34,8 +37,13 @@ _IDENTITY = (
 )
 
 
+# Where Codex files hooks given with `-c hooks.<Event>=...`: the trust key's source
+# ("<session-flags>/config.toml" resolved against "/", codex-rs hooks discovery).
+CODEX_SESSION_SOURCE = Path("/<session-flags>/config.toml")
+
+
 class Wiring(NamedTuple):
-    agent_args: tuple[str, ...]  # extra arguments for the agent (Codex trust)
+    agent_args: tuple[str, ...]  # extra arguments for the agent (Codex hooks and sandbox)
     hooks_dir: Path  # where git runs this worktree's hooks from
     notes: tuple[str, ...]
 
@@ -72,6 +80,58 @@ def _git_hooks(worktree: Path, state: Path) -> tuple[Path, list[str]]:
     return result.hooks_dir, notes
 
 
+def _toml(value: object) -> str:
+    """``value`` (JSON-like) as a TOML inline value, for Codex's ``-c key=value``."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_toml(str(k))}={_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_toml(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # JSON string escapes (\", \\, \uXXXX) are valid TOML basic-string escapes.
+    return json.dumps(str(value), ensure_ascii=True)
+
+
+def _git_path(worktree: Path, flag: str) -> Path:
+    rc, out, _ = run("git", "rev-parse", "--path-format=absolute", flag, cwd=worktree, check=False)
+    if rc != 0 or not out.strip():
+        raise NotAGitRepository(f"{worktree} is not a git worktree")
+    return Path(out.strip())
+
+
+def codex_args(worktree: Path, gate: str) -> list[str]:
+    """``codex exec`` arguments that wire the gates into a worker in ``worktree``.
+
+    - our PreToolUse and Stop hooks as session flags, trusted for this run only;
+    - the worktree trusted as a project for this run, so Codex's default sandbox there is
+      workspace-write (read-only otherwise) and the user's own sandbox settings apply;
+    - commands run in a plain (non-login) shell: a login shell's /etc/profile resets
+      PATH, and the worker would lose ``gate`` (first on the PATH we give it);
+    - the sandbox may write the git common directory and this worktree's git directory
+      (Codex protects a linked worktree's git directory, so commits would fail, and the
+      local tracker lives there) and use the network (push, ``gh``, the GitHub tracker).
+    """
+    from review_gate.hooks import _codex_trust as trust
+    from review_gate.hooks import install as agent_install
+
+    hooks: dict[str, list[dict[str, object]]] = agent_install.merge_hooks({}, gate)["hooks"]
+    args: list[str] = []
+    for event, groups in hooks.items():
+        args += ["-c", f"hooks.{event}={_toml(groups)}"]
+    args += trust.cli_override(trust.trust_entries(CODEX_SESSION_SOURCE, hooks))
+    project = _toml(str(worktree.resolve()))
+    args += ["-c", f'projects={{{project}={{trust_level="trusted"}}}}']
+    args += ["-c", "allow_login_shell=false"]
+    args += ["-c", "sandbox_workspace_write.network_access=true"]
+    for flag in ("--git-common-dir", "--git-dir"):
+        path = str(_git_path(worktree, flag))
+        if path not in args:
+            args += ["--add-dir", path]
+    return args
+
+
 def wire(worktree: Path, state: Path, environ: Mapping[str, str] | None = None) -> Wiring:
     """Install the agent and git hooks for ``worktree`` (idempotent)."""
     from review_gate.hooks import install as agent_install
@@ -79,12 +139,7 @@ def wire(worktree: Path, state: Path, environ: Mapping[str, str] | None = None) 
     env = os.environ if environ is None else environ
     notes: list[str] = []
     agent_install.install("claude", scope="local", cwd=worktree, environ=env)
-    codex = agent_install.install("codex", scope="local", cwd=worktree, environ=env)
-    args = list(agent_install.codex_trust_args(codex.path))
-    # Codex loads a project's .codex/ layer only for trusted projects; trust this
-    # worktree for this run only.
-    projects = json.dumps(str(worktree))
-    args += ["-c", f'projects={{{projects}={{trust_level="trusted"}}}}']
+    args = codex_args(worktree, agent_install.resolve_gate())
     hooks_dir, git_notes = _git_hooks(worktree, state)
     notes += git_notes
     for hook in ("pre-push", "commit-msg"):
