@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -1062,3 +1063,80 @@ def test_installed_gate_never_tracebacks(stdin: bytes, tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         assert b"Traceback" not in proc.stderr
         check_output(event, proc.stdout.decode())
+
+
+# -- unexpected arguments: one usage line by hand, fail closed under a client ------------------
+
+
+def _stop_input(cwd: Path) -> str:
+    return json.dumps(
+        {
+            "session_id": "s-1",
+            "transcript_path": "/nonexistent/transcript.jsonl",
+            "cwd": str(cwd),
+            "hook_event_name": "Stop",
+            "stop_hook_active": False,
+        }
+    )
+
+
+def _by_hand(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``gate ARGS`` with a terminal on stdin, as a person runs it."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        return subprocess.run(
+            [GATE, *args],
+            cwd=cwd,
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+
+
+@pytest.mark.parametrize("event", ["pre-tool-use", "stop"])
+@pytest.mark.parametrize("extra", [["--bogus"], ["--bogus", "x"], ["-v"], ["--help", "--bogus"]])
+@pytest.mark.parametrize("terminal", [True, False])
+def test_bad_arguments_by_hand_are_one_error_and_one_hint(
+    event: str, extra: list[str], terminal: bool, tmp_path: Path
+) -> None:
+    args = ["hook", event, *extra]
+    proc = _by_hand(args, tmp_path) if terminal else run_gate(*args, cwd=tmp_path, stdin="")
+    assert proc.returncode == 2 and proc.stdout == ""
+    error, hint = proc.stderr.splitlines()
+    assert error == (
+        f"gate: error: unexpected arguments for `gate hook {event}`: {' '.join(extra)} "
+        "(it takes none)"
+    )
+    assert hint.startswith(f"gate: hint: see `gate hook {event} --help`")
+
+
+def test_bad_arguments_under_a_client_still_deny(worker: Path) -> None:
+    # Exit 2 with the reason on stderr is a deny for Claude Code and Codex alike.
+    for stdin in (bash("gh pr create --fill", worker), bash("ls", worker), "{}", "junk"):
+        proc = run_gate("hook", "pre-tool-use", "--bogus", cwd=worker, stdin=stdin)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith("gate: error: unexpected arguments")
+
+
+def test_bad_arguments_under_a_client_let_the_agent_stop(worker: Path) -> None:
+    # A block here would be one no counter sees: a Codex agent would loop forever.
+    proc = run_gate("hook", "stop", "--bogus", cwd=worker, stdin=_stop_input(worker))
+    assert proc.returncode == 0, proc.stderr
+    answer = check_output("stop", proc.stdout)
+    assert answer is not None and "decision" not in answer
+    assert "unexpected arguments" in answer["systemMessage"]
+    assert "not blocking" in answer["systemMessage"]
+
+
+def test_unknown_hook_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    assert agent.main(["post-tool-use"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("gate: error: unknown hook 'post-tool-use'\n")
+    assert len(err.splitlines()) == 2

@@ -311,6 +311,9 @@ def test_mode_pre_commit_without_our_ids_is_refused(clone: tuple[Path, Path]) ->
     repo, _ = clone
     proc = _install(repo, "--mode", "pre-commit")
     assert proc.returncode == 2 and "does not use review-gate's hooks" in proc.stderr
+    # The snippet lives in docs/git-hooks.md (the README only links there).
+    assert "docs/git-hooks.md" in proc.stderr and "README" not in proc.stderr
+    assert "review-gate-pre-push" in (Path(__file__).parents[1] / "docs/git-hooks.md").read_text()
 
 
 def test_dangling_symlink_hook(clone: tuple[Path, Path], tmp_path: Path) -> None:

@@ -468,3 +468,48 @@ def test_main_functions_return_codes(tmp_path: Path) -> None:
     assert hooks.validate_main([]) == 0
     assert hooks.commit_msg_main([]) == 2
     assert hooks.validate_main(["--help"]) == 0
+
+
+# --------------------------------------------------------------------------- arguments
+
+SCRIPTS = ("review-gate-pre-push", "review-gate-commit-msg", "review-gate-validate")
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("review-gate-pre-push", "worker branch"),
+        ("review-gate-commit-msg", "<type>: <description> (#<issue>)"),
+        ("review-gate-validate", "--format {text,json}"),
+    ],
+)
+def test_help_is_a_usage_text(name: str, says: str, flag: str, tmp_path: Path) -> None:
+    # review-gate-pre-push --help used to read it as a remote name: no output, exit 0.
+    proc = script(name, flag, cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert proc.stdout.startswith(f"usage: {name} ")
+    flat = " ".join(proc.stdout.split())
+    assert says in flat and "Exit codes: 0 pass" in flat
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+@pytest.mark.parametrize(
+    "args", [("--bogus",), ("--bogus", "x"), ("x", "--nope=1"), ("-q",), ("--forma=json",)]
+)
+def test_unknown_options_are_one_line_usage_errors(
+    name: str, args: tuple[str, ...], repo: Path
+) -> None:
+    proc = script(name, *args, cwd=repo, stdin=f"refs/heads/main {SHA} refs/heads/main {ZERO}\n")
+    bad = next(a for a in args if a.startswith("-"))
+    assert proc.returncode == 2, proc
+    assert proc.stderr == f"{name}: error: unrecognized option: {bad} (see {name} --help)\n"
+    assert proc.stdout == ""
+
+
+def test_pre_push_takes_remote_and_url_only(repo: Path) -> None:
+    line = f"refs/heads/main {SHA} refs/heads/main {ZERO}\n"
+    ok = script("review-gate-pre-push", "origin", "/some/url", cwd=repo, stdin=line)
+    assert ok.returncode == 0 and "origin refs/heads/main" in ok.stderr
+    extra = script("review-gate-pre-push", "origin", "/some/url", "x", cwd=repo, stdin=line)
+    assert extra.returncode == 2 and "unrecognized arguments: x" in extra.stderr

@@ -395,3 +395,232 @@ def test_gate_doctor_reports_agent_hooks(repo: Path) -> None:
     report = json.loads(proc.stdout)
     claude = [f for f in report["findings"] if f["area"] == "claude"]
     assert claude and all(f["ok"] for f in claude)
+
+
+# -- uninstall codex takes back its trust entries ------------------------------------------
+
+FOREIGN_TRUST = '[hooks.state."/elsewhere/hooks.json:stop:0:0"]\ntrusted_hash = "sha256:00"\n'
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        None,  # no config.toml before: none after
+        'model = "m"\n',
+        f'model = "m"\n\n[projects."/p"]\ntrust_level = "trusted"\n\n{FOREIGN_TRUST}',
+        "# just a comment, no newline at the end",
+        'model = "m"\r\n\r\n[tui]\r\nnotifications = true\r\n',
+        f"{FOREIGN_TRUST}\n[hooks]\n# a comment\n[hooks.state]\n[x]\ny = 2023-01-01T00:00:00Z\n",
+    ],
+)
+def test_uninstall_codex_removes_its_trust_and_keeps_the_rest(
+    original: str | None, repo: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "codex-home" / "config.toml"
+    if original is not None:
+        config.parent.mkdir()
+        config.write_bytes(original.encode())
+    installed = lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    assert len(installed.trusted) == 2
+    removed = lib.uninstall("codex", scope="project", cwd=repo)
+    assert removed.changed and sorted(removed.untrusted) == sorted(installed.trusted)
+    assert any("removed 2 trust entries" in n for n in removed.notes)
+    if original is None:
+        assert not config.exists()
+    elif original.endswith("\n"):
+        assert config.read_bytes() == original.encode()  # byte for byte
+    else:
+        assert config.read_bytes() == original.encode() + b"\n"
+    again = lib.uninstall("codex", scope="project", cwd=repo)
+    assert not again.changed and again.untrusted == ()
+
+
+def test_uninstall_codex_keeps_tables_written_after_ours(repo: Path, tmp_path: Path) -> None:
+    lib.install("codex", scope="user", cwd=repo, trust_hooks=True)
+    config = tmp_path / "codex-home" / "config.toml"
+    ours_text = config.read_text()
+    tail = "\n# my settings\n[tui]\nnotifications = true\n"
+    config.write_text(f'model = "m"\n{ours_text}{tail}')
+    result = lib.uninstall("codex", scope="user", cwd=repo)
+    assert len(result.untrusted) == 2
+    assert config.read_text() == f'model = "m"\n{tail}'
+
+
+def test_uninstall_codex_removes_entries_left_by_a_moved_group(repo: Path, tmp_path: Path) -> None:
+    # Someone adds a hook of their own in front of ours: our trust key (…:pre_tool_use:0:0)
+    # no longer names our position, but its hash is still review-gate's.
+    lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    path = repo / ".codex" / "hooks.json"
+    data = json.loads(path.read_text())
+    data["hooks"]["PreToolUse"].insert(0, OTHER_PRE)
+    path.write_text(json.dumps(data))
+    config = tmp_path / "codex-home" / "config.toml"
+    theirs = f'[hooks.state."{path}:pre_tool_use:0:0"]'
+    assert theirs in config.read_text()
+    result = lib.uninstall("codex", scope="project", cwd=repo)
+    assert f"{path}:pre_tool_use:0:0" in result.untrusted and len(result.untrusted) == 2
+    assert not config.exists()
+    assert json.loads(path.read_text())["hooks"] == {"PreToolUse": [OTHER_PRE]}
+
+
+def test_uninstall_codex_keeps_trust_of_other_hooks_in_the_file(repo: Path, tmp_path: Path) -> None:
+    path = repo / ".codex" / "hooks.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"hooks": {"Stop": [OTHER_STOP]}}))
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir()
+    other_hash = recipe_hash("stop", None, "notify-send done").replace('"timeout":30,', "")
+    other = f'[hooks.state."{path}:stop:0:0"]\ntrusted_hash = "{other_hash}"\n'
+    config.write_text(other)
+    lib.install("codex", scope="project", cwd=repo, trust_hooks=True)  # ours: stop:1:0
+    result = lib.uninstall("codex", scope="project", cwd=repo)
+    assert set(result.untrusted) == {f"{path}:pre_tool_use:0:0", f"{path}:stop:1:0"}
+    assert config.read_text() == other
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("model = = broken\n", "not valid TOML"),
+        # Trust written as dotted keys: not a table this edit can take out.
+        ("{dotted}", "cannot remove review-gate's hook trust entries"),
+    ],
+)
+def test_uninstall_codex_bad_config_exit_2_and_nothing_changes(
+    content: str, message: str, repo: Path, tmp_path: Path
+) -> None:
+    lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    config = tmp_path / "codex-home" / "config.toml"
+    state = tomllib.loads(config.read_text())["hooks"]["state"]
+    dotted = "".join(
+        f'hooks.state.{json.dumps(k)}.trusted_hash = "{v["trusted_hash"]}"\n'
+        for k, v in state.items()
+    )
+    config.write_text(content.replace("{dotted}", dotted))
+    before = config.read_bytes()
+    hooks_before = (repo / ".codex" / "hooks.json").read_bytes()
+    proc = run_gate(
+        "uninstall", "codex", "--scope", "project", cwd=repo, env={"CODEX_HOME": str(config.parent)}
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("gate: error: ") and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert config.read_bytes() == before
+    assert (repo / ".codex" / "hooks.json").read_bytes() == hooks_before
+
+
+def test_uninstall_claude_never_reads_codex_config(repo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir()
+    config.write_text("model = = broken\n")
+    lib.install("claude", cwd=repo)
+    assert lib.uninstall("claude", cwd=repo).changed
+
+
+def test_install_codex_with_broken_config_writes_nothing(repo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir()
+    config.write_text("model = = broken\n")
+    proc = run_gate("install", "codex", cwd=repo, env={"CODEX_HOME": str(config.parent)})
+    assert proc.returncode == 2 and "not valid TOML" in proc.stderr
+    assert not (repo / ".codex").exists()
+
+
+def test_trust_note_points_at_the_agent_hooks_doc(repo: Path) -> None:
+    [note] = [n for n in lib.install("codex", scope="user", cwd=repo).notes if "--trust" in n]
+    assert "docs/agent-hooks.md" in note and "README" not in note
+    doc = (Path(__file__).parents[1] / "docs" / "agent-hooks.md").read_text()
+    assert "Codex runs a hook only once it is trusted" in doc
+
+
+# -- linked worktrees: Codex reads the main checkout's .codex/hooks.json --------------------
+
+
+@pytest.fixture
+def linked(repo: Path, tmp_path: Path) -> Path:
+    git(repo, "worktree", "add", "-q", "-b", "feature/7-x", str(tmp_path / "wt"))
+    return tmp_path / "wt"
+
+
+@pytest.mark.parametrize("scope", ["local", "project"])
+def test_install_codex_in_linked_worktree_warns(scope: str, linked: Path, repo: Path) -> None:
+    result = lib.install("codex", scope=scope, cwd=linked)
+    assert result.path == linked / ".codex" / "hooks.json" and result.changed
+    [note] = [n for n in result.notes if "linked git worktree" in n]
+    assert str(repo / ".codex" / "hooks.json") in note
+    assert f"gate install codex -C {repo} --trust" in note and "gate dispatch" in note
+    proc = run_gate("install", "codex", "--scope", scope, "--format", "json", cwd=linked)
+    assert proc.returncode == 0
+    assert any("linked git worktree" in n for n in json.loads(proc.stdout)["notes"])
+
+
+@pytest.mark.parametrize(("agent", "scope"), [("codex", "user"), ("claude", "local")])
+def test_no_worktree_note_where_it_does_not_apply(agent: str, scope: str, linked: Path) -> None:
+    result = lib.install(agent, scope=scope, cwd=linked)
+    assert not any("linked git worktree" in n for n in result.notes)
+
+
+def test_no_worktree_note_in_main_checkout_or_submodule(repo: Path, tmp_path: Path) -> None:
+    assert lib.main_checkout(repo) is None
+    assert lib.main_checkout(tmp_path) is None  # not a repository
+    sub_src = init_repo(tmp_path / "sub-src")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub_src), "sub")
+    assert (repo / "sub" / ".git").is_file()
+    assert lib.main_checkout(repo / "sub") is None
+    assert not any("linked" in n for n in lib.install("codex", cwd=repo).notes)
+
+
+def test_doctor_in_linked_worktree_fails_for_worktree_only_codex_hooks(
+    linked: Path, repo: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(
+        f'[projects."{repo}"]\ntrust_level = "trusted"\n'
+        f'[projects."{linked}"]\ntrust_level = "trusted"\n'
+    )
+    lib.install("codex", cwd=linked, trust_hooks=True)  # trusted, runnable, yet never run
+    [(ok, message, fix)] = findings(linked, "codex")
+    assert not ok and "linked worktree" in message and str(linked) in message
+    assert fix is not None and f"gate install codex -C {repo} --trust" in fix
+    assert "gate dispatch" in fix
+    proc = run_gate("doctor", "--format", "json", cwd=linked)
+    assert proc.returncode == 1
+    # Installed in the main checkout too: Codex runs those here, the worktree file is moot.
+    lib.install("codex", cwd=repo, trust_hooks=True)
+    codex = findings(linked, "codex")
+    assert all(ok for ok, _, _ in codex), codex
+    assert any(str(repo / ".codex" / "hooks.json") in m for _, m, _ in codex)
+    assert any("the hooks configured above apply" in m for _, m, _ in codex)
+
+
+def test_doctor_in_linked_worktree_checks_the_main_checkouts_file(linked: Path, repo: Path) -> None:
+    lib.install("codex", cwd=repo)  # not trusted
+    bad = [(m, f) for ok, m, f in findings(linked, "codex") if not ok]
+    assert any(
+        "not trusted" in m and f == f"gate install codex --scope project -C {repo} --trust"
+        for m, f in bad
+    ), bad
+
+
+def test_doctor_in_linked_worktree_codex_set_up_without_hooks(linked: Path, repo: Path) -> None:
+    (linked / ".codex").mkdir()
+    [(ok, message, fix)] = findings(linked, "codex")
+    assert not ok and "not configured" in message
+    assert fix is not None and fix.startswith(f"gate install codex -C {repo} --trust")
+
+
+def test_codex_trust_keeps_crlf_line_ends(repo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "codex-home" / "config.toml"
+    config.parent.mkdir()
+    config.write_bytes(b'model = "m"\r\n')
+    lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
+    other = tmp_path / "bin" / "gate"
+    other.parent.mkdir()
+    other.symlink_to(GATE)
+    moved = lib.install("codex", scope="project", cwd=repo, gate=str(other), trust_hooks=True)
+    assert len(moved.trusted) == 2  # rewritten in place
+    raw = config.read_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"") and raw.count(b"trusted_hash") == 2
+    lib.uninstall("codex", scope="project", cwd=repo)
+    assert config.read_bytes() == b'model = "m"\r\n'

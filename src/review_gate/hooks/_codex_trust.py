@@ -95,11 +95,14 @@ def codex_home(environ: Mapping[str, str] | None = None) -> Path:
 
 def _load_toml(path: Path) -> tuple[str, dict[str, Any]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, not read_text(): keep CRLF line ends as they are when the file is edited.
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return "", {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8; left untouched") from None
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -139,6 +142,7 @@ def save_trust(config_toml: Path, entries: Mapping[str, str]) -> list[str]:
     """
     text, _ = _load_toml(config_toml)
     current = saved_state(config_toml)
+    nl = "\r\n" if "\r\n" in text else "\n"
     changed: list[str] = []
     for key, value in entries.items():
         if current.get(key) == value:
@@ -147,9 +151,9 @@ def save_trust(config_toml: Path, entries: Mapping[str, str]) -> list[str]:
         line = f"trusted_hash = {_toml_str(value)}"
         if key in current:
             pattern = re.compile(
-                re.escape(header) + r"[ \t]*\n[ \t]*trusted_hash[ \t]*=[^\n]*", re.MULTILINE
+                re.escape(header) + r"[ \t]*\r?\n[ \t]*trusted_hash[ \t]*=[^\r\n]*", re.MULTILINE
             )
-            replacement = f"{header}\n{line}".replace("\\", "\\\\")
+            replacement = f"{header}{nl}{line}".replace("\\", "\\\\")
             text, count = pattern.subn(replacement, text)
             if count != 1:
                 raise ConfigError(
@@ -158,8 +162,8 @@ def save_trust(config_toml: Path, entries: Mapping[str, str]) -> list[str]:
                 )
         else:
             if text and not text.endswith("\n"):
-                text += "\n"
-            text += f"\n{header}\n{line}\n"
+                text += nl
+            text += f"{nl}{header}{nl}{line}{nl}"
         changed.append(key)
     if not changed:
         return []
@@ -178,3 +182,105 @@ def save_trust(config_toml: Path, entries: Mapping[str, str]) -> list[str]:
 
     atomic_write(config_toml, text)
     return changed
+
+
+# A ``[hooks.state."<key>"]`` header (basic or literal string key, optional comment).
+_STATE_HEADER = re.compile(
+    r"""^[ \t]*\[[ \t]*hooks[ \t]*\.[ \t]*state[ \t]*\.[ \t]*"""
+    r"""("(?:[^"\\\n]|\\.)*"|'[^'\n]*')[ \t]*\][ \t]*(?:#.*)?$"""
+)
+_ANY_HEADER = re.compile(r"^[ \t]*\[")
+_BLANK_OR_COMMENT = re.compile(r"^[ \t]*(?:#.*)?$")
+
+
+def _header_key(line: str) -> str | None:
+    match = _STATE_HEADER.match(line)
+    if not match:
+        return None
+    try:
+        key = tomllib.loads(f"k = {match.group(1)}")["k"]
+    except tomllib.TOMLDecodeError:
+        return None
+    return key if isinstance(key, str) else None
+
+
+def _drop_table(lines: list[str], key: str) -> bool:
+    """Remove the ``[hooks.state."<key>"]`` table from ``lines``; False if not found.
+
+    The table runs to its last key line before the next header: comments and blank
+    lines just above the next header stay with it. One blank separator line goes too,
+    so that undoing ``save_trust``'s append gives back the file as it was.
+    """
+    start = next((i for i, line in enumerate(lines) if _header_key(line) == key), None)
+    if start is None:
+        return False
+    end = start + 1
+    while end < len(lines) and not _ANY_HEADER.match(lines[end]):
+        end += 1
+    while end > start + 1 and _BLANK_OR_COMMENT.match(lines[end - 1]):
+        end -= 1
+    del lines[start:end]
+    if (
+        start > 0
+        and not lines[start - 1].strip()
+        and (start == len(lines) or not lines[start].strip())
+    ):
+        del lines[start - 1]
+    return True
+
+
+def _without(data: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    """``data`` with ``hooks.state`` entries ``keys`` removed, empty tables pruned."""
+    result: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    state = result.get("hooks", {}).get("state")
+    if isinstance(state, dict):
+        for key in keys:
+            state.pop(key, None)
+    return _prune(result)
+
+
+def _prune(value: dict[str, Any]) -> dict[str, Any]:
+    pruned: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, dict):
+            item = _prune(item)
+            if not item:
+                continue
+        pruned[key] = item
+    return pruned
+
+
+def remove_trust(config_toml: Path, keys: set[str]) -> list[str]:
+    """Remove the ``[hooks.state."<key>"]`` entries ``keys`` from ``config_toml``;
+    returns the keys removed (sorted). Everything else in the file is kept as it was.
+
+    Invalid TOML, or an entry written in a form this text edit does not handle (an
+    inline table, dotted keys), is a ConfigError and the file is left untouched.
+    """
+    text, data = _load_toml(config_toml)
+    present = sorted(k for k in keys if k in saved_state(config_toml))
+    if not present:
+        return []
+    lines = text.splitlines()
+    missing = [k for k in present if not _drop_table(lines, k)]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    new_text = newline.join(lines) + (newline if lines else "")
+    try:
+        ok = not missing and _prune(
+            json.loads(json.dumps(tomllib.loads(new_text), default=str))
+        ) == _without(data, set(present))
+    except tomllib.TOMLDecodeError:
+        ok = False
+    if not ok:
+        raise ConfigError(
+            f"{config_toml}: cannot remove review-gate's hook trust entries (not written "
+            'as [hooks.state."..."] tables); left untouched',
+            hint="delete these hooks.state entries by hand, then rerun: " + ", ".join(present),
+        )
+    if new_text.strip():
+        from review_gate.hooks.install import atomic_write
+
+        atomic_write(config_toml, new_text)
+    else:
+        config_toml.unlink()  # nothing left but what `--trust` wrote
+    return present

@@ -33,10 +33,14 @@ def _command_problem(command: str) -> str | None:
     return None
 
 
-def _file_findings(agent: str, scope: str, path: Path, cwd: Path) -> list[Finding] | None:
-    """Findings for one settings file, or None when it holds none of our hooks."""
+def _file_findings(
+    agent: str, scope: str, path: Path, cwd: Path, where: str = ""
+) -> list[Finding] | None:
+    """Findings for one settings file, or None when it holds none of our hooks.
+
+    ``where`` is `` -C DIR`` when the fix must run in another checkout."""
     name = inst.AGENT_NAMES[agent]
-    fix = f"gate install {agent} --scope {scope}"
+    fix = f"gate install {agent} --scope {scope}{where}"
     try:
         data, _ = inst.read_settings(path)
     except GateError as exc:
@@ -65,14 +69,14 @@ def _file_findings(agent: str, scope: str, path: Path, cwd: Path) -> list[Findin
                     )
                 )
     if agent == "codex":
-        findings += _codex_trust_findings(scope, path, hooks, cwd)
+        findings += _codex_trust_findings(scope, path, hooks, cwd, where)
     if not findings:
         findings.append(Finding(agent, True, f"{name} hooks configured in {path}"))
     return findings
 
 
 def _codex_trust_findings(
-    scope: str, path: Path, hooks: dict[str, list[dict[str, object]]], cwd: Path
+    scope: str, path: Path, hooks: dict[str, list[dict[str, object]]], cwd: Path, where: str
 ) -> list[Finding]:
     config_toml = trust.codex_home() / "config.toml"
     findings: list[Finding] = []
@@ -90,7 +94,7 @@ def _codex_trust_findings(
                 f"{path}: review-gate's hooks are not trusted in {config_toml}, and Codex "
                 "skips untrusted hooks silently (workers started by `gate dispatch` get "
                 "per-run trust)",
-                fix=f"gate install codex --scope {scope} --trust",
+                fix=f"gate install codex --scope {scope}{where} --trust",
             )
         )
     if not project_ok:
@@ -105,34 +109,57 @@ def _codex_trust_findings(
     return findings
 
 
+def _where(directory: Path) -> str:
+    return f" -C {shlex.quote(str(directory))}"
+
+
 def checks(cwd: Path) -> list[Finding]:
     """Per agent: our hooks configured in some scope, runnable, (Codex) trusted."""
     findings: list[Finding] = []
     top = inst._top(cwd)
+    main = inst.main_checkout(cwd)
     for agent in inst.AGENTS:
         seen: set[Path] = set()
         found = False
+        ignored: Path | None = None  # Codex: our hooks only in a linked worktree's file
         for scope in inst.SCOPES:
             path = inst.settings_path(agent, scope, cwd)
             if path in seen:
                 continue
             seen.add(path)
+            if agent == "codex" and main is not None and scope != "user":
+                if _has_ours(path):
+                    ignored = path
+                continue
             result = _file_findings(agent, scope, path, cwd)
             if result is not None:
                 found = True
                 findings += result
+        if agent == "codex" and main is not None:
+            # Codex reads the main checkout's .codex/hooks.json in a linked worktree.
+            main_file = inst.settings_path(agent, "project", main)
+            result = _file_findings(agent, "project", main_file, main, _where(main))
+            if result is not None:
+                found = True
+                findings += result
+            if ignored is not None:
+                findings.append(_ignored_finding(ignored, main, found))
+                found = True
         if found:
             continue
         name = inst.AGENT_NAMES[agent]
         marker = top / (".claude" if agent == "claude" else ".codex")
         if marker.is_dir():
+            fix = f"gate install {agent} --scope local"
+            if agent == "codex" and main is not None:
+                fix = f"gate install codex{_where(main)} --trust (the main checkout)"
             findings.append(
                 Finding(
                     agent,
                     False,
                     f"{name} is set up in this checkout ({marker.name}/) but review-gate's "
                     "hooks are not configured for it: its PRs are not gated",
-                    fix=f"gate install {agent} --scope local",
+                    fix=fix,
                 )
             )
         else:
@@ -145,3 +172,33 @@ def checks(cwd: Path) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _has_ours(path: Path) -> bool:
+    try:
+        data, _ = inst.read_settings(path)
+    except GateError:
+        return False  # Codex does not read this file here anyway
+    groups = [g for gs in data.get("hooks", {}).values() for g in gs]
+    return any(
+        inst._ours(h) for g in groups if isinstance(g.get("hooks"), list) for h in g["hooks"]
+    )
+
+
+def _ignored_finding(path: Path, main: Path, covered: bool) -> Finding:
+    """Our Codex hooks in a linked worktree's own .codex/hooks.json, which Codex 0.169
+    does not read there (it reads the main checkout's)."""
+    why = (
+        f"{path}: Codex does not read .codex/hooks.json in a linked worktree (it reads "
+        f"{main / '.codex' / 'hooks.json'})"
+    )
+    if covered:
+        return Finding("codex", True, f"{why}; the hooks configured above apply here instead")
+    return Finding(
+        "codex",
+        False,
+        f"{why}, so review-gate's hooks do not run for Codex in this worktree",
+        fix=f"gate install codex{_where(main)} --trust (the main checkout), or `gate install "
+        "codex --scope user --trust`, or start Codex here with `gate dispatch` (it passes "
+        "the hooks per run)",
+    )

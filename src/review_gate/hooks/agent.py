@@ -290,6 +290,43 @@ def _run_stop(out: TextIO, environ: Mapping[str, str]) -> int:
     return 0
 
 
+def _usage_error(event: str, rest: Sequence[str]) -> int:
+    """Unexpected arguments. Run by hand: one error line and a hint, exit 2. Run by an
+    agent client (the hook JSON on stdin): fail closed as for any unusable input."""
+    shown = " ".join(rest)
+    known = event in ("pre-tool-use", "stop")
+    if known:
+        message = f"unexpected arguments for `gate hook {event}`: {shown} (it takes none)"
+        hint = f"see `gate hook {event} --help`; the hook reads the client's JSON on stdin"
+    else:
+        message = f"unknown hook {event!r}{f' (with {shown})' if shown else ''}"
+        hint = "the hooks are `gate hook pre-tool-use` and `gate hook stop` (`gate hook --help`)"
+    lines = f"gate: error: {message}\ngate: hint: {hint}\n"
+    if event == "stop" and _from_client():
+        # Blocking here would be a block nobody counts, which traps a Codex agent
+        # forever: let the agent stop, loudly, as for any other unusable Stop input.
+        sys.stderr.write(lines)
+        answer = {"systemMessage": f"review-gate stop hook: {message}; not blocking ({hint})"}
+        _emit(answer, sys.stdout)
+        return 0
+    # Exit 2 with a reason on stderr is a deny for both clients: pre-tool-use (and an
+    # unknown event) fails closed, and by hand it is the usual one-line usage error.
+    sys.stderr.write(lines)
+    return 2
+
+
+def _from_client() -> bool:
+    """Whether an agent client is calling: something other than a terminal on stdin
+    that holds input (clients always send the hook JSON; a person at a shell does not)."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        return False
+    try:
+        return bool(_read_stdin().strip())
+    except (OSError, ValueError):
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``gate hook pre-tool-use|stop``: read the hook JSON on stdin, answer on stdout."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -297,13 +334,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         (sys.stdout if args else sys.stderr).write(USAGE)
         return 0 if args else 2
     event, rest = args[0], args[1:]
-    if any(a in ("-h", "--help") for a in rest):
+    if rest and all(a in ("-h", "--help") for a in rest):
         sys.stdout.write(USAGE)
         return 0
     if event not in ("pre-tool-use", "stop") or rest:
-        # Exit 2 with a reason on stderr is a deny/block for both clients: fail closed.
-        sys.stderr.write(f"gate: error: unexpected arguments: {' '.join(args)}\n{USAGE}")
-        return 2
+        return _usage_error(event, rest)
     if event == "pre-tool-use":
         return _run_pre_tool_use(sys.stdout, os.environ)
     return _run_stop(sys.stdout, os.environ)

@@ -294,10 +294,11 @@ def pre_push(
     stdin: IO[str] | None = None,
 ) -> tuple[int, list[str]]:
     """The pre-push hook as a function: (exit code, lines for stderr)."""
+    ns = _pre_push_parser().parse(argv)
     from review_gate import config as config_mod
 
     config = config_mod.load(cwd, environ=environ)
-    remote = argv[0] if argv else environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
+    remote = ns.remote or environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
     updates = updates_from_environment(environ, cwd)
     if updates is None:
         text = _read_stdin(stdin)
@@ -317,6 +318,23 @@ def pre_push(
     if worst != EXIT_PASS:
         lines.append("review-gate: push refused (a local hook; CI's `gate check` enforces it too)")
     return worst, lines
+
+
+def _pre_push_parser() -> _Parser:
+    parser = _parser(
+        "review-gate-pre-push",
+        "A git pre-push hook: refuses a push of a worker branch (worker_branch_pattern, "
+        "default feature/<issue>-...) unless the issue's review gate passes for the commit "
+        "being pushed, and a worker's push to a protected branch. Other branches pass.",
+        epilog="Git runs it with the remote's name and URL and one line per ref update on "
+        "stdin ('<local ref> <local sha> <remote ref> <remote sha>'); under pre-commit the "
+        "update comes from PRE_COMMIT_* variables. Install it with `gate install git` or "
+        "pre-commit (id: review-gate-pre-push). Configuration: .review-gate.toml, "
+        "[tool.review-gate], REVIEW_GATE_*.",
+    )
+    parser.add_argument("remote", nargs="?", help="the remote's name (git passes it)")
+    parser.add_argument("url", nargs="?", help="the remote's URL (git passes it)")
+    return parser
 
 
 def pre_push_main(argv: Sequence[str] | None = None) -> int:
@@ -375,9 +393,16 @@ def commit_msg(
     argv: Sequence[str], *, cwd: Path, environ: Mapping[str, str]
 ) -> tuple[int, list[str]]:
     """The commit-msg hook as a function: (exit code, lines for stderr)."""
-    parser = _parser("review-gate-commit-msg", "Check a commit message's first line.")
-    parser.add_argument("message_file", help="the file git passes to the commit-msg hook")
-    ns = parser.parse_args(argv)
+    parser = _parser(
+        "review-gate-commit-msg",
+        f"A git commit-msg hook: the message's first line must be `{COMMIT_FORMAT}` with "
+        f"type {'|'.join(COMMIT_TYPES)}; on a worker branch the issue must be the "
+        "branch's. Merge, Revert, fixup!, squash! and amend! commits pass.",
+        epilog="Install it with `gate install git` or pre-commit (id: "
+        "review-gate-commit-msg). Example: feat: add dark mode toggle to settings (#7)",
+    )
+    parser.add_argument("message_file", help="the message file git passes to the hook")
+    ns = parser.parse(argv)
     path = Path(ns.message_file)
     try:
         text = path.read_bytes().decode("utf-8", errors="replace")
@@ -463,10 +488,21 @@ def _error(path: str, line: int, kind: str, message: str, hint: str) -> dict[str
 
 def validate(argv: Sequence[str]) -> tuple[int, list[str]]:
     """The validate hook as a function: (exit code, lines for stdout)."""
-    parser = _parser("review-gate-validate", "Validate review-gate artifact markdown files.")
-    parser.add_argument("files", nargs="*", help="markdown files holding artifacts")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    ns = parser.parse_args(argv)
+    parser = _parser(
+        "review-gate-validate",
+        "Validate the REVIEW / HANDOVER / WORKER artifacts in markdown files (the rules "
+        "of `gate validate`): one `path:line: kind: message (fix: ...)` per error.",
+        epilog="A file without any artifact is an error. Used by pre-commit (id: "
+        "review-gate-validate) on files matching (\\.review\\.md$|^\\.review-gate/).",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="markdown files to validate")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help='output format (default: text); json: {"valid", "files", "errors"}',
+    )
+    ns = parser.parse(argv)
     errors, count = validate_files(ns.files)
     code = EXIT_FAIL if errors else EXIT_PASS
     if ns.format == "json":
@@ -493,9 +529,56 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (not argparse's usage dump)
         raise GateError(f"{message} (see {self.prog} --help)")
 
+    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
+        """``parse_args``, but an unknown option is reported before a missing argument."""
+        for arg in argv:
+            if arg == "--":
+                break
+            if (
+                len(arg) > 1
+                and arg.startswith("-")
+                and arg.split("=", 1)[0] not in (self._option_string_actions)
+            ):
+                self.error(f"unrecognized option: {arg}")
+        return self.parse_args(argv)
 
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
-    return _Parser(prog=prog, description=description)
+
+_EXITS = "Exit codes: 0 pass, 1 refused/invalid, 2 usage or configuration error, "
+
+
+def _parser(prog: str, description: str, *, epilog: str = "") -> _Parser:
+    exits = _EXITS + (
+        "3 tracker unreachable, 4 internal error."
+        if prog == "review-gate-pre-push"
+        else "4 internal error."
+    )
+    return _Parser(
+        prog=prog,
+        description=description,
+        epilog=f"{epilog}\n\n{exits}" if epilog else exits,
+        formatter_class=_Formatter,
+        allow_abbrev=False,
+    )
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Fills each paragraph on its own and never breaks a word at a hyphen
+    (``review-gate.toml``, ``gate install``)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        return "\n\n".join(
+            textwrap.fill(
+                " ".join(part.split()),
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            for part in text.split("\n\n")
+        )
 
 
 def _guard(prog: str, body: Callable[[], tuple[int, list[str]]], stream: str = "stderr") -> int:

@@ -201,7 +201,7 @@ def install(cwd: Path, *, mode: str = "auto", chain: bool = False) -> InstallRes
     if mode == "pre-commit" and not ids:
         raise GateError(
             f"{PRE_COMMIT_CONFIG} does not use review-gate's hooks",
-            hint="add the snippet from the README (ids review-gate-pre-push, "
+            hint="add the snippet from docs/git-hooks.md (ids review-gate-pre-push, "
             "review-gate-commit-msg) or use `--mode direct`",
         )
     if ids and mode == "auto" and _hooks_path_set(cwd):
@@ -355,7 +355,7 @@ def _check_hook(path: Path, hook: str, ids: set[str] | None) -> Finding:
                 "git",
                 False,
                 f"{hook} hook is pre-commit's but {PRE_COMMIT_CONFIG} does not use {wanted}",
-                f"add {wanted} to {PRE_COMMIT_CONFIG} (see the README)",
+                f"add {wanted} to {PRE_COMMIT_CONFIG} (see docs/git-hooks.md)",
             )
         if python is not None and not python.exists() and shutil.which("pre-commit") is None:
             return Finding(

@@ -19,6 +19,7 @@ else in the file is kept as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -58,6 +59,7 @@ class InstallResult(NamedTuple):
     command: str | None  # the hook command line prefix (without the event)
     trusted: tuple[str, ...] = ()  # Codex trust keys written to config.toml
     notes: tuple[str, ...] = ()
+    untrusted: tuple[str, ...] = ()  # Codex trust keys removed from config.toml
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class InstallResult(NamedTuple):
             "path": str(self.path),
             "trusted": list(self.trusted),
             "notes": list(self.notes),
+            "untrusted": list(self.untrusted),
         }
 
 
@@ -200,7 +203,7 @@ def merge_hooks(data: dict[str, Any], gate: str | None) -> dict[str, Any]:
     for event, arg, matcher in EVENTS:
         wanted: dict[str, Any] | None = None
         if gate is not None:
-            handler = {"type": "command", "command": hook_command(gate, arg), "timeout": TIMEOUT}
+            handler = _handler(gate, arg)
             wanted = {"matcher": matcher, "hooks": [handler]} if matcher else {"hooks": [handler]}
         groups = hooks.get(event, [])
         kept: list[dict[str, Any]] = []
@@ -261,6 +264,9 @@ def install(
     gate_path = resolve_gate(gate)
     merged = merge_hooks(data, gate_path)
     changed = merged != data or text is None
+    config_toml = trust.codex_home(env) / "config.toml"
+    if agent == "codex":
+        trust.saved_state(config_toml)  # invalid TOML: exit 2 before anything is written
     if changed:
         atomic_write(path, json.dumps(merged, indent=_indent(text), ensure_ascii=False) + "\n")
     notes: list[str] = []
@@ -270,16 +276,20 @@ def install(
             notes.append(note)
     trusted: list[str] = []
     if agent == "codex":
-        config_toml = trust.codex_home(env) / "config.toml"
         entries = trust.trust_entries(path, merged.get("hooks", {}), only=_ours)
         if trust_hooks:
             trusted = trust.save_trust(config_toml, entries)
         elif any(trust.saved_state(config_toml).get(k) != v for k, v in entries.items()):
             notes.append(
                 "Codex runs a hook only once it is trusted: rerun with --trust to record "
-                f"the hashes in {config_toml}, or pass them per run (see the README)"
+                f"the hashes in {config_toml}, or trust them for one run with `codex -c "
+                'hooks.state={...}` (see "Codex runs a hook only once it is trusted" in '
+                "docs/agent-hooks.md)"
             )
-        if scope != "user" and not trust.project_trusted(config_toml, _top(cwd)):
+        main = main_checkout(cwd) if scope != "user" else None
+        if main is not None:
+            notes.append(linked_worktree_note(path, main))
+        elif scope != "user" and not trust.project_trusted(config_toml, _top(cwd)):
             notes.append(
                 f"Codex loads {path} only for a trusted project: add "
                 f'[projects."{_top(cwd)}"] trust_level = "trusted" to {config_toml}'
@@ -296,11 +306,25 @@ def uninstall(
     cwd: Path = Path("."),
     environ: Mapping[str, str] | None = None,
 ) -> InstallResult:
-    """Remove exactly our entries from ``agent``'s settings for ``scope``."""
-    path = settings_path(agent, scope, cwd, environ)
+    """Remove exactly our entries from ``agent``'s settings for ``scope`` and, for
+    Codex, the ``trusted_hash`` entries that ``--trust`` recorded for them."""
+    env = os.environ if environ is None else environ
+    path = settings_path(agent, scope, cwd, env)
     data, text = read_settings(path)
+    untrusted: list[str] = []
+    notes: list[str] = []
+    if agent == "codex":
+        # config.toml first: once our entries are gone from hooks.json, nothing says
+        # which trust keys were theirs, so a failure here must leave both files as they were.
+        config_toml = trust.codex_home(env) / "config.toml"
+        untrusted = trust.remove_trust(config_toml, _our_trust_keys(path, data, config_toml))
+        if untrusted:
+            notes.append(
+                f"removed {len(untrusted)} trust entr{'y' if len(untrusted) == 1 else 'ies'} "
+                f"for review-gate's hooks from {config_toml}"
+            )
     if text is None:
-        return InstallResult(agent, scope, path, False, None)
+        return InstallResult(agent, scope, path, False, None, (), tuple(notes), tuple(untrusted))
     merged = merge_hooks(data, None)
     changed = merged != data
     if changed:
@@ -308,7 +332,81 @@ def uninstall(
             path.unlink()  # nothing left but what we wrote
         else:
             atomic_write(path, json.dumps(merged, indent=_indent(text), ensure_ascii=False) + "\n")
-    return InstallResult(agent, scope, path, changed, None)
+    return InstallResult(agent, scope, path, changed, None, (), tuple(notes), tuple(untrusted))
+
+
+def _our_trust_keys(path: Path, data: Mapping[str, Any], config_toml: Path) -> set[str]:
+    """The trust keys in ``config_toml`` that belong to review-gate's hooks in ``path``:
+    the keys of our handlers' positions, and any key of this file whose hash is that of
+    one of our handlers (an entry left behind when our group moved, or the file went)."""
+    hooks = data.get("hooks", {})
+    keys = set(trust.trust_entries(path, hooks, only=_ours))
+    commands = {
+        h.get("command")
+        for groups in hooks.values()
+        for group in groups
+        if isinstance(group.get("hooks"), list)
+        for h in group["hooks"]
+        if _ours(h)
+    }
+    gates = {shlex.split(c)[0] for c in commands if isinstance(c, str) and _splits(c)}
+    with contextlib.suppress(GateError):  # the gate a new install would write
+        gates.add(resolve_gate())
+    ours = {
+        trust.handler_hash(event, matcher, _handler(gate_path, arg))
+        for gate_path in gates
+        for event, arg, matcher in EVENTS
+    }
+    prefix = f"{path.absolute()}:"
+    keys.update(
+        k for k, v in trust.saved_state(config_toml).items() if k.startswith(prefix) and v in ours
+    )
+    return keys
+
+
+def _splits(command: str) -> bool:
+    try:
+        return bool(shlex.split(command))
+    except ValueError:
+        return False
+
+
+def _handler(gate: str, arg: str) -> dict[str, Any]:
+    return {"type": "command", "command": hook_command(gate, arg), "timeout": TIMEOUT}
+
+
+def main_checkout(cwd: Path) -> Path | None:
+    """The repository's main working tree when ``cwd`` is in a linked worktree
+    (``git worktree add``; its ``.git`` is a file), else None."""
+    rc, out, _ = run(
+        "git",
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-dir",
+        "--git-common-dir",
+        cwd=cwd,
+        check=False,
+    )
+    dirs = out.split("\n")
+    if rc != 0 or len(dirs) < 2 or Path(dirs[0]).resolve() == Path(dirs[1]).resolve():
+        return None  # not a repository, the main checkout, or a submodule
+    rc, out, _ = run("git", "worktree", "list", "--porcelain", cwd=cwd, check=False)
+    first = out.split("\n", 1)[0]
+    if rc == 0 and first.startswith("worktree "):
+        return Path(first[len("worktree ") :])
+    return Path(dirs[1]).parent
+
+
+def linked_worktree_note(path: Path, main: Path) -> str:
+    """Why a worktree's own ``.codex/hooks.json`` does nothing, and what to do instead."""
+    return (
+        f"this is a linked git worktree, and Codex does not read {path} here (it reads "
+        f"the main checkout's {main / '.codex' / 'hooks.json'}): Codex runs none of these "
+        f"hooks in this worktree. Install them in the main checkout (`gate install codex "
+        f"-C {shlex.quote(str(main))} --trust`) or for the user (`gate install codex --scope "
+        "user --trust`), or start Codex here with `gate dispatch`, which passes the hooks "
+        "per run"
+    )
 
 
 def codex_trust_args(hooks_file: Path) -> list[str]:
