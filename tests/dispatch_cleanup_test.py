@@ -200,6 +200,17 @@ def test_replace_hands_over(project: Project) -> None:
     assert [(w["worker_id"], w["state"]) for w in workers] == [(second["worker_id"], "running")]
 
 
+def test_replace_with_a_wrong_agent_keeps_the_running_worker(project: Project) -> None:
+    issue = project.issue()
+    first = project.spawn(issue, "hang")
+    before = project.comments(issue)
+    proc = project.gate(
+        "dispatch", "replace", "--issue", str(issue), "--agent-cmd", "no-such-agent {issue}"
+    )
+    assert proc.returncode == 2 and "agent command not found" in proc.stderr
+    assert alive(first["pid"]) and project.comments(issue) == before
+
+
 def test_retry_prompt_carries_the_failure_context(project: Project) -> None:
     issue = project.issue()
     first = project.spawn(issue, "crash")

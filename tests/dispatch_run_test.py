@@ -105,6 +105,42 @@ def test_run_takes_its_queue_from_a_label(project: Project) -> None:
     assert len(_claims(project, a).claims) == 1 and not _claims(project, b).claims
 
 
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("nope", "nothing to do: no issue has the label 'nope' (is it spelled right?)"),
+        ("done", "nothing to do: no open issue has the label 'done' (1 closed issue with it)"),
+    ],
+)
+def test_an_empty_label_queue_says_why(project: Project, label: str, message: str) -> None:
+    closed = project.issue("finished", labels=("done",))
+    project.tracker.set_state(closed, "closed")
+    project.issue("open, other label", labels=("ready",))
+    proc = _run(project, "--label", label, "--agent-cmd", "true")
+    assert proc.returncode == 0, proc.stderr  # nothing to do is done (docs/dispatch.md)
+    assert proc.stdout.strip() == message
+    data = _run(project, "--label", label, "--agent-cmd", "true", "--format", "json")
+    summary = json.loads(data.stdout.splitlines()[-1])["summary"]
+    assert summary["issues"] == [] and summary["done"] is True
+    assert summary["note"] == message.removeprefix("nothing to do: ")
+
+
+def test_run_checks_the_agent_before_claiming(project: Project) -> None:
+    issue = project.issue()
+    proc = _run(project, "--issues", str(issue), "--agent-cmd", "no-such-agent {prompt_file}")
+    assert proc.returncode == 2 and "agent command not found: no-such-agent" in proc.stderr
+    assert project.comments(issue) == []
+
+
+def test_run_stops_when_the_agent_cannot_be_executed(project: Project) -> None:
+    issue = project.issue()
+    proc = _run(project, "--issues", str(issue), "--agent-cmd", "{worktree}/no-agent")
+    assert proc.returncode == 2 and "cannot start the agent" in proc.stderr, proc.stderr
+    claims = _claims(project, issue)
+    assert claims.claims == () and claims.attempts == 0
+    assert not (project.repo.parent / "project-worker-1").exists()
+
+
 def test_run_leaves_blocked_issues_alone(project: Project) -> None:
     issue = project.issue()
     proc = _run(project, "--issues", str(issue), "--agent-cmd", agent("blocked"))

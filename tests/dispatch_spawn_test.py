@@ -15,7 +15,7 @@ import pytest
 from review_gate.dispatch.registry import read_claims
 from review_gate.gates.common import trust_policy
 from tests.fake_agents.harness import Project, agent, alive, projects, wait_for
-from tests.helpers import GATE, git
+from tests.helpers import GATE, git, run_gate
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ def test_spawn_reuses_the_worktree_and_branch(project: Project) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--issue", "99"], 2, "99"),
+        (["--issue", "99", "--agent-cmd", "true"], 2, "99"),
         (["--issue", "1", "--agent", "aider"], 2, "aider"),
         (["--issue", "1", "--agent-cmd", "no-such-agent-xyz {issue}"], 2, "no-such-agent-xyz"),
         (["--issue", "1", "--agent-cmd", "'unclosed"], 2, "cannot split"),
@@ -193,6 +193,113 @@ def test_spawn_usage_errors(project: Project, args: list[str], code: int, messag
     assert message in proc.stderr and "Traceback" not in proc.stderr
     # a failed start releases its claim: the issue is free again
     assert _active(project, 1) == []
+
+
+def _debris(project: Project) -> dict[str, object]:
+    """Everything a spawn may leave behind: comments, worktrees, branches, local files."""
+    workers = project.state / "workers"
+    return {
+        "comments": project.comments(1),
+        "worktrees": git(project.repo, "worktree", "list", "--porcelain").count("worktree "),
+        "branches": git(project.repo, "branch", "--list", "feature/*").split(),
+        "files": sorted(p.name for p in workers.iterdir()) if workers.is_dir() else [],
+        "beside": sorted(p.name for p in project.repo.parent.iterdir()),
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--agent-cmd", "no-such-agent {prompt_file}"], {},
+         "agent command not found: no-such-agent (not on PATH)"),
+        (["--agent-cmd", "./no/such/agent.sh {prompt_file}"], {},
+         "agent command not found: ./no/such/agent.sh (no such file)"),
+        (["--agent", "claude"], {"PATH": "/usr/bin:/bin"}, "cannot find the claude command"),
+        (["--agent", "codex"], {"PATH": "/usr/bin:/bin"}, "cannot find the codex command"),
+        (["--agent", "codex"], {"REVIEW_GATE_CODEX": "/nonexistent/codex"},
+         "REVIEW_GATE_CODEX=/nonexistent/codex is not an executable file"),
+        (["--agent-cmd", "{bogus} {prompt_file}"], {}, "unknown placeholder {bogus}; known: "),
+        (["--agent-cmd", "BADBANG {issue}"], {}, "#! interpreter /no/such/interp"),
+    ],
+)  # fmt: skip
+def test_an_agent_that_cannot_start_claims_and_leaves_nothing(
+    project: Project, tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    issue = project.issue("a")
+    script = tmp_path / "badbang.sh"
+    script.write_text("#!/no/such/interp\n")
+    script.chmod(0o755)
+    args = [a.replace("BADBANG", str(script)) for a in args]
+    before = _debris(project)
+    for _ in range(3):
+        proc = project.gate("dispatch", "spawn", "--issue", str(issue), *args, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 2  # error + hint
+    assert _debris(project) == before
+    assert before["comments"] == [] and before["branches"] == []
+    # the issue is untouched: the first real worker is attempt 1
+    assert project.spawn(issue, "crash")["attempt"] == 1
+
+
+def test_exec_failure_after_the_claim_withdraws_it_and_takes_back_the_new_worktree(
+    project: Project,
+) -> None:
+    issue = project.issue("a")
+    before = _debris(project)
+    # argv[0] from a placeholder is only known once the worktree exists
+    for _ in range(3):
+        proc = project.gate(
+            "dispatch", "spawn", "--issue", str(issue), "--agent-cmd", "{worktree}/no-agent"
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "cannot start the agent" in proc.stderr and "no-agent" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    after = _debris(project)
+    comments = after.pop("comments")
+    assert after == {k: v for k, v in before.items() if k != "comments"}
+    # each claim was rewritten as a note: no WORKER record, no attempt, no failure
+    assert isinstance(comments, list) and len(comments) == 3
+    assert all("never started" in c and "WORKER" not in c for c in comments)
+    claims = read_claims(project.tracker.list_comments(issue), trust_policy())
+    assert claims.claims == () and claims.attempts == 0
+    assert project.spawn(issue, "crash")["attempt"] == 1
+
+
+def test_exec_failure_after_the_claim_keeps_a_reused_worktree(project: Project) -> None:
+    issue = project.issue("a")
+    first = project.spawn(issue, "commit_and_exit")
+    wait_for(lambda: not alive(first["pid"]), what="exit")
+    worktree = Path(first["worktree"])
+    head = git(worktree, "rev-parse", "HEAD")
+    (worktree / "notes.txt").write_text("uncommitted work\n")
+    kept = project.gate("dispatch", "cleanup", "--issue", str(issue), "--keep-worktree")
+    assert kept.returncode == 0, kept.stderr
+    proc = project.gate(
+        "dispatch", "spawn", "--issue", str(issue), "--agent-cmd", "{worktree}/no-agent"
+    )
+    assert proc.returncode == 2 and "cannot start the agent" in proc.stderr
+    assert git(worktree, "rev-parse", "HEAD") == head
+    assert (worktree / "notes.txt").read_text() == "uncommitted work\n"
+    assert first["branch"] in git(project.repo, "branch", "--list", first["branch"])
+    assert _active(project, issue) == []
+    # the failed start is no attempt: the next worker is attempt 2, after the first
+    assert project.spawn(issue, "crash")["attempt"] == 2
+
+
+def test_issue_accepts_hash_and_c_dir(project: Project, tmp_path: Path) -> None:
+    issue = project.issue("a")
+    proc = run_gate(
+        "dispatch", "spawn", "-C", str(project.repo), "--issue", f"#{issue}",
+        "--agent-cmd", agent("crash"), "--format", "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    status = run_gate(
+        "dispatch", "status", "-C", str(project.repo), "--issue", f"#{issue}", "--format",
+        "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    assert [w["issue"] for w in json.loads(status.stdout)["workers"]] == [issue]
 
 
 def test_closed_issue_gets_no_worker(project: Project) -> None:

@@ -144,3 +144,49 @@ def test_status_outside_a_repository(tmp_path: Path) -> None:
 
     proc = run_gate("dispatch", "status", cwd=tmp_path)
     assert proc.returncode == 2 and "not inside a git repository" in proc.stderr
+
+
+def _spawn_cmd(project: Project, issue: int, command: str) -> dict[str, object]:
+    proc = project.gate(
+        "dispatch", "spawn", "--issue", str(issue), "--agent-cmd", command, "--format", "json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout))
+
+
+def test_runtime_runs_from_start_to_exit_and_cleanup_shows_the_worktree_removed(
+    project: Project,
+) -> None:
+    issue = project.issue()
+    # a quiet agent: its log never grows, so the log's mtime says nothing of its end
+    result = _spawn_cmd(project, issue, "sleep 1.5")
+    pid = result["pid"]
+    assert isinstance(pid, int)
+    wait_for(lambda: not alive(pid), what="agent exit")
+    wait_for(lambda: project.status(issue)[0]["exit_code"] is not None, what="exit record")
+    worker = project.status(issue)[0]
+    assert 1.4 <= worker["runtime"] < 10, worker
+    assert worker["exit_code"] == 0 and worker["exited_at"]
+    assert worker["state"] == "failed" and worker["detail"].startswith("exited with code 0")
+    assert worker["worktree_exists"] is True
+    text = project.gate("dispatch", "status", "--issue", str(issue)).stdout
+    assert "runtime:       1." in text and "(removed)" not in text
+    cleaned = project.gate("dispatch", "cleanup", "--issue", str(issue))
+    assert cleaned.returncode == 0, cleaned.stderr
+    after = project.status(issue)[0]
+    assert after["worktree_exists"] is False and after["runtime"] == worker["runtime"]
+    text = project.gate("dispatch", "status", "--issue", str(issue)).stdout
+    assert f"worktree:      {result['worktree']} (removed)" in text
+
+
+def test_a_stopped_worker_says_it_was_killed(project: Project) -> None:
+    issue = project.issue()
+    result = project.spawn(issue, "hang")
+    wait_for(lambda: Path(result["log"]).read_text(), what="first log line")
+    stop = project.gate("dispatch", "stop", "--issue", f"#{issue}", "--grace", "5")
+    assert stop.returncode == 0, stop.stderr
+    wait_for(lambda: project.status(issue)[0]["exit_code"] is not None, what="exit record")
+    worker = project.status(issue)[0]
+    assert worker["state"] == "failed" and worker["exit_code"] == -15
+    assert worker["detail"].startswith("killed by SIGTERM (stopped at ")
+    assert worker["runtime"] is not None and worker["runtime"] > 0

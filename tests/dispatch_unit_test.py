@@ -149,11 +149,25 @@ def test_bad_templates(template: str) -> None:
         agents.resolve("claude", template)
 
 
+def _program(folder: Path, name: str, body: str = "#!/bin/sh\nexit 0\n") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(body)
+    path.chmod(0o755)
+    return path
+
+
 def test_claude_and_codex_argv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REVIEW_GATE_CLAUDE", "/opt/claude")
-    monkeypatch.setenv("REVIEW_GATE_CODEX", "/opt/codex")
-    claude = agents.resolve("claude", None).command(_launch(tmp_path))
-    assert claude.argv[:3] == ("/opt/claude", "-p", "do it")
+    claude_bin = _program(tmp_path / "opt", "claude")
+    codex_bin = _program(tmp_path / "opt", "codex")
+    monkeypatch.setenv("REVIEW_GATE_CLAUDE", str(claude_bin))
+    monkeypatch.setenv("REVIEW_GATE_CODEX", str(codex_bin))
+
+    def prepared(kind: str) -> agents.Agent:
+        return agents.prepare(agents.resolve(kind, None), path="", cwd=tmp_path)
+
+    claude = prepared("claude").command(_launch(tmp_path))
+    assert claude.argv[:3] == (str(claude_bin), "-p", "do it")
     assert claude.argv[3:] == (
         "--allowedTools",
         agents.CLAUDE_TOOLS,
@@ -162,20 +176,82 @@ def test_claude_and_codex_argv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         "--verbose",
     )
     launch = _launch(tmp_path)._replace(extra_args=("-c", "hooks.state={}"))
-    codex = agents.resolve("codex", None).command(launch)
-    assert codex.argv == ("/opt/codex", "exec", "--json", "-c", "hooks.state={}", "do it")
-    big = agents.resolve("claude", None).command(_launch(tmp_path, "x" * 200_000))
+    codex = prepared("codex").command(launch)
+    assert codex.argv == (str(codex_bin), "exec", "--json", "-c", "hooks.state={}", "do it")
+    big = prepared("claude").command(_launch(tmp_path, "x" * 200_000))
     assert big.stdin_prompt and "x" * 200_000 not in big.argv
 
 
+@pytest.mark.parametrize("kind", ["claude", "codex"])
 def test_missing_agent_binary_is_a_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(UsageError, match="cannot find the claude command"):
-        agents.resolve("claude", None).command(_launch(tmp_path))
+    empty = str(tmp_path / "empty")
+    with pytest.raises(UsageError, match=f"cannot find the {kind} command on PATH"):
+        agents.prepare(agents.resolve(kind, None), path=empty, cwd=tmp_path)
+    variable = f"REVIEW_GATE_{kind.upper()}"
+    monkeypatch.setenv(variable, str(tmp_path / "nope"))
+    with pytest.raises(UsageError, match=f"{variable}=.*nope is not an executable file"):
+        agents.prepare(agents.resolve(kind, None), path=empty, cwd=tmp_path)
     with pytest.raises(UsageError, match="unknown agent"):
         agents.resolve("aider", None)
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("no-such-xyz {prompt_file}", "agent command not found: no-such-xyz (not on PATH)"),
+        ("./missing.sh {issue}", "agent command not found: ./missing.sh (no such file)"),
+        ("./plain.txt", "agent command not found: ./plain.txt (not an executable file)"),
+        ("./badbang.sh", "#! interpreter /no/such/interp is not an executable file"),
+        ("./envbang.sh", "its #! line runs no-such-interp, which is not on PATH"),
+        ("/ {issue}", "agent command not found: / (not an executable file)"),
+    ],
+)  # fmt: skip
+def test_agent_program_is_checked_before_anything(
+    template: str, message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "plain.txt").write_text("x")
+    _program(tmp_path, "badbang.sh", "#!/no/such/interp\n")
+    _program(tmp_path, "envbang.sh", "#!/usr/bin/env -S no-such-interp -x\n")
+    with pytest.raises(UsageError) as raised:
+        agents.prepare(agents.resolve("claude", template), path=str(tmp_path), cwd=tmp_path)
+    assert message in raised.value.message
+
+
+def test_agent_program_found_on_path_or_relative_to_cwd(tmp_path: Path) -> None:
+    _program(tmp_path / "bin", "my-agent")
+    local = _program(tmp_path, "local.sh")
+    on_path = agents.prepare(
+        agents.resolve("claude", "my-agent {issue}"), path=str(tmp_path / "bin"), cwd=tmp_path
+    )
+    assert on_path.command(_launch(tmp_path)).argv == ("my-agent", "7")  # PATH stays the judge
+    relative = agents.prepare(agents.resolve("claude", "./local.sh"), path="", cwd=tmp_path)
+    assert relative.command(_launch(tmp_path)).argv == (str(local),)  # cwd-independent
+    # argv[0] from a placeholder is only known once the worktree exists: not checked here
+    later = agents.prepare(agents.resolve("claude", "{worktree}/run.sh"), path="", cwd=tmp_path)
+    assert later.command(_launch(tmp_path)).argv == (str(tmp_path / "wt x" / "run.sh"),)
+
+
+@pytest.mark.parametrize(
+    ("template", "name"),
+    [("{bogus}", "bogus"), ("agent --x {prompt}", "prompt"), ("a {Issue}", "Issue")],
+)
+def test_unknown_placeholder_is_named_with_the_known_ones(template: str, name: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        agents.resolve("claude", template)
+    assert raised.value.message == (
+        f"--agent-cmd: unknown placeholder {{{name}}}; known: {{prompt_file}}, {{issue}}, "
+        "{worktree}, {worker_id}"
+    )
+    assert raised.value.hint is not None and f"{{{{{name}}}}}" in raised.value.hint
+
+
+def test_placeholders_fill_once_and_leave_other_braces(tmp_path: Path) -> None:
+    template = 'a {{issue}} \'{"k": {"v": 1}}\' ${HOME} {worktree} {issue}'
+    launch = _launch(tmp_path)._replace(worktree=tmp_path / "{issue}")
+    argv = agents.resolve("claude", template).command(launch).argv
+    assert argv == ("a", "{issue}", '{"k": {"v": 1}}', "${HOME}", str(tmp_path / "{issue}"), "7")
 
 
 def _inputs(**kw: object) -> PromptInputs:
@@ -240,3 +316,59 @@ def test_start_time_tells_a_reused_pid_apart() -> None:
     assert not procs.is_alive(proc.pid, started)
     assert procs.proc_info(os.getpid()) is not None
     assert procs.proc_info(0) is None
+
+
+DISPATCH_COMMANDS = ("spawn", "status", "list", "stop", "cleanup", "replace", "run")
+
+
+@pytest.mark.parametrize("name", DISPATCH_COMMANDS)
+def test_every_dispatch_option_is_explained(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import click
+
+    from review_gate.cli import main
+    from review_gate.cli.dispatch import dispatch
+
+    command = dispatch.commands[name]
+    undocumented = [p.opts[0] for p in command.params if isinstance(p, click.Option) and not p.help]
+    assert undocumented == []
+    assert main(["dispatch", name, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "RANGE" not in text and "INTEGER" not in text and "FLOAT" not in text
+    assert "-C, --cwd DIR " in text
+    if any(p.name == "issue" for p in command.params):
+        assert "--issue N" in text and "7 or #7" in text
+
+
+def test_dispatch_summary_is_not_cut_off(capsys: pytest.CaptureFixture[str]) -> None:
+    from review_gate.cli import main
+
+    assert main(["--help"]) == 0
+    line = next(
+        ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("dispatch")
+    )
+    assert not line.endswith("...") and "workers" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["spawn", "--issue", "#x"], "'#x' is not an issue number"),
+        (["status", "--issue", "0"], "'0' is not an issue number"),
+        (["run", "--issues", "1,#x"], "--issues must be comma-separated issue numbers"),
+        (["status", "-C", "/nonexistent/dir"], "'/nonexistent/dir' does not exist"),
+    ],
+)
+def test_dispatch_usage_errors(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from review_gate.cli import main
+
+    assert main(["dispatch", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("gate: error: ") and "Traceback" not in err
+
+
+def test_issues_list_takes_hash_numbers() -> None:
+    from review_gate.cli.dispatch import _issue_list
+
+    assert _issue_list("#3, 1,#3") == (3, 1)

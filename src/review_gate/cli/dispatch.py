@@ -10,14 +10,40 @@ from typing import Any, TypeVar
 
 import click
 
+from review_gate.cli import issue_number
 from review_gate.errors import EXIT_FAIL, EXIT_PASS, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format (json is stable, see docs/dispatch.md).",
 )
-_ISSUE = click.option("--issue", "issue", type=click.IntRange(min=1), required=True)
+_ISSUE = click.option(
+    "--issue",
+    "issue",
+    callback=issue_number,
+    metavar="N",
+    required=True,
+    help="The issue (7 or #7).",
+)
+_CWD = click.option(
+    "-C",
+    "--cwd",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    metavar="DIR",
+    help="Run as if started in DIR (the main checkout or any worktree of the repository).",
+)
+
+
+def _issue_numbers(ctx: click.Context, param: click.Parameter, value: Any) -> tuple[int, ...]:
+    """``issue_number`` for an option given several times."""
+    return tuple(n for n in (issue_number(ctx, param, v) for v in value or ()) if n is not None)
 
 
 def _agent_options(func: F) -> F:
@@ -34,7 +60,8 @@ def _agent_options(func: F) -> F:
             "--agent-cmd",
             metavar="TEMPLATE",
             help="Any other agent: an argv template split like a shell would, with "
-            "{prompt_file} {issue} {worktree} {worker_id} filled in.",
+            "{prompt_file} {issue} {worktree} {worker_id} filled in ({{x}} is a literal "
+            "{x}). Its program is checked before the issue is claimed.",
         ),
         click.option("--base", metavar="BRANCH", help="Base branch (default: auto)."),
         click.option(
@@ -48,17 +75,17 @@ def _agent_options(func: F) -> F:
     return func
 
 
-def _context(overrides: dict[str, Any] | None = None) -> Any:
+def _context(cwd: Path) -> Any:
     from review_gate.dispatch.context import open_context
 
-    return open_context(Path.cwd(), overrides)
+    return open_context(cwd)
 
 
 def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
 
 
-@click.group()
+@click.group(short_help="Spawn and watch gated workers in worktrees.")
 def dispatch() -> None:
     """Spawn gated workers in worktrees, watch them, hand over, clean up.
 
@@ -71,7 +98,13 @@ def dispatch() -> None:
 @dispatch.command()
 @_ISSUE
 @_agent_options
-@click.option("--attempt", type=click.IntRange(min=1), help="Attempt number (default: next).")
+@click.option(
+    "--attempt",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Attempt number (default: the issue's last attempt + 1).",
+)
+@_CWD
 @_FORMAT
 def spawn(
     issue: int,
@@ -80,6 +113,7 @@ def spawn(
     base: str | None,
     prompt_template: Path | None,
     attempt: int | None,
+    cwd: Path,
     fmt: str,
 ) -> int:
     """Claim issue N and start a worker on it in ../<repo>-worker-N."""
@@ -88,16 +122,18 @@ def spawn(
     from review_gate.dispatch.spawn import spawn as do_spawn
 
     request = SpawnRequest(issue, agent, agent_cmd, base, attempt, prompt_template)
-    result = do_spawn(_context(), request)
+    result = do_spawn(_context(cwd), request)
     _emit_json(result.to_json()) if fmt == "json" else click.echo(report.spawned(result))
     return EXIT_PASS
 
 
-def _status(issues: Sequence[int], hang_after: float | None, fmt: str, detailed: bool) -> int:
+def _status(
+    issues: Sequence[int], hang_after: float | None, cwd: Path, fmt: str, detailed: bool
+) -> int:
     from review_gate.dispatch import report
     from review_gate.dispatch.status import status as do_status
 
-    workers = do_status(_context(), issues or None, hang_after=hang_after)
+    workers = do_status(_context(cwd), issues or None, hang_after=hang_after)
     if fmt == "json":
         _emit_json({"workers": [w.to_json() for w in workers]})
     else:
@@ -108,26 +144,37 @@ def _status(issues: Sequence[int], hang_after: float | None, fmt: str, detailed:
 _HANG = click.option(
     "--hang-after",
     type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
     help="Seconds of log silence after which a live worker is hung (default: config "
     "hang_after, 1800).",
 )
 
 
 @dispatch.command()
-@click.option("--issue", "issues", type=click.IntRange(min=1), multiple=True)
+@click.option(
+    "--issue",
+    "issues",
+    callback=_issue_numbers,
+    metavar="N",
+    multiple=True,
+    help="Only this issue (7 or #7; repeatable). Default: every issue with a worker "
+    "started on this host.",
+)
 @_HANG
+@_CWD
 @_FORMAT
-def status(issues: tuple[int, ...], hang_after: float | None, fmt: str) -> int:
+def status(issues: tuple[int, ...], hang_after: float | None, cwd: Path, fmt: str) -> int:
     """Each worker's state, runtime and last log activity (default: all on this host)."""
-    return _status(issues, hang_after, fmt, detailed=True)
+    return _status(issues, hang_after, cwd, fmt, detailed=True)
 
 
 @dispatch.command(name="list")
 @_HANG
+@_CWD
 @_FORMAT
-def list_(hang_after: float | None, fmt: str) -> int:
+def list_(hang_after: float | None, cwd: Path, fmt: str) -> int:
     """One line per worker started on this host."""
-    return _status((), hang_after, fmt, detailed=False)
+    return _status((), hang_after, cwd, fmt, detailed=False)
 
 
 _GRACE = click.option(
@@ -135,6 +182,7 @@ _GRACE = click.option(
     type=click.FloatRange(min=0),
     default=10.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds between SIGTERM and SIGKILL.",
 )
 
@@ -142,13 +190,14 @@ _GRACE = click.option(
 @dispatch.command()
 @_ISSUE
 @_GRACE
+@_CWD
 @_FORMAT
-def stop(issue: int, grace: float, fmt: str) -> int:
+def stop(issue: int, grace: float, cwd: Path, fmt: str) -> int:
     """Stop issue N's worker: SIGTERM to its process group, then SIGKILL."""
     from review_gate.dispatch import report
     from review_gate.dispatch.cleanup import stop as do_stop
 
-    results = do_stop(_context(), issue, grace=grace)
+    results = do_stop(_context(cwd), issue, grace=grace)
     if fmt == "json":
         _emit_json({"stopped": [r.to_json() for r in results]})
     else:
@@ -164,13 +213,14 @@ def stop(issue: int, grace: float, fmt: str) -> int:
     is_flag=True,
     help="Remove even with uncommitted or unpushed work, after saving it (bundle + patch).",
 )
+@_CWD
 @_FORMAT
-def cleanup(issue: int, keep_worktree: bool, force: bool, fmt: str) -> int:
+def cleanup(issue: int, keep_worktree: bool, force: bool, cwd: Path, fmt: str) -> int:
     """Release issue N's worker and remove its worktree, never losing work."""
     from review_gate.dispatch import report
     from review_gate.dispatch.cleanup import cleanup as do_cleanup
 
-    result = do_cleanup(_context(), issue, keep_worktree=keep_worktree, force=force)
+    result = do_cleanup(_context(cwd), issue, keep_worktree=keep_worktree, force=force)
     _emit_json(result.to_json()) if fmt == "json" else click.echo(report.cleaned(result))
     return EXIT_PASS
 
@@ -179,6 +229,7 @@ def cleanup(issue: int, keep_worktree: bool, force: bool, fmt: str) -> int:
 @_ISSUE
 @_agent_options
 @_GRACE
+@_CWD
 @_FORMAT
 def replace(
     issue: int,
@@ -187,6 +238,7 @@ def replace(
     base: str | None,
     prompt_template: Path | None,
     grace: float,
+    cwd: Path,
     fmt: str,
 ) -> int:
     """Hand over: stop and release issue N's worker (keeping its worktree), then spawn
@@ -196,7 +248,7 @@ def replace(
     from review_gate.dispatch.spawn import SpawnRequest
 
     request = SpawnRequest(issue, agent, agent_cmd, base, None, prompt_template)
-    result = do_replace(_context(), request, grace=grace)
+    result = do_replace(_context(cwd), request, grace=grace)
     _emit_json(result.to_json()) if fmt == "json" else click.echo(report.replaced(result))
     return EXIT_PASS
 
@@ -204,27 +256,58 @@ def replace(
 def _issue_list(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
-    try:
-        numbers = tuple(int(p) for p in text.replace(" ", "").split(",") if p)
-    except ValueError:
-        raise UsageError(f"--issues must be comma-separated issue numbers, got {text!r}") from None
-    if not numbers or any(n < 1 for n in numbers):
-        raise UsageError(f"--issues must be comma-separated issue numbers, got {text!r}")
-    return tuple(dict.fromkeys(numbers))
+    parts = [p.strip().removeprefix("#") for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and 0 < int(p) < 10**9 for p in parts):
+        raise UsageError(
+            f"--issues must be comma-separated issue numbers (1,2,3 or #1,#2), got {text!r}",
+            hint="see `gate dispatch run --help`",
+        )
+    return tuple(dict.fromkeys(int(p) for p in parts))
 
 
 @dispatch.command()
-@click.option("--issues", metavar="1,2,3", help="The queue: these issues.")
-@click.option("--label", metavar="LABEL", help="The queue: open issues with this label.")
-@click.option("--max-workers", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--issues", metavar="1,2,3", help="The queue: these issues (7 or #7 each).")
 @click.option(
-    "--poll", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True
+    "--label",
+    metavar="LABEL",
+    help="The queue: the open issues with this label (re-read each poll).",
 )
-@click.option("--max-attempts", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--max-handovers", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option(
+    "--max-workers",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    metavar="N",
+    help="Live workers at most (every live worker of this repository on this host counts).",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between looks at the queue (a worker's exit wakes the loop early).",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    metavar="N",
+    help="Give an issue up after this many failed attempts.",
+)
+@click.option(
+    "--max-handovers",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    metavar="N",
+    help="Give an issue up after this many handovers.",
+)
 @_HANG
 @_agent_options
 @_GRACE
+@_CWD
 @_FORMAT
 def run(
     issues: str | None,
@@ -239,6 +322,7 @@ def run(
     base: str | None,
     prompt_template: Path | None,
     grace: float,
+    cwd: Path,
     fmt: str,
 ) -> int:
     """Keep up to --max-workers workers busy on the queue until it is done.
@@ -246,6 +330,8 @@ def run(
     \b
     Ctrl-C stops the loop after its current step; workers keep running and a new
     `gate dispatch run` resumes where things stand (state is in the tracker).
+    Exit 0 when every issue completed (or was closed) and when the queue is empty
+    (the output says why), 1 when some were blocked or given up, 130 after Ctrl-C.
     """
     from review_gate.dispatch import live
     from review_gate.dispatch.run import RunOptions
@@ -268,7 +354,7 @@ def run(
         prompt_template=prompt_template,
     )
     display = live.Display(fmt=fmt, tty=sys.stdout.isatty())
-    summary = do_run(_context(), options, display.event, display.show)
+    summary = do_run(_context(cwd), options, display.event, display.show)
     display.finish(summary)
     if summary.interrupted:
         return 130

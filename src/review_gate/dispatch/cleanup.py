@@ -33,7 +33,7 @@ from review_gate.dispatch.registry import (
     rfc3339,
     save_record,
 )
-from review_gate.dispatch.spawn import Spawned, SpawnRequest, spawn
+from review_gate.dispatch.spawn import Spawned, SpawnRequest, preflight, spawn
 from review_gate.dispatch.status import issue_workers
 from review_gate.errors import UsageError
 
@@ -219,6 +219,7 @@ def replace(
 ) -> ReplaceResult:
     """Stop and release the current worker (keeping its worktree), then spawn the next
     attempt with the latest HANDOVER (and, after a failure, the failure context)."""
+    preflight(request)  # a wrong agent must not cost the running worker
     _, claims = _claims(ctx, request.issue)
     previous = claims.latest
     stopped = tuple(stop(ctx, request.issue, grace=grace)) if previous else ()

@@ -59,6 +59,9 @@ class Display:
                 "again to resume, or `gate dispatch stop --issue N` to stop one"
             )
             return
+        if not summary.issues:
+            click.echo(f"nothing to do: {summary.note}")
+            return
         counts: dict[str, int] = {}
         for s in summary.issues:
             counts[s.phase] = counts.get(s.phase, 0) + 1

@@ -10,7 +10,8 @@ An issue's WORKER records are read in gate order (created_at, then id):
 
 On disk there are only pid records and logs, under ``<git-common-dir>/review-gate/
 workers/``: ``<worker_id>.json`` (pid, process start time, argv, ...), ``.log``,
-``.prompt.md``. They serve process management on this host and nothing else.
+``.prompt.md``, ``.exit`` (when the agent ended, written by its supervisor). They serve
+process management on this host and nothing else.
 """
 
 from __future__ import annotations
@@ -231,12 +232,23 @@ def post_release(
     return tracker.post_comment(issue, release_body(worker_id, reason, rfc3339(now()), note))
 
 
-def withdraw_body(worker_id: str, winner: str) -> str:
-    # A lost claim is rewritten as plain text, not released: consumers that read "the
-    # latest WORKER record" (the worker gate) then still see the winner's assignment.
+def withdraw_body(worker_id: str, winner: str | None, why: str = "") -> str:
+    """A claim rewritten as plain text: it lost the race to ``winner``, or (no winner) its
+    agent never started because of ``why``.
+
+    Withdrawn, not released: consumers that read "the latest WORKER record" (the worker
+    gate) then still see the winner's assignment, and a start that never happened is
+    neither an attempt nor a failure.
+    """
+    if winner is not None:
+        return (
+            f"**Worker claim withdrawn**\n- `{worker_id}` lost the race for this issue "
+            f"to `{winner}` (the earliest active claim wins); it never started.\n"
+        )
+    reason = " ".join(why.split()) or "the start was interrupted"
     return (
-        f"**Worker claim withdrawn**\n- `{worker_id}` lost the race for this issue "
-        f"to `{winner}` (the earliest active claim wins); it never started.\n"
+        f"**Worker claim withdrawn**\n- `{worker_id}` never started: {reason}\n"
+        "- The issue is free again; this was not an attempt.\n"
     )
 
 
@@ -326,6 +338,20 @@ def list_records(state: Path) -> list[WorkerRecord]:
         except (OSError, ValueError, TypeError):
             continue
     return sorted(records, key=lambda r: (r.started_at, r.worker_id))
+
+
+def exit_path(state: Path, worker_id: str) -> Path:
+    """Where the worker's supervisor records the agent's exit (kept like the log)."""
+    return workers_dir(state) / f"{worker_id}.exit"
+
+
+def read_exit(state: Path, worker_id: str) -> dict[str, Any] | None:
+    """The exit record (``started_at``, ``exited_at``, ``runtime``, ``returncode``)."""
+    try:
+        data = json.loads((state / "workers" / f"{worker_id}.exit").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def drop_record(state: Path, worker_id: str) -> None:

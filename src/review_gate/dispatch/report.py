@@ -12,6 +12,8 @@ from review_gate.dispatch.status import WorkerStatus
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds < 10 and seconds != int(seconds):
+        return f"{seconds:.1f}s"  # a short run: "0s" would read as "did not run"
     seconds = int(seconds)
     if seconds < 60:
         return f"{seconds}s"
@@ -70,10 +72,14 @@ def details(workers: Sequence[WorkerStatus]) -> str:
             f"#{w.issue} {w.worker_id} (attempt {w.attempt}): {w.state}"
             + ("" if w.active else f" — released ({w.released})"),
             f"  why:           {w.detail}",
-            f"  runtime:       {duration(w.runtime)} (started {w.started_at or '-'})",
+            f"  runtime:       {duration(w.runtime)} (started {w.started_at or '-'}"
+            + (f", exited {w.exited_at}" if w.exited_at else "")
+            + ")",
             f"  last activity: {w.last_activity or '-'}"
             + (f" ({duration(w.idle)} ago)" if w.idle is not None else ""),
-            f"  worktree:      {w.worktree}  branch {w.branch or '-'}",
+            f"  worktree:      {w.worktree}"
+            + (" (removed)" if w.worktree_exists is False else "")
+            + f"  branch {w.branch or '-'}",
             f"  host/agent:    {w.host or '-'} / {w.agent or '-'}  pids {list(w.pids) or '-'}",
         ]
         if w.log:

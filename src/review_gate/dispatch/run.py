@@ -32,7 +32,13 @@ from review_gate.dispatch import cleanup as lifecycle
 from review_gate.dispatch.context import Context, Refused
 from review_gate.dispatch.lease import Snapshot, lease_holds
 from review_gate.dispatch.registry import heartbeat, now, read_claims, rfc3339
-from review_gate.dispatch.spawn import SpawnRequest, reap_children, spawn
+from review_gate.dispatch.spawn import (
+    SpawnRequest,
+    StartFailed,
+    preflight,
+    reap_children,
+    spawn,
+)
 from review_gate.dispatch.status import WorkerStatus, failure_context, worker_status
 from review_gate.errors import GateError, TrackerUnavailable
 
@@ -75,6 +81,7 @@ class IssueState(NamedTuple):
 class RunSummary(NamedTuple):
     issues: tuple[IssueState, ...]
     interrupted: bool
+    note: str = ""  # e.g. why the queue was empty
 
     @property
     def done(self) -> bool:
@@ -84,6 +91,7 @@ class RunSummary(NamedTuple):
         return {
             "interrupted": self.interrupted,
             "done": self.done,
+            "note": self.note,
             "issues": [
                 {
                     "issue": s.issue,
@@ -121,6 +129,7 @@ class Loop:
         self.emit = emit
         self.show = show
         self.stop = _Stop()
+        self.spawn_failures: dict[int, int] = {}  # this run's failed starts, per issue
 
     def _event(self, issue: int, kind: str, message: str) -> None:
         self.emit(Event(rfc3339(now()), issue, kind, message))
@@ -130,6 +139,17 @@ class Loop:
             return list(self.options.issues)
         labels = [self.options.label] if self.options.label else []
         return sorted(i.number for i in self.ctx.tracker.list_issues(labels=labels))
+
+    def empty_queue(self) -> str:
+        """Why there is nothing to do (only a label queue can be empty)."""
+        label = self.options.label
+        if label is None:
+            return "the queue is empty"
+        anywhere = len(self.ctx.tracker.list_issues(labels=[label], state="all"))
+        if anywhere:
+            closed = f"{anywhere} closed issue{'s' if anywhere > 1 else ''}"
+            return f"no open issue has the label {label!r} ({closed} with it)"
+        return f"no issue has the label {label!r} (is it spelled right?)"
 
     def request(self, issue: int, **changes: Any) -> SpawnRequest:
         o = self.options
@@ -142,10 +162,17 @@ class Loop:
         except Refused as exc:
             self._event(issue, "waiting", str(exc))
             return IssueState(issue, "waiting", None, str(exc))
-        except TrackerUnavailable:
-            raise
+        except (TrackerUnavailable, StartFailed):
+            raise  # the tracker is gone, or the agent cannot start for any issue
         except GateError as exc:
+            # A start that failed is no attempt (its claim was withdrawn), so count here
+            # to give up on an issue that can never start.
+            self.spawn_failures[issue] = self.spawn_failures.get(issue, 0) + 1
             self._event(issue, "spawn-failed", str(exc))
+            if self.spawn_failures[issue] >= self.options.max_attempts:
+                note = f"could not start a worker {self.spawn_failures[issue]} time(s): {exc}"
+                self._event(issue, "gave-up", note)
+                return IssueState(issue, "gave-up", None, note)
             return IssueState(issue, "pending", None, f"spawn failed: {exc}")
         self._event(
             issue, "spawned", f"{result.worker_id} (attempt {result.attempt}, pid {result.pid})"
@@ -254,6 +281,8 @@ class Loop:
                     self.show(states)
                 if self.stop.requested:
                     return RunSummary(tuple(states), True)
+                if not states:
+                    return RunSummary((), False, self.empty_queue())
                 if all(s.phase in DONE for s in states):
                     return RunSummary(tuple(states), False)
                 self.sleep(self.options.poll)
@@ -276,4 +305,6 @@ def run(
         raise GateError("--max-attempts must be at least 1")
     if options.issues is None and options.label is None:
         raise GateError("give the queue: --issues 1,2,3 or --label LABEL")
-    return Loop(ctx, options, emit, show).run()
+    loop = Loop(ctx, options, emit, show)
+    preflight(loop.request(0))  # a wrong agent command is a usage error before any claim
+    return loop.run()

@@ -10,13 +10,22 @@ Order matters (seed 000: "Register in GitHub BEFORE spawning"):
 4. start the agent in its own process group (argv, no shell), write the pid record
    atomically, and edit the assignment with the pid.
 
-Any failure after step 2 releases the claim (reason ``failed``) before raising.
+Everything that can be checked is checked before step 2 (the agent's program, its
+template, the prompt template, the base branch): a mistake there costs nothing. A
+failure after step 2 and before the agent runs withdraws the claim (no attempt is
+counted) and takes back a worktree made for it while it is untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import json
+import os
+import select
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,6 +40,8 @@ from review_gate.dispatch.registry import (
     IssueClaims,
     WorkerRecord,
     assignment_body,
+    drop_record,
+    exit_path,
     heartbeat,
     list_records,
     now,
@@ -136,11 +147,22 @@ def _previous_failure(ctx: Context, issue: int, comments: list[Comment]) -> str 
     return failure_context(last, comments, ctx)
 
 
+def preflight(request: SpawnRequest) -> tuple[agents.Agent, str]:
+    """Everything that can be checked before claiming: the agent's program can be
+    started and its template is sound, the prompt template reads. A mistake here costs
+    no comment, no worktree and no attempt."""
+    from review_gate.hooks.install import resolve_gate
+
+    agent = agents.resolve(request.agent, request.agent_cmd)
+    template = load_template(request.prompt_template)
+    path = wiring.worker_path(resolve_gate())
+    return agents.prepare(agent, path=path, cwd=Path.cwd()), template
+
+
 def spawn(ctx: Context, request: SpawnRequest) -> Spawned:
     """Claim ``request.issue`` and start a worker on it (see the module docstring)."""
     issue_no = request.issue
-    agent = agents.resolve(request.agent, request.agent_cmd)
-    template = load_template(request.prompt_template)
+    agent, template = preflight(request)
     issue = ctx.tracker.get_issue(issue_no)
     if issue.state != "open":
         raise Refused(f"issue #{issue_no} is {issue.state}; only open issues get workers")
@@ -152,6 +174,11 @@ def spawn(ctx: Context, request: SpawnRequest) -> Spawned:
     worker_id = new_worker_id(ctx, issue_no, claims)
     path = wt.worktree_path(ctx.main, issue_no)
     existing = wt.find_worktree(ctx.main, path)
+    if existing is None and path.exists():
+        raise UsageError(
+            f"{path} exists but is not a worktree of this repository",
+            hint="move it away, or remove it if it holds nothing you need",
+        )
     branch = (
         existing.branch if existing and existing.branch else wt.branch_name(issue_no, issue.title)
     )
@@ -178,15 +205,110 @@ def spawn(ctx: Context, request: SpawnRequest) -> Spawned:
         handover = handover_context(comments, ctx.trusted)
     mine, released = _claim(ctx, issue_no, data)
     claim = Claim(mine, data)
+    progress = _Progress()
     try:
         return _start(
-            ctx, request, agent, template, issue, claim, base, handover, failure, released
-        )
+            ctx, request, agent, template, issue, claim, base, handover, failure, released,
+            progress,
+        )  # fmt: skip
     except BaseException as exc:
-        reason = f"spawn failed: {exc}" if isinstance(exc, GateError) else "spawn interrupted"
-        with contextlib.suppress(GateError):
-            post_release(ctx.tracker, issue_no, worker_id, "failed", reason[:300])
+        why = f"{exc}" if isinstance(exc, GateError) else "spawn interrupted"
+        _never_started(ctx, claim, progress, why)
         raise
+
+
+class _Progress:
+    """What ``_start`` has made so far, for :func:`_never_started` to take back."""
+
+    def __init__(self) -> None:
+        self.prepared: wt.Prepared | None = None
+        self.files: list[Path] = []
+
+
+def _never_started(ctx: Context, claim: Claim, progress: _Progress, why: str) -> None:
+    """Undo a claim whose agent never ran: the claim is withdrawn (its comment rewritten,
+    so it is no attempt and no failure), a worktree made for it and still untouched is
+    removed with its new branch, and the prompt and empty log go."""
+    issue = int(claim.data["issue"])
+    body = withdraw_body(claim.worker_id, None, why[:300])
+    try:
+        ctx.tracker.edit_comment(claim.comment.id, body)
+    except GateError:
+        with contextlib.suppress(GateError):
+            post_release(ctx.tracker, issue, claim.worker_id, "failed", why[:300])
+    if progress.prepared is not None:
+        with contextlib.suppress(GateError):
+            if not wt.undo(ctx.main, progress.prepared) and progress.prepared.created:
+                wiring.forget_hooks(ctx.state, progress.prepared.path)
+    for file in progress.files:
+        with contextlib.suppress(OSError):
+            if file.suffix != ".log" or file.stat().st_size == 0:
+                file.unlink()
+
+
+class StartFailed(UsageError):
+    """The agent's program could not be executed (after the checks before claiming)."""
+
+
+def _launch_supervised(
+    command: agents.Command, cwd: Path, env: dict[str, str], log: Path, prompt_file: Path,
+    exit_file: Path, worker_id: str,
+) -> subprocess.Popen[bytes]:  # fmt: skip
+    """Start the agent under :mod:`._supervise` and return the supervisor (the agent's
+    pid is ``_AGENT_PIDS[supervisor.pid]``). Raises :class:`StartFailed` when the agent
+    cannot be executed."""
+    spec = {
+        "argv": list(command.argv),
+        "cwd": str(cwd),
+        "env": env,
+        "log": str(log),
+        "stdin": str(prompt_file) if command.stdin_prompt else None,
+        "exit_file": str(exit_file),
+        "worker_id": worker_id,
+    }
+    # The supervisor is no process of the worker: it must not carry anyone's marker.
+    own_env = {k: v for k, v in os.environ.items() if k != procs.MARKER_VAR}
+    with open(log, "ab") as err:
+        supervisor = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(_SUPERVISOR)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env=own_env,
+            start_new_session=True,
+            close_fds=True,
+        )
+    assert supervisor.stdin is not None and supervisor.stdout is not None
+    try:
+        supervisor.stdin.write(json.dumps(spec).encode() + b"\n")
+        supervisor.stdin.close()
+        ready, _, _ = select.select([supervisor.stdout], [], [], _SUPERVISOR_TIMEOUT)
+        line = supervisor.stdout.readline() if ready else b""
+    except OSError:
+        line = b""
+    finally:
+        supervisor.stdout.close()
+    try:
+        reply = json.loads(line)
+    except ValueError:
+        reply = {}
+    if isinstance(reply.get("pid"), int):
+        _AGENT_PIDS[supervisor.pid] = reply["pid"]
+        return supervisor
+    with contextlib.suppress(OSError):
+        supervisor.kill()
+    supervisor.wait()
+    if "error" in reply:
+        program = command.argv[0]
+        why = str(reply["error"])
+        found = shutil.which(program, path=env.get("PATH")) if "/" not in program else program
+        if reply.get("errno") == errno.ENOENT and found and os.path.isfile(found):
+            why = "its #! interpreter was not found"
+        raise StartFailed(
+            f"cannot start the agent {program}: {why}",
+            hint="check the agent command; the claim was withdrawn (no attempt counted)",
+        )
+    raise GateError(f"the worker supervisor did not start the agent; see {log}")
 
 
 def _start(
@@ -200,6 +322,7 @@ def _start(
     handover: str | None,
     failure: str | None,
     released: list[str],
+    progress: _Progress,
 ) -> Spawned:
     from review_gate.hooks.install import resolve_gate
 
@@ -207,10 +330,12 @@ def _start(
     worker_id = claim.worker_id
     path = Path(data["worktree"])
     prepared = wt.ensure_worktree(ctx.main, path, data["branch"], base)
+    progress.prepared = prepared
     wired = wiring.wire(prepared.path, ctx.state)
     directory = workers_dir(ctx.state)
     prompt_file = directory / f"{worker_id}.prompt.md"
     log = directory / f"{worker_id}.log"
+    progress.files += [prompt_file, log]
     inputs = PromptInputs(
         issue=issue,
         worker_id=worker_id,
@@ -242,35 +367,18 @@ def _start(
         gate=resolve_gate(),
     )
     started_at = rfc3339(now())
-    with open(log, "ab") as out:
-        stdin: Any = open(prompt_file, "rb") if command.stdin_prompt else subprocess.DEVNULL  # noqa: SIM115
-        try:
-            proc = subprocess.Popen(
-                command.argv,
-                cwd=prepared.path,
-                env=env,
-                stdin=stdin,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                close_fds=True,
-            )
-        except FileNotFoundError:
-            raise UsageError(
-                f"agent command not found: {command.argv[0]}",
-                hint="check --agent-cmd, or put the agent on PATH",
-            ) from None
-        except OSError as exc:
-            raise UsageError(f"cannot start {command.argv[0]}: {exc.strerror}") from None
-        finally:
-            if command.stdin_prompt:
-                stdin.close()
+    supervisor = _launch_supervised(
+        command, prepared.path, env, log, prompt_file, exit_path(ctx.state, worker_id), worker_id
+    )
+    pid = _AGENT_PIDS[supervisor.pid]
+    # Kept so that a long-lived caller (`run`) can reap it, and wake, when the agent exits.
+    _PROCESSES[worker_id] = supervisor
     try:
         record = WorkerRecord(
             worker_id=worker_id,
             issue=issue.number,
-            pid=proc.pid,
-            start_time=procs.start_time(proc.pid),
+            pid=pid,
+            start_time=procs.start_time(pid),
             boot_id=procs.boot_id(),
             host=ctx.host,
             argv=command.argv,
@@ -283,19 +391,17 @@ def _start(
             prompt_file=str(prompt_file),
         )
         record_path = save_record(ctx.state, record)
-        heartbeat(ctx.tracker, claim, pid=proc.pid, branch=prepared.branch)
+        heartbeat(ctx.tracker, claim, pid=pid, branch=prepared.branch)
     except BaseException:
-        # The claim is about to be released: the process must not outlive it.
-        procs.terminate(worker_id, proc.pid, procs.start_time(proc.pid), grace=2.0)
-        proc.wait()
+        # The claim is about to be withdrawn: the process must not outlive it.
+        procs.terminate(worker_id, pid, procs.start_time(pid), grace=2.0)
+        drop_record(ctx.state, worker_id)
         raise
-    # Kept so that a long-lived caller (`run`) can reap the child when it exits.
-    _PROCESSES[worker_id] = proc
     return Spawned(
         issue=issue.number,
         worker_id=worker_id,
         attempt=claim.attempt,
-        pid=proc.pid,
+        pid=pid,
         worktree=str(prepared.path),
         branch=prepared.branch,
         log=str(log),
@@ -307,7 +413,13 @@ def _start(
     )
 
 
-# Children started by this process (for `run`, which reaps them as they exit).
+_SUPERVISOR = Path(__file__).with_name("_supervise.py")
+_SUPERVISOR_TIMEOUT = 30.0
+# supervisor pid -> agent pid, for the supervisors started by this process
+_AGENT_PIDS: dict[int, int] = {}
+
+
+# Supervisors started by this process (for `run`, which reaps them as agents exit).
 _PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import signal
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,6 +36,7 @@ from review_gate.dispatch.registry import (
     now,
     parse_time,
     read_claims,
+    read_exit,
     rfc3339,
 )
 from review_gate.gates.common import comment_order, find_artifacts, split_trusted
@@ -69,12 +71,15 @@ class WorkerStatus(NamedTuple):
     branch: str | None
     worktree: str
     started_at: str | None
-    runtime: float | None  # seconds
+    runtime: float | None  # seconds: start to now, or to the agent's exit
     last_activity: str | None  # the log's last write
     idle: float | None  # seconds since the log's last write
     log: str | None
     detail: str
     outcome_url: str | None
+    exited_at: str | None = None  # when the agent exited (its supervisor's record)
+    exit_code: int | None = None  # negative: killed by that signal
+    worktree_exists: bool | None = None  # None: another host's worktree
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
@@ -173,7 +178,12 @@ def worker_status(
     last, idle = _log_activity(log)
     if last is None and record is None:
         log = None
-    started = parse_time(record.started_at) if record else claim.assigned_at
+    here = claim.host in (None, ctx.host)
+    ended = read_exit(ctx.state, claim.worker_id) if here else None
+    started = parse_time(record.started_at) if record else None
+    if started is None and ended is not None:
+        started = parse_time(ended.get("started_at"))
+    started = started or claim.assigned_at
     result = outcome(ctx, issue, claim, comments)
     url: str | None = result.comment.url if result else None
     if live.alive is True:
@@ -190,9 +200,9 @@ def worker_status(
             state, detail = "running", f"{live.detail}; lease fresh"
         else:
             state, detail = "orphaned", f"{live.detail}; lease stale"
-    elif record is not None:
-        stopped = f" (stopped at {record.stopped_at})" if record.stopped_at else ""
-        state, detail = "failed", f"exited{stopped} without posting an outcome"
+    elif record is not None or ended is not None:
+        stopped = f" (stopped at {record.stopped_at})" if record and record.stopped_at else ""
+        state, detail = "failed", f"{_how_it_ended(ended)}{stopped} without posting an outcome"
     elif active:
         state, detail = "orphaned", "assignment active, but no process or pid record on this host"
     else:
@@ -200,8 +210,9 @@ def worker_status(
             "failed",
             f"released ({release.reason if release else '?'}) without an outcome",
         )
-    end = now() if live.alive else (parse_time(last) if last else None)
-    runtime = (end - started).total_seconds() if started and end else None
+    runtime = _runtime(live.alive, started, ended, last, record.stopped_at if record else None)
+    exited_at = _field(ended, "exited_at", str) if not live.alive else None
+    exit_code = _field(ended, "returncode", int) if not live.alive else None
     return WorkerStatus(
         issue=issue,
         worker_id=claim.worker_id,
@@ -215,13 +226,57 @@ def worker_status(
         branch=claim.branch,
         worktree=claim.worktree,
         started_at=rfc3339(started) if started else None,
-        runtime=max(0.0, runtime) if runtime is not None else None,
+        runtime=runtime,
         last_activity=last,
         idle=idle,
         log=log,
         detail=detail,
         outcome_url=url,
+        exited_at=exited_at,
+        exit_code=exit_code,
+        worktree_exists=Path(claim.worktree).is_dir() if here and claim.worktree else None,
     )
+
+
+def _field(data: dict[str, Any] | None, key: str, kind: type[Any]) -> Any:
+    value = data.get(key) if data else None
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
+def _how_it_ended(ended: dict[str, Any] | None) -> str:
+    code = _field(ended, "returncode", int)
+    if code is None:
+        return "exited"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}"
+    return f"exited with code {code}"
+
+
+def _runtime(
+    alive: bool | None,
+    started: datetime.datetime | None,
+    ended: dict[str, Any] | None,
+    last: str | None,
+    stopped_at: str | None,
+) -> float | None:
+    """Seconds from the agent's start to now (alive), else to its exit: measured by its
+    supervisor when there is an exit record, else up to the last sign of it (the log's
+    last write, a stop)."""
+    if alive is not False:
+        end = now() if alive else None
+    else:
+        measured = ended.get("runtime") if ended else None
+        if isinstance(measured, (int, float)) and not isinstance(measured, bool):
+            return max(0.0, float(measured))
+        signs = [t for t in (parse_time(last), parse_time(stopped_at)) if t is not None]
+        end = max(signs) if signs else None
+    if started is None or end is None:
+        return None
+    return max(0.0, (end - started).total_seconds())
 
 
 def issue_workers(

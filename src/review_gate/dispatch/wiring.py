@@ -178,8 +178,15 @@ def worker_env(
         env["REVIEW_GATE_REPO"] = repo
     if base:
         env["REVIEW_GATE_BASE_BRANCH"] = base
+    env["PATH"] = worker_path(gate, env)
+    return env
+
+
+def worker_path(gate: str, environ: Mapping[str, str] | None = None) -> str:
+    """The worker's ``PATH``: ``gate``'s directory first, then the dispatcher's."""
+    env = os.environ if environ is None else environ
     gate_dir = str(Path(gate).parent)
     path = env.get("PATH", os.defpath)
-    if gate_dir not in path.split(os.pathsep):
-        env["PATH"] = gate_dir + os.pathsep + path
-    return env
+    if gate_dir in path.split(os.pathsep):
+        return path
+    return gate_dir + os.pathsep + path

@@ -151,8 +151,10 @@ def start_point(main: Path, base: str) -> tuple[str, list[str]]:
 class Prepared(NamedTuple):
     path: Path
     branch: str
-    created: bool
+    created: bool  # the worktree was added now (not an earlier attempt's)
     notes: tuple[str, ...]
+    new_branch: bool = False  # the branch was created now
+    start: str | None = None  # the commit the new worktree starts at
 
 
 def ensure_worktree(main: Path, path: Path, branch: str, base: str) -> Prepared:
@@ -170,13 +172,39 @@ def ensure_worktree(main: Path, path: Path, branch: str, base: str) -> Prepared:
     if _ref_exists(main, f"refs/heads/{branch}"):
         # An earlier attempt's branch: keep its commits.
         _git(main, "worktree", "add", "-q", str(path), branch)
-        return Prepared(path, branch, True, (f"checked out the existing branch {branch}",))
+        head = _git(path, "rev-parse", "HEAD").strip()
+        return Prepared(
+            path, branch, True, (f"checked out the existing branch {branch}",), False, head
+        )
     start, notes = start_point(main, base)
     if _ref_exists(main, f"refs/remotes/origin/{branch}"):
         # Pushed by an earlier worker from elsewhere: continue from its commits.
         start = f"origin/{branch}"
     _git(main, "worktree", "add", "-q", "--no-track", "-b", branch, str(path), start)
-    return Prepared(path, branch, True, (*notes, f"new branch {branch} from {start}"))
+    head = _git(path, "rev-parse", "HEAD").strip()
+    return Prepared(path, branch, True, (*notes, f"new branch {branch} from {start}"), True, head)
+
+
+def undo(main: Path, prepared: Prepared) -> list[str]:
+    """Take back a worktree (and branch) :func:`ensure_worktree` just created, when no
+    work can be in it: still at its start commit, nothing uncommitted. A reused
+    worktree, or one that holds anything, is left alone. Returns what was left, why."""
+    if not prepared.created or prepared.start is None:
+        return []
+    path = prepared.path
+    try:
+        head = _git(path, "rev-parse", "HEAD").strip()
+        changes = uncommitted(path)
+    except GateError as exc:
+        return [f"left {path}: cannot inspect it ({exc.message})"]
+    if head != prepared.start or changes:
+        return [f"left {path}: it holds work"]
+    _git(main, "worktree", "remove", "--force", str(path))
+    _git(main, "worktree", "prune")
+    if prepared.new_branch:
+        # Compare-and-delete: only while the branch still points at its start commit.
+        _git_rc(main, "update-ref", "-d", f"refs/heads/{prepared.branch}", prepared.start)
+    return []
 
 
 def uncommitted(path: Path) -> list[str]:
