@@ -82,3 +82,60 @@ def test_compiled_validator_agrees_with_published_schema(kind: str, body: str) -
             got = sorted((tuple(map(str, p)), e.message) for p, e in schemas.iter_errors(kind, doc))
             assert got == expected, doc
         assert schemas.validator(kind).is_valid(doc) == (not expected)
+
+
+def _variants(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Mutations that reach every split node: rows with extra or missing names in both
+    orders, wrong types at each level, floats that compare equal but print apart."""
+    out = _mutations(data)
+    for key, rows in data.items():
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+            first = rows[0]
+            out.append({**data, key: [{**first, "b": 2, "a": 1}, *rows[1:]]})
+            out.append({**data, key: [{"a": 1, **first, "b": 2}, *rows[1:]]})
+            out.append({**data, key: [{**first, "number": -0.0}, {**first, "number": 0.0}]})
+            out.append({**data, key: rows * 2})
+        elif isinstance(rows, dict):
+            out.append({**data, key: {**rows, "b": 2, "a": 1}})
+            out.append({**data, key: {"a": 1, **rows}})
+            for name in rows:
+                out.append({**data, key: {**rows, name: -0.0}})
+                out.append({**data, key: {**rows, name: [1]}})
+    out.append({"b": 1, **data, "a": 2})
+    out.append(dict(reversed(list(data.items()))))
+    return out
+
+
+def _details(errors: Any) -> list[tuple[Any, ...]]:
+    found = [
+        (tuple(path), e.message, e.validator, repr(e.validator_value), repr(e.instance))
+        for path, e in errors
+    ]
+    # Errors are reported in path order; within a path, in jsonschema's order.
+    return sorted(found, key=lambda f: [str(p) for p in f[0]])
+
+
+@pytest.mark.parametrize(
+    ("kind", "bodies"),
+    [
+        (
+            "review",
+            [
+                review(7),
+                review(8, commit="abcdef1", deferred=(("Low", "x", "#9", "later"),)),
+                review(9, fixed=(), status="IN PROGRESS", unaddressed=2),
+                review(10, fixed=(("High", "f1", "r1"), ("Low", "f2", "r2"))),
+            ],
+        ),
+        ("handover", [handover(7), handover(8)]),
+        ("worker", [worker_assignment(extra={"pid": 3}), worker_assignment(assigned=False)]),
+    ],
+)
+def test_remembered_errors_are_jsonschemas_errors(kind: str, bodies: list[str]) -> None:
+    """The split, remembering validation gives every detail the published schema gives
+    (message, keyword, value, instance), whatever was validated before it."""
+    published = Draft202012Validator(schemas.load(kind))
+    docs = [d for body in bodies for art in extract(body) for d in _variants(art.data)]
+    for doc in docs + docs[::-1]:
+        expected = _details((e.absolute_path, e) for e in published.iter_errors(doc))
+        assert _details(schemas.iter_errors(kind, doc)) == expected, doc

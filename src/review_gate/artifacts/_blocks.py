@@ -119,21 +119,31 @@ def find_markers(tokens: list[Token]) -> list[Marker]:
     """Every marker outside code and blockquotes, in document order."""
     markers: list[Marker] = []
     quoted = 0
-    for index, token in enumerate(tokens):
-        if token.type == "blockquote_open":
+    # A REVIEW is ~350 tokens, mostly table cells: pick the few that can matter first.
+    candidates = [
+        (index, token)
+        for index, token in enumerate(tokens)
+        if token.type in _QUOTE_OR_HTML or (token.type == "inline" and "<!--" in token.content)
+    ]
+    for index, token in candidates:
+        kind = token.type
+        if kind == "blockquote_open":
             quoted += 1
-        elif token.type == "blockquote_close":
+        elif kind == "blockquote_close":
             quoted -= 1
         elif quoted:
             continue
-        elif token.type == "html_block" and token.map is not None:
-            for name, offset in _comment_markers(token.content):
-                kind, opens = MARKERS[name]
-                line = token.map[0] + 1 + token.content.count("\n", 0, offset)
-                markers.append(Marker(name, kind, opens, line, index, False))
-        elif token.type == "inline" and "<!--" in token.content:
+        elif kind == "inline":
             markers.extend(_inline_markers(token, index))
+        elif token.map is not None:  # html_block
+            for name, offset in _comment_markers(token.content):
+                name_kind, opens = MARKERS[name]
+                line = token.map[0] + 1 + token.content.count("\n", 0, offset)
+                markers.append(Marker(name, name_kind, opens, line, index, False))
     return markers
+
+
+_QUOTE_OR_HTML = frozenset({"html_block", "blockquote_open", "blockquote_close"})
 
 
 def _error(kind: str, line: int, message: str, hint: str) -> ArtifactError:

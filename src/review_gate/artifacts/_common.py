@@ -65,7 +65,10 @@ def clean(text: str) -> str:
     """A cell as rendered (see :func:`visible`), without surrounding bold/italic/code
     markup (in pairs) or whitespace: ```**`x`**``` -> ``x``, but ``worker_`` keeps its
     underscore."""
-    text = visible(text).strip()
+    # visible() of a plain ASCII cell is the cell: skip the call (hot: ~30 cells a REVIEW).
+    if not text.isascii() or "<!--" in text or "&" in text or "\\" in text:
+        text = visible(text)
+    text = text.strip()
     if text[:1] not in _WRAPPER_CHARS:
         return text
     while len(text) >= 2:

@@ -113,27 +113,44 @@ def _table(tokens: list[Token], i: int, first: int, last: int, out: list[Element
     in_head = True
     n = len(tokens)
     i += 1
-    # Hot loop (a REVIEW has ~250 table tokens): most frequent token kinds first.
+    # Hot loop (a REVIEW has ~250 table tokens). markdown-it lays out a row as tr_open,
+    # then (th|td)_open, inline, (th|td)_close per cell, then tr_close: a row in that
+    # shape is read in one step; anything else goes through the general branches below,
+    # which give the same result token by token.
     while i < n:
         token = tokens[i]
         kind = token.type
         i += 1
-        if kind in _CELL_EDGES:
-            continue
-        if kind == "inline":
-            cells.append(token.content.strip())
-        elif kind == "tr_open":
+        if kind == "tr_open":
             cells = []
-            row_line = _line(token)
+            row_line = token.map[0] + 1 if token.map else 0
+            while (
+                i + 2 < n
+                and tokens[i + 1].type == "inline"
+                and tokens[i].type in _CELL_EDGES
+                and tokens[i + 2].type in _CELL_EDGES
+            ):
+                cells.append(tokens[i + 1].content.strip())
+                i += 3
+            if i < n and tokens[i].type == "tr_close":
+                i += 1
+                if in_head:
+                    header = cells
+                elif first <= row_line <= last:
+                    rows.append(Row(row_line, cells))
+        elif kind in _CELL_EDGES:
+            continue
+        elif kind == "inline":
+            cells.append(token.content.strip())
         elif kind == "tr_close":
             if in_head:
                 header = cells
-            else:
+            elif first <= row_line <= last:
                 rows.append(Row(row_line, cells))
         elif kind == "tbody_open":
             in_head = False
         elif kind == "table_close":
             break
     if first <= table_line <= last:
-        out.append(Table(header, [r for r in rows if first <= r.line <= last], table_line))
+        out.append(Table(header, rows, table_line))
     return i

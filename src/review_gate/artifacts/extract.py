@@ -119,9 +119,10 @@ def _parse_block(block: Block, lines: list[str], c: Collector) -> None:
         return
     parse(block.tokens, block.line, block.end_line, c)
     # Text inside code fences may legitimately hold brackets (logs, [DEBUG]); the
-    # WORKER record is itself a fence, so there everything is scanned.
+    # WORKER record is itself a fence, so there everything is scanned. A placeholder
+    # needs a `[`: most blocks have none, and then there is nothing to skip.
     skip: set[int] = set()
-    if block.kind != "worker":
+    if block.kind != "worker" and "[" in "\n".join(lines[block.line - 1 : block.end_line]):
         for token in block.tokens:
             if token.type in ("fence", "code_block") and token.map:
                 skip.update(range(token.map[0] + 1, token.map[1] + 1))

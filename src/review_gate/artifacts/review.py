@@ -137,6 +137,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Converted criteria rows by (column indexes, implied number, cells); see criteria().
+_CRITERIA_ROWS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_MEMO_SIZE = 2048
+_MEMO_TEXT = 200
+
+
 @functools.lru_cache(maxsize=1024)
 def _col(header: tuple[str, ...], *needles: str, exact: tuple[str, ...] = ()) -> int | None:
     """Index of the first column whose name is in ``exact`` or contains a needle."""
@@ -272,9 +278,17 @@ class _Review:
         findings = _col(header, "finding", "count", "issues")
         rows = c.data.setdefault("criteria", [])
         c.at("/criteria", table.line)
+        columns = (number, name, status, findings)
         for row in table.rows:
             ptr = f"/criteria/{len(rows)}"
             c.at(ptr, row.line)
+            # Criteria rows repeat across reviews (`| 1 | Blindspots | ✅ PASS | 0 |`):
+            # a row converted once is remembered (the conversions are pure).
+            memo_key = (columns, len(rows) if number is None else 0, *row.cells)
+            remembered = _CRITERIA_ROWS.get(memo_key)
+            if remembered is not None:
+                rows.append(dict(remembered))
+                continue
             item: dict[str, Any] = {}
             num = _cell(row.cells, number)
             item["number"] = len(rows) + 1 if number is None else to_int(num or "")
@@ -287,6 +301,10 @@ class _Review:
                 if cell is not None:
                     item[key] = conv(cell)
             rows.append({k: v for k, v in item.items() if v is not None})
+            if sum(map(len, row.cells)) <= _MEMO_TEXT:
+                if len(_CRITERIA_ROWS) >= _MEMO_SIZE:
+                    _CRITERIA_ROWS.clear()
+                _CRITERIA_ROWS[memo_key] = dict(rows[-1])
 
     def summary(self, table: Table, header: tuple[str, ...]) -> None:
         c = self.c
@@ -335,14 +353,14 @@ class _Review:
             tracking = _col(header, "issue", "ticket")
         why = _col(header, "justification", "why", "reason", "rationale")
         rows = c.data[key]
+        fields: list[tuple[str, int | None]] = [("severity", severity), ("finding", finding)]
+        fields += [("justification", why)] if deferred else [("resolution", resolution)]
         for row in table.rows:
             ptr = f"/{key}/{len(rows)}"
             c.at(ptr, row.line)
             item: dict[str, Any] = {
                 "number": len(rows) + 1 if number is None else to_int(row.cells[number])
             }
-            fields: list[tuple[str, int | None]] = [("severity", severity), ("finding", finding)]
-            fields += [("justification", why)] if deferred else [("resolution", resolution)]
             for name, index in fields:
                 cell = _cell(row.cells, index)
                 value = clean(cell) if cell is not None else ""
