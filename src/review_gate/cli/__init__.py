@@ -14,8 +14,9 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -68,6 +69,35 @@ def cli() -> None:
     2 usage or configuration error, 3 tracker unreachable (fail closed),
     4 internal error (a bug: please report it).
     """
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def cwd_option(
+    help: str = "The checkout (default: the current directory).", metavar: str | None = None
+) -> Callable[[_F], _F]:
+    """The ``-C/--cwd DIR`` option every command that works on a checkout takes."""
+    return click.option(
+        "-C",
+        "--cwd",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=".",
+        metavar=metavar,
+        help=help,
+    )
+
+
+def format_option(help: str = "Output format.") -> Callable[[_F], _F]:
+    """The ``--format text|json`` option of every reporting command (``fmt`` parameter)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help,
+    )
 
 
 def issue_number(ctx: click.Context, param: click.Parameter, value: Any) -> int | None:

@@ -10,19 +10,12 @@ from typing import Any, TypeVar
 
 import click
 
-from review_gate.cli import issue_number
+from review_gate.cli import cwd_option, format_option, issue_number
 from review_gate.errors import EXIT_FAIL, EXIT_PASS, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format (json is stable, see docs/dispatch.md).",
-)
+_FORMAT = format_option("Output format (json is stable, see docs/dispatch.md).")
 _ISSUE = click.option(
     "--issue",
     "issue",
@@ -31,13 +24,8 @@ _ISSUE = click.option(
     required=True,
     help="The issue (7 or #7).",
 )
-_CWD = click.option(
-    "-C",
-    "--cwd",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=".",
-    metavar="DIR",
-    help="Run as if started in DIR (the main checkout or any worktree of the repository).",
+_CWD = cwd_option(
+    "Run as if started in DIR (the main checkout or any worktree of the repository).", "DIR"
 )
 
 

@@ -8,24 +8,12 @@ from pathlib import Path
 import click
 
 from review_gate import doctor as doctor_lib
+from review_gate.cli import cwd_option, format_option
 
 
 @click.command(short_help="Check the hooks, tracker and configuration here.")
-@click.option(
-    "-C",
-    "--cwd",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=".",
-    help="The checkout to examine (default: the current directory).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@cwd_option("The checkout to examine (default: the current directory).")
+@format_option()
 def doctor(cwd: Path, fmt: str) -> int:
     """Check this checkout's wiring: agent hooks, git hooks, tracker, config.
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from review_gate import git
+from review_gate.cli import cwd_option, format_option
 from review_gate.errors import NotAGitRepository
 from review_gate.hooks import install as lib
 
@@ -19,21 +20,8 @@ _SCOPE = click.option(
     help="project: committed settings; local: this checkout only (git-excluded); "
     "user: every project of this user.",
 )
-_CWD = click.option(
-    "-C",
-    "--cwd",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=".",
-    help="The checkout (default: the current directory).",
-)
-_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+_CWD = cwd_option()
+_FORMAT = format_option()
 _GATE = click.option(
     "--gate",
     "gate_path",

@@ -7,23 +7,11 @@ from pathlib import Path
 
 import click
 
+from review_gate.cli import cwd_option, format_option
 from review_gate.hooks import git_install
 
-_CWD = click.option(
-    "-C",
-    "--cwd",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=".",
-    help="The checkout (default: the current directory).",
-)
-_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+_CWD = cwd_option()
+_FORMAT = format_option()
 
 
 def _report(result: git_install.InstallResult, fmt: str, verb: str) -> None:

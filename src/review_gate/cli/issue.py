@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from review_gate.cli import issue_number
+from review_gate.cli import cwd_option, format_option, issue_number
 from review_gate.config import load as load_config
 from review_gate.errors import NotAGitRepository, UsageError
 from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, Tracker
@@ -28,28 +28,10 @@ if TYPE_CHECKING:
     from review_gate.trackers.github import GitHubTracker
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("text", "json")
 
 
-def _format_option(func: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default="text",
-        show_default=True,
-        help="Output format (json is stable).",
-    )(func)
-
-
-def _cwd_option(func: F) -> F:
-    return click.option(
-        "-C",
-        "--cwd",
-        type=click.Path(exists=True, file_okay=False, path_type=Path),
-        default=".",
-        help="The checkout whose tracker to use (default: the current directory).",
-    )(func)
+_format_option = format_option("Output format (json is stable).")
+_cwd_option = cwd_option("The checkout whose tracker to use (default: the current directory).")
 
 
 def _tracker_options(func: F) -> F:

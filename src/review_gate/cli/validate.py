@@ -10,17 +10,10 @@ from pathlib import Path
 import click
 
 from review_gate.artifacts.model import KINDS
-from review_gate.cli import issue_number
+from review_gate.cli import cwd_option, format_option, issue_number
 from review_gate.errors import EXIT_FAIL, EXIT_PASS, GateError, UsageError
 
-_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format (json is stable, see docs/artifacts.md).",
-)
+_FORMAT = format_option("Output format (json is stable, see docs/artifacts.md).")
 
 
 def _read(name: str) -> str:
@@ -123,13 +116,7 @@ def _git_facts(cwd: Path) -> tuple[str | None, str | None, Path | None]:
     help="review: add a `| Commit | <sha> |` row with HEAD (when in a git checkout).",
 )
 @click.option("--release", is_flag=True, help="worker: print a release record instead.")
-@click.option(
-    "-C",
-    "--cwd",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=".",
-    help="The checkout to read HEAD and the branch from (default: the current directory).",
-)
+@cwd_option("The checkout to read HEAD and the branch from (default: the current directory).")
 def new(
     kind: str, issue: int | None, worker_id: str | None, commit: bool, release: bool, cwd: Path
 ) -> int:
