@@ -10,7 +10,6 @@ import os
 import re
 import shlex
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -237,8 +236,3 @@ def prepare(agent: Agent, *, path: str | None, cwd: Path) -> Agent:
     """``agent`` with its program found and checked, before anything is claimed or
     created: a missing or non-executable program is a usage error (exit 2)."""
     return agent.prepare(path=path, cwd=cwd)
-
-
-def describe(argv: Sequence[str]) -> str:
-    """A shell-quoted rendering of ``argv`` for messages (long words cut)."""
-    return " ".join(shlex.quote(w if len(w) <= 60 else w[:57] + "...") for w in argv)

@@ -28,8 +28,6 @@ from typing import Any
 from review_gate.gates.common import TrustPolicy, comment_order, find_artifacts
 from review_gate.trackers.base import Comment, Tracker
 
-RELEASE_REASONS = ("completed", "handover", "failed", "stopped", "blocked", "superseded")
-
 
 def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)

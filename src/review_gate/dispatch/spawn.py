@@ -429,8 +429,3 @@ def reap_children() -> list[str]:
     for wid in done:
         del _PROCESSES[wid]
     return done
-
-
-def exited_child(worker_id: str) -> int | None:
-    proc = _PROCESSES.get(worker_id)
-    return proc.returncode if proc is not None else None

@@ -43,7 +43,6 @@ from review_gate.gates.common import comment_order, find_artifacts, split_truste
 from review_gate.trackers.base import Comment
 
 STATES = ("running", "hung", "completed", "handover", "blocked", "failed", "orphaned")
-ALIVE = ("running", "hung")
 
 _REPORTS = {
     "blocked": re.compile(r"^\s*(?:🤖\s*)?\*\*Worker Blocked\*\*"),

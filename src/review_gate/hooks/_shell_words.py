@@ -35,10 +35,6 @@ class Word(NamedTuple):
     glob: bool = False  # unquoted glob or brace-expansion characters (value is the literal text)
 
     @property
-    def static(self) -> bool:
-        return self.value is not None
-
-    @property
     def exact(self) -> str | None:
         """The value when it is certain: static and not subject to globbing."""
         return None if self.glob else self.value
