@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from review_gate import _proc
 from review_gate.cli import cli, main
 from review_gate.errors import GateError
 from tests.helpers import git, init_repo, run_gate
@@ -191,14 +190,16 @@ def test_check_takes_issue_or_pr_not_both(repo: Path) -> None:
 
 
 def test_proc_names_a_missing_working_directory(tmp_path: Path) -> None:
+    from review_gate.proc import run as run_cmd
+
     init_repo(tmp_path / "r")
     with pytest.raises(GateError, match="no such directory"):
-        _proc.run("git", "status", cwd=tmp_path / "missing")
+        run_cmd("git", "status", cwd=tmp_path / "missing")
     (tmp_path / "file").write_text("x")
     with pytest.raises(GateError, match="not a directory"):
-        _proc.run("git", "status", cwd=tmp_path / "file")
+        run_cmd("git", "status", cwd=tmp_path / "file")
     with pytest.raises(GateError, match="command not found: no-such-program-x"):
-        _proc.run("no-such-program-x", cwd=tmp_path / "r")
+        run_cmd("no-such-program-x", cwd=tmp_path / "r")
 
 
 def test_issue_new_notes_when_check_reads_github(repo: Path) -> None:

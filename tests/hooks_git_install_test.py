@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from review_gate.hooks import git_install
+from review_gate.install import git as git_install
 from tests import artifact_samples
 from tests.helpers import commit_file, git, init_repo_with_remote, run_gate
 

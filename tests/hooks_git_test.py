@@ -1,4 +1,4 @@
-"""review_gate.hooks.git: the pre-push, commit-msg and validate hooks.
+"""review_gate.hooks.pre_push, commit_msg and validate: the git hooks.
 
 Unit tables for the pure parts, then the real console scripts in subprocesses
 against real repositories and the local tracker.
@@ -17,7 +17,7 @@ import pytest
 
 from review_gate import config as config_mod
 from review_gate.errors import GateError
-from review_gate.hooks import git as hooks
+from review_gate.hooks import commit_msg, pre_push, validate
 from tests import artifact_samples
 from tests.helpers import commit_file, git
 
@@ -85,12 +85,12 @@ def tracker(repo: Path):  # type: ignore[no-untyped-def]
     ],
 )
 def test_check_message(text: str, branch_issue: int | None, ok: bool) -> None:
-    assert (hooks.check_message(text, branch_issue=branch_issue) is None) is ok
+    assert (commit_msg.check_message(text, branch_issue=branch_issue) is None) is ok
 
 
 def test_subject_ignores_scissors_diff() -> None:
     text = "feat: x (#7)\n# ------------------------ >8 ------------------------\ndiff --git\n"
-    assert hooks.subject_of(text) == "feat: x (#7)"
+    assert commit_msg.subject_of(text) == "feat: x (#7)"
 
 
 @pytest.mark.parametrize(
@@ -157,19 +157,19 @@ def test_parse_updates() -> None:
         f"refs/heads/feature/7-x {SHA} refs/heads/feature/7-x {ZERO}\n"
         f"\nHEAD {SHA} refs/heads/main {SHA}\n"
     )
-    updates = hooks.parse_updates(text)
+    updates = pre_push.parse_updates(text)
     assert updates == [
-        hooks.RefUpdate("refs/heads/feature/7-x", SHA, "refs/heads/feature/7-x", ZERO),
-        hooks.RefUpdate("HEAD", SHA, "refs/heads/main", SHA),
+        pre_push.RefUpdate("refs/heads/feature/7-x", SHA, "refs/heads/feature/7-x", ZERO),
+        pre_push.RefUpdate("HEAD", SHA, "refs/heads/main", SHA),
     ]
     assert not updates[0].deleting
-    assert hooks.RefUpdate("(delete)", ZERO, "refs/heads/x", SHA).deleting
+    assert pre_push.RefUpdate("(delete)", ZERO, "refs/heads/x", SHA).deleting
 
 
 @pytest.mark.parametrize("line", ["garbage", "a b c", f"refs/heads/x {SHA}"])
 def test_parse_updates_rejects_malformed(line: str) -> None:
     with pytest.raises(GateError, match="pre-push input line 1"):
-        hooks.parse_updates(line)
+        pre_push.parse_updates(line)
 
 
 def test_updates_from_environment(repo: Path) -> None:
@@ -180,15 +180,15 @@ def test_updates_from_environment(repo: Path) -> None:
         "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
         "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main",
     }
-    assert hooks.updates_from_environment(env, repo) == [
-        hooks.RefUpdate("refs/heads/main", head, "refs/heads/main", ZERO)
+    assert pre_push.updates_from_environment(env, repo) == [
+        pre_push.RefUpdate("refs/heads/main", head, "refs/heads/main", ZERO)
     ]
     # pushing the root commit: pre-commit sets no TO_REF, only the branches
     del env["PRE_COMMIT_TO_REF"], env["PRE_COMMIT_FROM_REF"]
-    assert hooks.updates_from_environment(env, repo)[0].local_sha == head  # type: ignore[index]
-    assert hooks.updates_from_environment({}, repo) is None
+    assert pre_push.updates_from_environment(env, repo)[0].local_sha == head  # type: ignore[index]
+    assert pre_push.updates_from_environment({}, repo) is None
     with pytest.raises(GateError, match="cannot resolve"):
-        hooks.updates_from_environment(
+        pre_push.updates_from_environment(
             {"PRE_COMMIT_REMOTE_BRANCH": "refs/heads/x", "PRE_COMMIT_LOCAL_BRANCH": "nope"}, repo
         )
 
@@ -235,8 +235,8 @@ def test_decide_without_tracker(
 ) -> None:
     config = config_mod.load(repo, environ=env)
     head = git(repo, "rev-parse", "HEAD").strip()
-    decision = hooks.decide(
-        hooks.RefUpdate(local_ref, head, remote_ref, ZERO), cwd=repo, config=config
+    decision = pre_push.decide(
+        pre_push.RefUpdate(local_ref, head, remote_ref, ZERO), cwd=repo, config=config
     )
     assert decision.exit_code == code
     assert expect in "\n".join(decision.lines)
@@ -247,8 +247,8 @@ def test_decide_without_tracker(
 def test_decide_head_resolves_to_checked_out_worker_branch(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "feature/7-x")
     head = git(repo, "rev-parse", "HEAD").strip()
-    update = hooks.RefUpdate("HEAD", head, "refs/heads/main", head)
-    decision = hooks.decide(update, cwd=repo, config=config_mod.load(repo, environ={}))
+    update = pre_push.RefUpdate("HEAD", head, "refs/heads/main", head)
+    decision = pre_push.decide(update, cwd=repo, config=config_mod.load(repo, environ={}))
     assert decision.exit_code == 1 and "feature/7-x" in decision.lines[0]
 
 
@@ -263,15 +263,15 @@ def test_decide_head_resolves_to_checked_out_worker_branch(repo: Path) -> None:
     ],
 )
 def test_decide_deletion(repo: Path, remote_ref: str, env: dict[str, str], code: int) -> None:
-    update = hooks.RefUpdate("(delete)", ZERO, remote_ref, SHA)
-    decision = hooks.decide(update, cwd=repo, config=config_mod.load(repo, environ=env))
+    update = pre_push.RefUpdate("(delete)", ZERO, remote_ref, SHA)
+    decision = pre_push.decide(update, cwd=repo, config=config_mod.load(repo, environ=env))
     assert decision.exit_code == code, decision.lines
 
 
 def test_pre_push_function_reads_stdin(repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD").strip()
     stdin = io.StringIO(f"refs/heads/topic {head} refs/heads/topic {ZERO}\n")
-    code, lines = hooks.pre_push(["origin", "/x"], cwd=repo, environ={}, stdin=stdin)
+    code, lines = pre_push.pre_push(["origin", "/x"], cwd=repo, environ={}, stdin=stdin)
     assert code == 0 and "not a worker branch" in lines[0]
 
 
@@ -295,7 +295,7 @@ class _Tty(io.StringIO):
 
 def test_pre_push_tty_raises(repo: Path) -> None:
     with pytest.raises(GateError, match="reads git's pre-push input"):
-        hooks.pre_push([], cwd=repo, environ={}, stdin=_Tty())
+        pre_push.pre_push([], cwd=repo, environ={}, stdin=_Tty())
 
 
 def test_pre_push_bad_config_refuses(repo: Path) -> None:
@@ -465,9 +465,9 @@ def test_validate_no_files_passes_and_bad_flag_is_usage(tmp_path: Path) -> None:
 
 
 def test_main_functions_return_codes(tmp_path: Path) -> None:
-    assert hooks.validate_main([]) == 0
-    assert hooks.commit_msg_main([]) == 2
-    assert hooks.validate_main(["--help"]) == 0
+    assert validate.validate_main([]) == 0
+    assert commit_msg.commit_msg_main([]) == 2
+    assert validate.validate_main(["--help"]) == 0
 
 
 # --------------------------------------------------------------------------- arguments

@@ -1,4 +1,4 @@
-"""review_gate.hooks.shell: PR creation, tampering and undecidable commands (tables, properties)."""
+"""review_gate.shell: PR creation, tampering and undecidable commands (tables, properties)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from review_gate.hooks.shell import Analysis, PrCreation, analyse, might_matter
-from review_gate.hooks.shell import _analyse as analyse_unfiltered
+from review_gate.shell import Analysis, PrCreation, analyse, might_matter
+from review_gate.shell import _analyse as analyse_unfiltered
 from tests.shell_cases import (
     LOOKALIKES,
     NOT_TAMPERING,
@@ -155,7 +155,7 @@ def test_might_matter_never_misses_a_table_case(command: str) -> None:
 
 def test_importing_the_pre_filter_is_cheap() -> None:
     code = (
-        "import sys; from review_gate.hooks.shell import might_matter; might_matter('gh pr x');"
+        "import sys; from review_gate.shell import might_matter; might_matter('gh pr x');"
         "print(sorted(m for m in ('re', 'dataclasses', 'typing', 'tree_sitter', 'json') "
         "if m in sys.modules))"
     )
@@ -165,7 +165,7 @@ def test_importing_the_pre_filter_is_cheap() -> None:
 
 def test_slow_analysis_is_undecidable(monkeypatch: pytest.MonkeyPatch) -> None:
     # A client lets a call through when the hook times out: running out of time is a deny.
-    from review_gate.hooks import _shell_core
+    from review_gate.shell import walker as _shell_core
 
     monkeypatch.setattr(_shell_core, "BUDGET_SECONDS", -1.0)
     assert analyse("gh pr create").undecidable == ("the command is too complex to analyse in time",)
@@ -183,7 +183,7 @@ def test_slow_analysis_is_undecidable(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_brace_expansion(command: str, words: list[str | None]) -> None:
-    from review_gate.hooks import _shell_tree as tree
+    from review_gate.shell import syntax as tree
 
     command = "echo " + command
     src = command.encode()

@@ -174,7 +174,7 @@ def test_gated_workflow(
 
 
 def test_doctor_sees_pre_commit_hooks(adopted: tuple[Path, Path], snapshot: Snapshot) -> None:
-    from review_gate.hooks.git_install import doctor_checks
+    from review_gate.install.git import doctor_checks
 
     repo, _ = adopted
     assert all(f.ok for f in doctor_checks(repo)), doctor_checks(repo)

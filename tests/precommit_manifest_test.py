@@ -248,7 +248,7 @@ def test_manifest_entries_are_our_console_scripts() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for hook in MANIFEST:
         entry = shlex.split(hook["entry"])[0]
-        assert scripts[entry].startswith("review_gate.hooks.git:"), entry
+        assert scripts[entry].startswith("review_gate.hooks."), entry
         assert (BIN / entry).exists(), entry
 
 

@@ -10,8 +10,8 @@ from typing import Any
 # "module:function" providers, each ``(cwd: Path) -> list[Finding]``.
 PROVIDERS = (
     "review_gate.check:doctor_checks",  # config valid, tracker reachable
-    "review_gate.hooks.install:doctor_checks",  # claude / codex hook entries
-    "review_gate.hooks.git_install:doctor_checks",  # git pre-push / commit-msg hooks
+    "review_gate.install.agents:doctor_checks",  # claude / codex hook entries
+    "review_gate.install.git:doctor_checks",  # git pre-push / commit-msg hooks
 )
 
 

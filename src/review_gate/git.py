@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from review_gate._proc import run
 from review_gate.errors import NotAGitRepository
+from review_gate.proc import run
 
 _WORKER_BRANCH = re.compile(r"^feature/(\d+)(?:-|$)")
 

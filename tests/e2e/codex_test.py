@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from review_gate.hooks.install import codex_trust_args
+from review_gate.install.agents import codex_trust_args
 from tests.e2e.conftest import RUN_TIMEOUT, post_review
 from tests.e2e.standins import ResponsesStandin
 from tests.helpers import run_gate

@@ -1,4 +1,4 @@
-"""``gate install|uninstall claude|codex``: parse options, call hooks.install, report."""
+"""``gate install|uninstall claude|codex``: parse options, call install.agents, report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 from review_gate import git
 from review_gate.cli import cwd_option, format_option
 from review_gate.errors import NotAGitRepository
-from review_gate.hooks import install as lib
+from review_gate.install import agents as lib
 
 _SCOPE = click.option(
     "--scope",

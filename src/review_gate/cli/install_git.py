@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from review_gate.cli import cwd_option, format_option
-from review_gate.hooks import git_install
+from review_gate.install import git as git_install
 
 _CWD = cwd_option()
 _FORMAT = format_option()

@@ -151,7 +151,7 @@ def preflight(request: SpawnRequest) -> tuple[agents.Agent, str]:
     """Everything that can be checked before claiming: the agent's program can be
     started and its template is sound, the prompt template reads. A mistake here costs
     no comment, no worktree and no attempt."""
-    from review_gate.hooks.install import resolve_gate
+    from review_gate.install.agents import resolve_gate
 
     agent = agents.resolve(request.agent, request.agent_cmd)
     template = load_template(request.prompt_template)
@@ -324,7 +324,7 @@ def _start(
     released: list[str],
     progress: _Progress,
 ) -> Spawned:
-    from review_gate.hooks.install import resolve_gate
+    from review_gate.install.agents import resolve_gate
 
     data = claim.data
     worker_id = claim.worker_id

@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from review_gate._proc import run
 from review_gate.errors import GateError, NotAGitRepository
+from review_gate.proc import run
 
 _IDENTITY = (
     "REVIEW_GATE_ISSUE",
@@ -49,14 +49,14 @@ class Wiring(NamedTuple):
 
 
 def _ours_everywhere(worktree: Path) -> bool:
-    from review_gate.hooks import git_install
+    from review_gate.install import git as git_install
 
     findings = git_install.doctor_checks(worktree)
     return bool(findings) and all(f.ok for f in findings)
 
 
 def _git_hooks(worktree: Path, state: Path) -> tuple[Path, list[str]]:
-    from review_gate.hooks import git_install
+    from review_gate.install import git as git_install
 
     notes: list[str] = []
     if _ours_everywhere(worktree):
@@ -113,8 +113,8 @@ def codex_args(worktree: Path, gate: str) -> list[str]:
       (Codex protects a linked worktree's git directory, so commits would fail, and the
       local tracker lives there) and use the network (push, ``gh``, the GitHub tracker).
     """
-    from review_gate.hooks import _codex_trust as trust
-    from review_gate.hooks import install as agent_install
+    from review_gate.install import codex_trust as trust
+    from review_gate.install import agents as agent_install
 
     hooks: dict[str, list[dict[str, object]]] = agent_install.merge_hooks({}, gate)["hooks"]
     args: list[str] = []
@@ -134,7 +134,7 @@ def codex_args(worktree: Path, gate: str) -> list[str]:
 
 def wire(worktree: Path, state: Path, environ: Mapping[str, str] | None = None) -> Wiring:
     """Install the agent and git hooks for ``worktree`` (idempotent)."""
-    from review_gate.hooks import install as agent_install
+    from review_gate.install import agents as agent_install
 
     env = os.environ if environ is None else environ
     notes: list[str] = []

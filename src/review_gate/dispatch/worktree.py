@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from review_gate._proc import run
 from review_gate.errors import GateError
+from review_gate.proc import run
 
 SLUG_MAX = 40
 

@@ -190,7 +190,7 @@ def decide_pre_tool_use(raw: bytes, environ: Mapping[str, str]) -> str | None:
     if is_pr_tool(tool) or _glued_pr_tool(tool):
         if not isinstance(tool_input, dict):
             return _malformed(f"{tool} call without a tool_input object")
-        from review_gate.hooks._agent_pr import gate_pr_tool
+        from review_gate.hooks.pr_gate import gate_pr_tool
 
         return gate_pr_tool(tool, tool_input, data, environ)
     if command is not None:  # a shell tool, or any tool that carries a shell command
@@ -204,28 +204,28 @@ def decide_pre_tool_use(raw: bytes, environ: Mapping[str, str]) -> str | None:
         )
     ):
         # A generic API tool: a REST POST to .../pulls or a createPullRequest mutation.
-        from review_gate.hooks._agent_pr import gate_api_tool
+        from review_gate.hooks.pr_gate import gate_api_tool
 
         return gate_api_tool(tool, tool_input, data, environ)
     return None
 
 
 def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
-    from review_gate.hooks.shell import analyse, might_matter
+    from review_gate.shell import analyse, might_matter
 
     if not might_matter(command):
         return None
     analysis = analyse(command)
     if not analysis.matters:
         return None  # before loading configuration, git and the tracker
-    from review_gate.hooks._agent_pr import gate_analysis
+    from review_gate.hooks.pr_gate import gate_analysis
 
     return gate_analysis(analysis, data, environ)
 
 
 def decide_stop(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
     """The answer to one Stop call: a block or a systemMessage object, or None (silence)."""
-    from review_gate.hooks._agent_stop import decide
+    from review_gate.hooks.stop import decide
 
     return decide(raw, environ)
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review_gate import git
-from review_gate._proc import run
 from review_gate.errors import (
     ConfigError,
     GateError,
@@ -31,6 +30,7 @@ from review_gate.errors import (
     TrackerError,
     TrackerUnavailable,
 )
+from review_gate.proc import run
 from review_gate.trackers.base import Comment, Issue, PullRequest
 from review_gate.trackers.export import CommentFormatError, parse_comment
 

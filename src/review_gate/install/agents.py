@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from review_gate import git
-from review_gate._proc import run
 from review_gate.errors import GateError, UsageError
-from review_gate.hooks import _codex_trust as trust
-from review_gate.hooks._agent_context import is_our_command
+from review_gate.hooks.checkout import is_our_command
+from review_gate.install import codex_trust as trust
+from review_gate.proc import run
 
 if TYPE_CHECKING:
     from review_gate.doctor import Finding
@@ -419,6 +419,6 @@ def codex_trust_args(hooks_file: Path) -> list[str]:
 def doctor_checks(cwd: Path) -> list[Finding]:
     """``gate doctor``: for each agent, are our hooks configured, and is their command
     an executable that exists (a hook exiting 127 blocks nothing)?"""
-    from review_gate.hooks._install_doctor import checks
+    from review_gate.install.doctor import checks
 
     return checks(cwd)

@@ -1,6 +1,6 @@
 """``gate hook stop``: keep an agent working while its work is unreviewed, within limits.
 
-Blocks only in a gated checkout (see ``_agent_context.gated_reason``) that holds work:
+Blocks only in a gated checkout (see ``checkout.gated_reason``) that holds work:
 commits ahead of the base branch, or uncommitted changes. Lets the agent stop, with a
 ``systemMessage`` saying why, when a trusted valid HANDOVER newer than the last commit
 exists, or when this session was already blocked ``max_stop_blocks`` times. Codex has
@@ -21,10 +21,10 @@ from typing import Any
 
 from review_gate import config as config_mod
 from review_gate import git
-from review_gate._proc import run
 from review_gate.config import Config
 from review_gate.errors import GateError, TrackerUnavailable
-from review_gate.hooks import _agent_context as ctx
+from review_gate.hooks import checkout as ctx
+from review_gate.proc import run
 
 _PREFIX = "review-gate: "
 # Files `gate install --scope local` writes into a checkout: not the agent's work.

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from review_gate.hooks import _shell_opts as opts
-from review_gate.hooks import _shell_tree as tree
-from review_gate.hooks._shell_exec import INTERPRETER, Runners
-from review_gate.hooks._shell_text import might_matter, prish, words
-from review_gate.hooks._shell_words import DYN, Word, literal
+from review_gate.shell import options as opts
+from review_gate.shell import syntax as tree
+from review_gate.shell.prefilter import might_matter, prish, words
+from review_gate.shell.runners import INTERPRETER, Runners
+from review_gate.shell.words import DYN, Word, literal
 
 #: Programs that never run their arguments or stdin as code (the words are data to them).
 DATA = words(
@@ -97,7 +97,7 @@ def _sed_runs_code(script: str) -> bool:
 
 
 class Foreign(Runners):
-    """Mixin of :class:`review_gate.hooks._shell_core.Analyser` for unmodelled programs."""
+    """Mixin of :class:`review_gate.shell.walker.Analyser` for unmodelled programs."""
 
     full_prish: bool
 

@@ -28,9 +28,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from review_gate._proc import run
 from review_gate.doctor import Finding
 from review_gate.errors import GateError, NotAGitRepository
+from review_gate.proc import run
 
 HOOK_TYPES = ("pre-push", "commit-msg")
 SCRIPTS = {"pre-push": "review-gate-pre-push", "commit-msg": "review-gate-commit-msg"}

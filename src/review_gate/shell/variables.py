@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from review_gate.hooks import _shell_tree as tree
+from review_gate.shell import syntax as tree
 
 _BARE = re.compile(r"(?<![\w$!#{])[A-Za-z_]\w*(?!\w)")
 #: name -> value, or None when the name is set in a way whose value is not certain.

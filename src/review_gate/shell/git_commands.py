@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fnmatch import fnmatchcase
 
-from review_gate.hooks import _shell_opts as opts
-from review_gate.hooks._shell_records import Findings, PrCreation
-from review_gate.hooks._shell_text import prish, words
-from review_gate.hooks._shell_words import DYN, Word, expand_braces
+from review_gate.shell import options as opts
+from review_gate.shell.prefilter import prish, words
+from review_gate.shell.records import Findings, PrCreation
+from review_gate.shell.words import DYN, Word, expand_braces
 
 _GLOBAL_SHORT = "Cc"
 _GLOBAL_LONG = words("--git-dir --work-tree --namespace --config-env --super-prefix --list-cmds")

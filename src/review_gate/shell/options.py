@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
-from review_gate.hooks._shell_words import DYN, Word, literal
+from review_gate.shell.words import DYN, Word, literal
 
 #: ``Opt.name`` of a positional argument.
 POSITIONAL = ""

@@ -6,14 +6,14 @@ import os
 import time
 from collections.abc import Sequence
 
-from review_gate.hooks import _shell_git, _shell_pr, _shell_vars
-from review_gate.hooks import _shell_opts as opts
-from review_gate.hooks import _shell_tree as tree
-from review_gate.hooks._shell_exec import INTERPRETER
-from review_gate.hooks._shell_foreign import Foreign, spells_pr
-from review_gate.hooks._shell_records import Analysis, Findings
-from review_gate.hooks._shell_text import has_decoder, might_matter, normalise, prish, words
-from review_gate.hooks._shell_words import DYN, Word, literal, resolve
+from review_gate.shell import git_commands, pr_commands, variables
+from review_gate.shell import options as opts
+from review_gate.shell import syntax as tree
+from review_gate.shell.interpreters import Foreign, spells_pr
+from review_gate.shell.prefilter import has_decoder, might_matter, normalise, prish, words
+from review_gate.shell.records import Analysis, Findings
+from review_gate.shell.runners import INTERPRETER
+from review_gate.shell.words import DYN, Word, literal, resolve
 
 #: name -> (short options with a value, long options with a value, positionals before the
 #: command, options meaning "no command runs")
@@ -98,7 +98,7 @@ class Analyser(Foreign):
         self.deadline = time.monotonic() + BUDGET_SECONDS
         self.full_hookspath = "hookspath" in command.lower()
         self.aliases: dict[str, str] = {}  # `alias g=gh` earlier in the command
-        self.vars: _shell_vars.Vars = {}  # `A=g; B=h; $A$B pr create`
+        self.vars: variables.Vars = {}  # `A=g; B=h; $A$B pr create`
         self.cwd = ""  # the last literal `cd DIR` seen, for paths like `cd .git/hooks && rm x`
 
     def result(self) -> Analysis:
@@ -116,7 +116,7 @@ class Analyser(Foreign):
         root = tree.parse(source)
         src = source.encode("utf-8", "surrogatepass")
         if "=" in source or "set" in source:
-            _shell_vars.scan(root, source, self.vars)
+            variables.scan(root, source, self.vars)
         if root.has_error:
             norm = normalise(source)
             if prish(source) or "no-verify" in norm or "hookspath" in norm:
@@ -131,7 +131,9 @@ class Analyser(Foreign):
                 node.parent is None or node.parent.type != "command"
             ):
                 name, word = tree.assignment(node)
-                _shell_git.assignments(tree.text(node), [(name, word)], self.out, before_git=False)
+                git_commands.assignments(
+                    tree.text(node), [(name, word)], self.out, before_git=False
+                )
             elif kind == "heredoc_redirect":
                 self.heredoc_backticks(node, depth)
             elif kind == "file_redirect":
@@ -139,7 +141,7 @@ class Analyser(Foreign):
                 ops = [c.type for c in node.children if not c.is_named]
                 if dest is not None and any(">" in op for op in ops):
                     word = resolve(tree.text(dest))
-                    if _shell_git.hook_dir_write("", "", [], [word]):
+                    if git_commands.hook_dir_write("", "", [], [word]):
                         self.out.tamper(tree.text(node), "writes into .git/hooks")
 
     def heredoc_backticks(self, node: tree.Node, depth: int) -> None:
@@ -192,7 +194,7 @@ class Analyser(Foreign):
                 # `$(git --exec-path)/git-push`, `${HOME}/bin/gh`: the program is known
                 head = literal(tail)
             if head.exact is None:
-                _shell_git.assignments(text, assigns, self.out, before_git=True)
+                git_commands.assignments(text, assigns, self.out, before_git=True)
                 if spells_pr(words):
                     self.out.undecided(text, "the command name is computed at run time")
                 else:
@@ -214,7 +216,7 @@ class Analyser(Foreign):
             words = unwrapped
         else:
             return
-        _shell_git.assignments(text, assigns, self.out, before_git=name == "git")
+        git_commands.assignments(text, assigns, self.out, before_git=name == "git")
         for _, word in assigns:  # GIT_EDITOR='...' git commit, PAGER='...' man x
             self.embedded_code(word.value, depth)
         self.dispatch(cmd, src, depth, name, args, stdin=stdin)
@@ -265,7 +267,7 @@ class Analyser(Foreign):
         if name == "find":
             for group in _find_exec(args):
                 self.argv(cmd, src, depth, group, list(assigns), stdin=False)
-            if _shell_git.find_deletes_hooks(args, self.cwd):
+            if git_commands.find_deletes_hooks(args, self.cwd):
                 self.out.tamper(cmd.text, "deletes files in .git/hooks")
             return False
         if name == "parallel":
@@ -302,18 +304,18 @@ class Analyser(Foreign):
         text = cmd.text
         out = self.out
         if name == "gh":
-            _shell_pr.gh(text, args, out, loose=self.full_prish)
+            pr_commands.gh(text, args, out, loose=self.full_prish)
         elif name == "hub":
-            _shell_pr.hub(text, args, out)
+            pr_commands.hub(text, args, out)
         elif name == "curl":
-            _shell_pr.curl(text, args, out)
+            pr_commands.curl(text, args, out)
         elif name == "wget":
-            _shell_pr.wget(text, args, out)
+            pr_commands.wget(text, args, out)
         elif name in ("http", "https", "xh", "xhs"):
             reads = stdin and tree.stdin_of(cmd, src) is not None
-            _shell_pr.httpie(text, args, out, reads_stdin=reads)
+            pr_commands.httpie(text, args, out, reads_stdin=reads)
         elif name == "git" or (name.startswith("git-") and len(name) > 4):
-            _shell_git.git(
+            git_commands.git(
                 text,
                 args if name == "git" else [literal(name[4:]), *args],  # git-push = git push
                 out,
@@ -387,15 +389,15 @@ class Analyser(Foreign):
             if "/" in head and name not in _PR_TOOLS and name == _basename(head):
                 self.unknown_code(text, text, "runs a script this hook cannot see")
             if name in ("cd", "pushd") and args and args[-1].value is not None:
-                self.cwd = _shell_git.join_dir(self.cwd, args[-1].value)
+                self.cwd = git_commands.join_dir(self.cwd, args[-1].value)
             self.foreign(cmd, src, depth, name, args, stdin=stdin)
-        if _shell_git.hook_dir_write(text, name, args, cmd.redirect_targets, self.cwd):
+        if git_commands.hook_dir_write(text, name, args, cmd.redirect_targets, self.cwd):
             out.tamper(text, "modifies files in .git/hooks, where the review gate's hooks live")
-        if self.full_hookspath and _shell_git.config_file_write(name, args, cmd.redirect_targets):
+        if self.full_hookspath and git_commands.config_file_write(name, args, cmd.redirect_targets):
             out.tamper(text, "edits core.hooksPath in a git config file")
-        if _shell_git.agent_hooks_write(name, args, cmd.redirect_targets):
+        if git_commands.agent_hooks_write(name, args, cmd.redirect_targets):
             out.tamper(text, "removes or rewrites the agent hook configuration")
-        if _shell_git.uninstalls_hooks(name, args):
+        if git_commands.uninstalls_hooks(name, args):
             out.tamper(text, "uninstalls the review gate's hooks")
 
     def alias(self, text: str, args: list[Word], depth: int) -> None:

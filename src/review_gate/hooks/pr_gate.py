@@ -16,10 +16,10 @@ from review_gate import config as config_mod
 from review_gate import git
 from review_gate.config import Config
 from review_gate.errors import GateError, TrackerUnavailable
-from review_gate.hooks import _agent_context as ctx
+from review_gate.hooks import checkout as ctx
 
 if TYPE_CHECKING:
-    from review_gate.hooks.shell import Analysis
+    from review_gate.shell import Analysis
 
 # GitHub's closing keywords, with `#N`, `owner/repo#N` or an issue URL.
 _CLOSING = re.compile(
@@ -242,8 +242,8 @@ def gate_api_tool(
     Catches a REST POST to ``repos/O/R/pulls`` (``method`` + ``path``/``url``/``endpoint``)
     and a GraphQL ``createPullRequest`` mutation in any string of the input.
     """
-    from review_gate.hooks._shell_pr import _NOT_CREATING, classify
     from review_gate.hooks.agent import _strings
+    from review_gate.shell.pr_commands import _NOT_CREATING, classify
 
     strings = _strings(tool_input)
     fields: dict[str, str] = {}
@@ -277,7 +277,7 @@ def gate_api_tool(
 
 
 def _shell_fields(blob: str) -> dict[str, str]:
-    from review_gate.hooks._shell_pr import _graphql_fields, _json_fields
+    from review_gate.shell.pr_commands import _graphql_fields, _json_fields
 
     return {**_graphql_fields(blob), **_json_fields(blob)}
 

@@ -1,8 +1,7 @@
-"""Git hooks: pre-push review gate, commit-msg format, artifact file validation.
+"""The pre-push hook: a worker branch is pushed only with a review of the commit pushed.
 
-Each hook is a console script ``main(argv) -> int`` (declared in pyproject.toml and
-in ``.pre-commit-hooks.yaml``). They work both under the pre-commit framework and
-as plain git hooks installed by ``gate install git``:
+It works both under the pre-commit framework and as a plain git hook installed by
+``gate install git``:
 
 - under pre-commit, the pushed ref comes from ``PRE_COMMIT_LOCAL_BRANCH`` /
   ``PRE_COMMIT_TO_REF`` / ``PRE_COMMIT_REMOTE_BRANCH`` (pre-commit consumes git's
@@ -11,47 +10,33 @@ as plain git hooks installed by ``gate install git``:
   line of stdin is checked.
 
 Nothing heavy (click, markdown-it, jsonschema, the tracker) is imported before the
-hook knows it needs it: a push of a branch that is not a worker branch costs one
-``git`` call at most.
+hook knows it needs it.
 """
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
-import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NamedTuple, NoReturn
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from review_gate.errors import (
     EXIT_FAIL,
-    EXIT_INTERNAL,
     EXIT_PASS,
     EXIT_UNREACHABLE,
-    EXIT_USAGE,
     GateError,
     TrackerUnavailable,
 )
+from review_gate.hooks.hook_cli import HookParser, guard, hook_parser
 
 if TYPE_CHECKING:
     from review_gate.config import Config
 
 ZERO_SHA = "0" * 40
 _ZERO = re.compile(r"^0+$")
-
-COMMIT_TYPES = ("feat", "fix", "test", "refactor", "docs", "chore")
-COMMIT_FORMAT = "<type>: <description> (#<issue>)"
-_SUBJECT = re.compile(r"^(?P<type>[a-z]+): (?P<desc>\S.*?) \(#(?P<issue>\d+)\)$")
-# Commits git (or a rebase) writes itself: never reformat them.
-_PASS_THROUGH = re.compile(r"^(Merge |Revert |fixup! |squash! |amend! )")
-_SCISSORS = re.compile(r"^[#;] -+ >8 -+$")
-
-
-# --------------------------------------------------------------------------- pre-push
 
 
 class RefUpdate(NamedTuple):
@@ -110,7 +95,7 @@ def updates_from_environment(environ: Mapping[str, str], cwd: Path) -> list[RefU
 
 
 def _rev_parse(rev: str, cwd: Path) -> str | None:
-    from review_gate._proc import run
+    from review_gate.proc import run
 
     rc, out, _ = run(
         "git", "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", cwd=cwd, check=False
@@ -294,7 +279,7 @@ def pre_push(
     stdin: IO[str] | None = None,
 ) -> tuple[int, list[str]]:
     """The pre-push hook as a function: (exit code, lines for stderr)."""
-    ns = _pre_push_parser().parse(argv)
+    ns = _pre_pushhook_parser().parse(argv)
     from review_gate import config as config_mod
 
     config = config_mod.load(cwd, environ=environ)
@@ -320,8 +305,8 @@ def pre_push(
     return worst, lines
 
 
-def _pre_push_parser() -> _Parser:
-    parser = _parser(
+def _pre_pushhook_parser() -> HookParser:
+    parser = hook_parser(
         "review-gate-pre-push",
         "A git pre-push hook: refuses a push of a worker branch (worker_branch_pattern, "
         "default feature/<issue>-...) unless the issue's review gate passes for the commit "
@@ -340,267 +325,7 @@ def _pre_push_parser() -> _Parser:
 def pre_push_main(argv: Sequence[str] | None = None) -> int:
     """Console script ``review-gate-pre-push [REMOTE [URL]]`` (a git pre-push hook)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    return _guard(
+    return guard(
         "review-gate-pre-push",
         lambda: pre_push(args, cwd=Path.cwd(), environ=os.environ),
     )
-
-
-# --------------------------------------------------------------------------- commit-msg
-
-
-class MessageProblem(NamedTuple):
-    message: str
-    subject: str
-
-
-def subject_of(text: str) -> str | None:
-    """The first line of a commit message as git will store it (comments and the
-    ``git commit -v`` diff below the scissors line removed), or None when empty."""
-    for raw in text.splitlines():
-        if _SCISSORS.match(raw):
-            break
-        if raw.startswith("#"):
-            continue
-        line = raw.strip()
-        if line:
-            return line
-    return None
-
-
-def check_message(text: str, *, branch_issue: int | None) -> MessageProblem | None:
-    """None when the message is acceptable, else what is wrong with it."""
-    subject = subject_of(text)
-    if subject is None:
-        return MessageProblem("the commit message is empty", "")
-    if _PASS_THROUGH.match(subject):
-        return None
-    match = _SUBJECT.match(subject)
-    if not match:
-        return MessageProblem("the first line does not match the required format", subject)
-    if match["type"] not in COMMIT_TYPES:
-        return MessageProblem(f"unknown type {match['type']!r}", subject)
-    issue = int(match["issue"])
-    if branch_issue is not None and issue != branch_issue:
-        return MessageProblem(
-            f"the message names issue #{issue} but this branch is for issue #{branch_issue}",
-            subject,
-        )
-    return None
-
-
-def commit_msg(
-    argv: Sequence[str], *, cwd: Path, environ: Mapping[str, str]
-) -> tuple[int, list[str]]:
-    """The commit-msg hook as a function: (exit code, lines for stderr)."""
-    parser = _parser(
-        "review-gate-commit-msg",
-        f"A git commit-msg hook: the message's first line must be `{COMMIT_FORMAT}` with "
-        f"type {'|'.join(COMMIT_TYPES)}; on a worker branch the issue must be the "
-        "branch's. Merge, Revert, fixup!, squash! and amend! commits pass.",
-        epilog="Install it with `gate install git` or pre-commit (id: "
-        "review-gate-commit-msg). Example: feat: add dark mode toggle to settings (#7)",
-    )
-    parser.add_argument("message_file", help="the message file git passes to the hook")
-    ns = parser.parse(argv)
-    path = Path(ns.message_file)
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise GateError(f"{path}: cannot read the commit message: {exc.strerror}") from None
-
-    from review_gate import config as config_mod
-    from review_gate.git import current_branch, issue_from_branch
-
-    config = config_mod.load(cwd, environ=environ)
-    branch = current_branch(cwd)
-    branch_issue = issue_from_branch(branch, config.worker_branch_pattern)
-    problem = check_message(text, branch_issue=branch_issue)
-    if problem is None:
-        return EXIT_PASS, []
-    example_issue = branch_issue if branch_issue is not None else 7
-    lines = [f"review-gate: commit refused: {problem.message}"]
-    if problem.subject:
-        lines.append(f"  got:      {problem.subject}")
-    lines += [
-        f"  expected: {COMMIT_FORMAT}   type: {'|'.join(COMMIT_TYPES)}",
-        f"  example:  feat: add dark mode toggle to settings (#{example_issue})",
-    ]
-    if branch_issue is not None:
-        lines.append(f"  (on branch {branch} the issue must be #{branch_issue})")
-    lines.append(f"  your message is kept in {path}: `git commit -e -F {path}` to edit it")
-    return EXIT_FAIL, lines
-
-
-def commit_msg_main(argv: Sequence[str] | None = None) -> int:
-    """Console script ``review-gate-commit-msg MESSAGE_FILE`` (a git commit-msg hook)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    return _guard(
-        "review-gate-commit-msg",
-        lambda: commit_msg(args, cwd=Path.cwd(), environ=os.environ),
-    )
-
-
-# --------------------------------------------------------------------------- validate
-
-
-def validate_files(paths: Sequence[str]) -> tuple[list[dict[str, object]], int]:
-    """Validate artifact files: (one record per error, number of files checked)."""
-    from review_gate.artifacts.extract import extract
-
-    errors: list[dict[str, object]] = []
-    for name in paths:
-        path = Path(name)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            errors.append(_error(name, 1, "", f"cannot read: {exc.strerror}", ""))
-            continue
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            errors.append(_error(name, line, "", "not valid UTF-8", "save the file as UTF-8"))
-            continue
-        if "\0" in body:
-            errors.append(_error(name, 1, "", "binary file, not markdown", ""))
-            continue
-        artifacts = extract(body)
-        if not artifacts:
-            errors.append(
-                _error(
-                    name,
-                    1,
-                    "",
-                    "no review-gate artifact found (no <!-- REVIEW:START --> or similar marker)",
-                    "start from `gate new review|handover|worker`",
-                )
-            )
-        for artifact in artifacts:
-            for err in artifact.errors:
-                errors.append(_error(name, err.line, err.kind, err.message, err.hint))
-    return errors, len(paths)
-
-
-def _error(path: str, line: int, kind: str, message: str, hint: str) -> dict[str, object]:
-    return {"path": path, "line": line, "kind": kind, "message": message, "hint": hint}
-
-
-def validate(argv: Sequence[str]) -> tuple[int, list[str]]:
-    """The validate hook as a function: (exit code, lines for stdout)."""
-    parser = _parser(
-        "review-gate-validate",
-        "Validate the REVIEW / HANDOVER / WORKER artifacts in markdown files (the rules "
-        "of `gate validate`): one `path:line: kind: message (fix: ...)` per error.",
-        epilog="A file without any artifact is an error. Used by pre-commit (id: "
-        "review-gate-validate) on files matching (\\.review\\.md$|^\\.review-gate/).",
-    )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="markdown files to validate")
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help='output format (default: text); json: {"valid", "files", "errors"}',
-    )
-    ns = parser.parse(argv)
-    errors, count = validate_files(ns.files)
-    code = EXIT_FAIL if errors else EXIT_PASS
-    if ns.format == "json":
-        payload = {"valid": not errors, "files": count, "errors": errors}
-        return code, [json.dumps(payload, indent=2)]
-    lines = []
-    for e in errors:
-        kind = f"{e['kind']}: " if e["kind"] else ""
-        hint = f" (fix: {e['hint']})" if e["hint"] else ""
-        lines.append(f"{e['path']}:{e['line']}: {kind}{e['message']}{hint}")
-    return code, lines
-
-
-def validate_main(argv: Sequence[str] | None = None) -> int:
-    """Console script ``review-gate-validate FILE...`` (a pre-commit ``files`` hook)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    return _guard("review-gate-validate", lambda: validate(args), stream="stdout")
-
-
-# --------------------------------------------------------------------------- shared
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, exit 2 (not argparse's usage dump)
-        raise GateError(f"{message} (see {self.prog} --help)")
-
-    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
-        """``parse_args``, but an unknown option is reported before a missing argument."""
-        for arg in argv:
-            if arg == "--":
-                break
-            if (
-                len(arg) > 1
-                and arg.startswith("-")
-                and arg.split("=", 1)[0] not in (self._option_string_actions)
-            ):
-                self.error(f"unrecognized option: {arg}")
-        return self.parse_args(argv)
-
-
-_EXITS = "Exit codes: 0 pass, 1 refused/invalid, 2 usage or configuration error, "
-
-
-def _parser(prog: str, description: str, *, epilog: str = "") -> _Parser:
-    exits = _EXITS + (
-        "3 tracker unreachable, 4 internal error."
-        if prog == "review-gate-pre-push"
-        else "4 internal error."
-    )
-    return _Parser(
-        prog=prog,
-        description=description,
-        epilog=f"{epilog}\n\n{exits}" if epilog else exits,
-        formatter_class=_Formatter,
-        allow_abbrev=False,
-    )
-
-
-class _Formatter(argparse.HelpFormatter):
-    """Fills each paragraph on its own and never breaks a word at a hyphen
-    (``review-gate.toml``, ``gate install``)."""
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        import textwrap
-
-        return "\n\n".join(
-            textwrap.fill(
-                " ".join(part.split()),
-                width,
-                initial_indent=indent,
-                subsequent_indent=indent,
-                break_on_hyphens=False,
-                break_long_words=False,
-            )
-            for part in text.split("\n\n")
-        )
-
-
-def _guard(prog: str, body: Callable[[], tuple[int, list[str]]], stream: str = "stderr") -> int:
-    """Run a hook body; errors become one line and an exit code, never a traceback."""
-    out = sys.stdout if stream == "stdout" else sys.stderr
-    try:
-        code, lines = body()
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except GateError as exc:
-        print(f"{prog}: error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"{prog}: hint: {exc.hint}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a bug must block, loudly, not pass
-        print(
-            f"{prog}: internal error: {type(exc).__name__}: {exc} (please report it)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
-    for line in lines:
-        print(line, file=out)
-    return code

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from review_gate import git
-from review_gate._proc import run
 from review_gate.config import CONFIG_FILE, Config, find_root
+from review_gate.proc import run
 
 # Hook files `gate install` writes inside a checkout (relative to its top level).
 PROJECT_HOOK_FILES = (".claude/settings.json", ".claude/settings.local.json", ".codex/hooks.json")

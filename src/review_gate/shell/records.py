@@ -1,4 +1,4 @@
-"""Result records of the shell analysis (re-exported by :mod:`review_gate.hooks.shell`).
+"""Result records of the shell analysis (re-exported by :mod:`review_gate.shell`).
 
 NamedTuples, not dataclasses: ``dataclasses`` pulls in ``inspect`` and ``ast`` (~10 ms),
 a third of the hook's whole budget on the path where a command needed the parser.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from review_gate.doctor import Finding
 from review_gate.errors import GateError
-from review_gate.hooks import _codex_trust as trust
-from review_gate.hooks import install as inst
+from review_gate.install import agents as inst
+from review_gate.install import codex_trust as trust
 
 
 def _command_problem(command: str) -> str | None:

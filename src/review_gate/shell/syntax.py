@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from review_gate.hooks._shell_words import Word, expand_braces, printf_text, resolve
+from review_gate.shell.words import Word, expand_braces, printf_text, resolve
 
 Node = Any  # tree_sitter.Node; kept loose so this module imports nothing heavy at load time
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from review_gate.hooks import _shell_opts as opts
-from review_gate.hooks._shell_records import Findings, PrCreation
-from review_gate.hooks._shell_text import prish, words
-from review_gate.hooks._shell_words import DYN, Word
+from review_gate.shell import options as opts
+from review_gate.shell.prefilter import prish, words
+from review_gate.shell.records import Findings, PrCreation
+from review_gate.shell.words import DYN, Word
 
 _PR_CREATE_SHORT = "aBbFHlmpRrTt"
 _PR_CREATE_LONG = words(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from review_gate.hooks import _shell_tree as tree
-from review_gate.hooks._shell_records import Findings
-from review_gate.hooks._shell_text import prish, words
-from review_gate.hooks._shell_words import Word, literal
+from review_gate.shell import syntax as tree
+from review_gate.shell.prefilter import prish, words
+from review_gate.shell.records import Findings
+from review_gate.shell.words import Word, literal
 
 _SAFE_MODULES = words(
     "pytest pip venv mypy ruff black isort flake8 pylint unittest coverage build "
@@ -41,7 +41,7 @@ _CODE_FLAGS = {
 
 
 class Runners:
-    """Mixin of :class:`review_gate.hooks._shell_core.Analyser` for code the command runs."""
+    """Mixin of :class:`review_gate.shell.walker.Analyser` for code the command runs."""
 
     out: Findings
 

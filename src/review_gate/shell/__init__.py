@@ -5,23 +5,23 @@ True does ``analyse`` load tree-sitter-bash and look at every simple command tha
 run (pipelines, lists, subshells, substitutions, ``bash -c``, ``eval``, wrappers...).
 
 The records (``PrCreation``, ``Tampering``, ``Analysis``) are loaded on first use, so
-``from review_gate.hooks.shell import might_matter`` costs well under a millisecond.
+``from review_gate.shell import might_matter`` costs well under a millisecond.
 """
 
 from __future__ import annotations
 
-from review_gate.hooks._shell_text import might_matter
+from review_gate.shell.prefilter import might_matter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from review_gate.hooks._shell_records import Analysis, PrCreation, Tampering
+    from review_gate.shell.records import Analysis, PrCreation, Tampering
 
 __all__ = ["Analysis", "PrCreation", "Tampering", "analyse", "might_matter"]
 
 
 def analyse(command: str, *, max_depth: int = 8) -> Analysis:
     """Every PR creation, hook tampering and undecidable construct in ``command``; never raises."""
-    from review_gate.hooks._shell_records import Analysis
+    from review_gate.shell.records import Analysis
 
     if not isinstance(command, str):
         return Analysis(undecidable=("the command is not a string",))
@@ -32,8 +32,8 @@ def analyse(command: str, *, max_depth: int = 8) -> Analysis:
 
 def _analyse(command: str, *, max_depth: int = 8) -> Analysis:
     """``analyse`` without the pre-filter (the property tests compare the two)."""
-    from review_gate.hooks._shell_core import Analyser, TooComplex
-    from review_gate.hooks._shell_records import Analysis
+    from review_gate.shell.records import Analysis
+    from review_gate.shell.walker import Analyser, TooComplex
 
     try:
         analyser = Analyser(command, max_depth)
@@ -54,7 +54,7 @@ def _analyse(command: str, *, max_depth: int = 8) -> Analysis:
 
 def __getattr__(name: str) -> object:
     if name in ("Analysis", "PrCreation", "Tampering"):
-        from review_gate.hooks import _shell_records
+        from review_gate.shell import records
 
-        return getattr(_shell_records, name)
+        return getattr(records, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
