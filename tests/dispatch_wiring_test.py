@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from review_gate.dispatch import wiring
-from review_gate.install import codex_trust as trust
 from review_gate.install import agents as agent_install
+from review_gate.install import codex_trust as trust
 from tests.helpers import git, init_repo
 
 if sys.version_info >= (3, 11):

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from review_gate.errors import UsageError
-from review_gate.install import agents as lib
 from review_gate.hooks.checkout import is_our_command
+from review_gate.install import agents as lib
 from tests.helpers import GATE, git, init_repo, run_gate
 
 if sys.version_info >= (3, 11):

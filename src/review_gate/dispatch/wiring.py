@@ -113,8 +113,8 @@ def codex_args(worktree: Path, gate: str) -> list[str]:
       (Codex protects a linked worktree's git directory, so commits would fail, and the
       local tracker lives there) and use the network (push, ``gh``, the GitHub tracker).
     """
-    from review_gate.install import codex_trust as trust
     from review_gate.install import agents as agent_install
+    from review_gate.install import codex_trust as trust
 
     hooks: dict[str, list[dict[str, object]]] = agent_install.merge_hooks({}, gate)["hooks"]
     args: list[str] = []
