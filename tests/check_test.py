@@ -19,7 +19,7 @@ from review_gate.check import (
 from review_gate.config import Config, load
 from review_gate.errors import ConfigError, IssueNotFound, NotAGitRepository, UsageError
 from review_gate.gates.verdict import Verdict
-from review_gate.trackers.base import PullRequest
+from review_gate.records import PullRequest
 from review_gate.trackers.local import LocalTracker
 from tests import artifact_samples as samples
 from tests.helpers import commit_file, git, init_repo, init_repo_with_remote

@@ -16,7 +16,7 @@ from review_gate.dispatch.status import report_kind
 from review_gate.dispatch.worktree import branch_name, slug
 from review_gate.errors import UsageError
 from review_gate.gates.common import trust_policy
-from review_gate.trackers.base import Comment, Issue
+from review_gate.records import Comment, Issue
 from tests.artifact_samples import handover, review, worker_assignment
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from review_gate.gates.common import trust_policy
 from review_gate.gates.handover import handover_gate
-from review_gate.trackers.base import Comment
+from review_gate.records import Comment
 from tests import artifact_samples as samples
 from tests.gates_review_test import comment
 

@@ -12,7 +12,7 @@ from review_gate.gates.review import (
     matches_sensitive,
     review_gate,
 )
-from review_gate.trackers.base import Comment
+from review_gate.records import Comment
 from tests import artifact_samples as samples
 
 HEAD = "0123456789abcdef0123456789abcdef01234567"
@@ -600,7 +600,7 @@ def test_verdict_json_shape() -> None:
     ],
 )
 def test_default_sensitive_patterns_match(path: str, pattern: str) -> None:
-    from review_gate.config import DEFAULT_SENSITIVE_PATTERNS
+    from review_gate.records import DEFAULT_SENSITIVE_PATTERNS
 
     assert matches_sensitive(path, DEFAULT_SENSITIVE_PATTERNS) == pattern
 
@@ -616,7 +616,7 @@ def test_default_sensitive_patterns_match(path: str, pattern: str) -> None:
     ],
 )
 def test_default_sensitive_patterns_do_not_match(path: str) -> None:
-    from review_gate.config import DEFAULT_SENSITIVE_PATTERNS
+    from review_gate.records import DEFAULT_SENSITIVE_PATTERNS
 
     assert matches_sensitive(path, DEFAULT_SENSITIVE_PATTERNS) is None
 

@@ -25,7 +25,8 @@ from review_gate.errors import (
 )
 from review_gate.gates.common import latest_artifact, trust_policy
 from review_gate.gates.verdict import Verdict
-from review_gate.trackers.base import PullRequest, Tracker
+from review_gate.records import PullRequest
+from review_gate.trackers.base import Tracker
 
 GATES = ("review", "worker", "handover")
 _HEX = re.compile(r"[0-9a-fA-F]{7,64}")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from review_gate.errors import ConfigError, GateError
-from review_gate.trackers.base import ASSOCIATIONS
+from review_gate.records import ASSOCIATIONS, DEFAULT_SENSITIVE_PATTERNS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,15 +33,6 @@ CONFIG_FILE = ".review-gate.toml"
 # ``load(ref=WORKTREE)`` (``gate check --config-ref WORKTREE``): read the working tree.
 WORKTREE = "WORKTREE"
 ENV_PREFIX = "REVIEW_GATE_"
-
-DEFAULT_SENSITIVE_PATTERNS = (
-    "**/auth/**",
-    "**/api/**",
-    "**/middleware/**",
-    "*password*",
-    "*token*",
-    "*secret*",
-)
 
 
 @dataclasses.dataclass(frozen=True)

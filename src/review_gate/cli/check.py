@@ -14,7 +14,7 @@ import click
 
 from review_gate.errors import EXIT_FAIL, EXIT_PASS, ConfigError, GateError, UsageError
 from review_gate.gates.verdict import Reason, Verdict
-from review_gate.trackers.base import PullRequest
+from review_gate.records import PullRequest
 
 FORMATS = ("text", "json", "github")
 

@@ -20,7 +20,8 @@ import click
 from review_gate.cli import cwd_option, format_option, issue_number
 from review_gate.config import load as load_config
 from review_gate.errors import NotAGitRepository, UsageError
-from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, Tracker
+from review_gate.records import ASSOCIATIONS, Comment, Issue
+from review_gate.trackers.base import Tracker
 from review_gate.trackers.export import load_items, parse_comments
 from review_gate.trackers.local import LocalTracker
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from review_gate.errors import UsageError
 from review_gate.gates.common import TrustPolicy, comment_order, find_artifacts, split_trusted
-from review_gate.trackers.base import Comment, Issue
+from review_gate.records import Comment, Issue
 
 PLACEHOLDERS = (
     "issue", "title", "body", "worker_id", "attempt", "branch", "base", "worktree",

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from review_gate.gates.common import TrustPolicy, comment_order, find_artifacts
-from review_gate.trackers.base import Comment, Tracker
+from review_gate.records import Comment
+from review_gate.trackers.base import Tracker
 
 
 def now() -> datetime.datetime:

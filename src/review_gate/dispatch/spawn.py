@@ -55,7 +55,7 @@ from review_gate.dispatch.registry import (
 from review_gate.dispatch.status import failure_context, issue_workers
 from review_gate.errors import GateError, UsageError
 from review_gate.gates.common import comment_order
-from review_gate.trackers.base import Comment
+from review_gate.records import Comment
 
 
 class SpawnRequest(NamedTuple):

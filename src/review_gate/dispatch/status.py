@@ -40,7 +40,7 @@ from review_gate.dispatch.registry import (
     rfc3339,
 )
 from review_gate.gates.common import comment_order, find_artifacts, split_trusted
-from review_gate.trackers.base import Comment
+from review_gate.records import Comment
 
 STATES = ("running", "hung", "completed", "handover", "blocked", "failed", "orphaned")
 

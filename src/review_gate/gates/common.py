@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from review_gate.artifacts.model import Artifact
 from review_gate.gates.verdict import Reason
-from review_gate.trackers.base import TRUSTED_ASSOCIATIONS, Comment
+from review_gate.records import TRUSTED_ASSOCIATIONS, Comment
 
 TrustPolicy = Callable[[Comment], bool]
 

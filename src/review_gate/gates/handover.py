@@ -14,7 +14,7 @@ from review_gate.gates.common import (
     used_note,
 )
 from review_gate.gates.verdict import Reason, Verdict
-from review_gate.trackers.base import Comment
+from review_gate.records import Comment
 
 
 def handover_gate(

@@ -8,7 +8,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from review_gate.config import DEFAULT_SENSITIVE_PATTERNS
 from review_gate.gates.common import (
     Found,
     TrustPolicy,
@@ -22,7 +21,7 @@ from review_gate.gates.common import (
     used_note,
 )
 from review_gate.gates.verdict import Reason, Verdict
-from review_gate.trackers.base import TRUSTED_ASSOCIATIONS, Comment
+from review_gate.records import DEFAULT_SENSITIVE_PATTERNS, TRUSTED_ASSOCIATIONS, Comment
 
 __all__ = [
     "ReviewContext",

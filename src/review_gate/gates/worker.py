@@ -13,7 +13,7 @@ from review_gate.gates.common import (
     used_note,
 )
 from review_gate.gates.verdict import Reason, Verdict
-from review_gate.trackers.base import Comment
+from review_gate.records import Comment
 
 _CLAIM = (
     "claim it with `gate dispatch` (which posts the WORKER assignment), or post one made "

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from review_gate.errors import IssueNotFound, TrackerError, UsageError
-from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, PullRequest
+from review_gate.records import ASSOCIATIONS, Comment, Issue, PullRequest
 
 # GitHub shows comments of deleted accounts as this user (the API sends ``"user": null``).
 GHOST = "ghost"

@@ -31,7 +31,7 @@ from review_gate.errors import (
     TrackerUnavailable,
 )
 from review_gate.proc import run
-from review_gate.trackers.base import Comment, Issue, PullRequest
+from review_gate.records import Comment, Issue, PullRequest
 from review_gate.trackers.export import CommentFormatError, parse_comment
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import Any
 
 from review_gate import git
 from review_gate.errors import IssueNotFound, TrackerError, TrackerUnavailable, UsageError
-from review_gate.trackers.base import ASSOCIATIONS, Comment, Issue, PullRequest
+from review_gate.records import ASSOCIATIONS, Comment, Issue, PullRequest
 from review_gate.trackers.export import (
     CommentFormatError,
     now_rfc3339,
