@@ -5,21 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from review_gate import check as check_mod
-from review_gate.check import (
-    CheckResult,
-    auto_tracker,
-    changed_files_for,
-    check,
-    doctor_checks,
-    issues_from_pull,
-    open_tracker,
-    resolve_head,
-)
+from review_gate import target
+from review_gate.check import CheckResult, check, doctor_checks
 from review_gate.config import Config, load
 from review_gate.errors import ConfigError, IssueNotFound, NotAGitRepository, UsageError
 from review_gate.gates.verdict import Verdict
 from review_gate.records import PullRequest
+from review_gate.target import Repository, find_base, gated_issues
+from review_gate.target.command import _resolve_head
+from review_gate.target.tracker import auto_tracker, open_tracker
+from review_gate.target.trusted import describe, worktree_notes
 from review_gate.trackers.local import LocalTracker
 from tests import artifact_samples as samples
 from tests.helpers import commit_file, git, init_repo, init_repo_with_remote
@@ -120,7 +115,9 @@ def test_missing_configured_base_branch_is_a_note(project: Path) -> None:
     tracker = _tracker(project)
     tracker.post_comment(1, samples.review(1))
     config = Config(base_branch="develop")
-    files, why = changed_files_for(project, "HEAD", config)
+    repo = Repository(project)
+    head = repo.checkout.head if repo.checkout else None
+    files, why = repo.changes(find_base(repo.refs, "develop"), head, config, "develop")
     assert files is None
     assert "develop" in why
     assert check(1, cwd=project, tracker=tracker, config=config).passed
@@ -144,8 +141,9 @@ def test_stale_commit_against_real_head(project: Path) -> None:
     result = check(1, cwd=project, tracker=tracker)
     assert _codes(result) == {"stale-review"}
     # Gating the reviewed commit explicitly passes again.
-    assert check(1, cwd=project, tracker=tracker, head=reviewed[:9]).passed
-    assert check(1, cwd=project, tracker=tracker, head="HEAD~1").passed
+    assert check(1, cwd=project, tracker=tracker, head=reviewed).passed
+    with pytest.raises(UsageError, match="full commit sha"):
+        check(1, cwd=project, tracker=tracker, head=reviewed[:9])  # a prefix binds nothing
 
 
 def test_require_commit_from_config_file(project: Path) -> None:
@@ -268,25 +266,26 @@ def test_untrusted_local_comment(project: Path) -> None:
     assert check(1, cwd=project, tracker=tracker, config=trusting).passed
 
 
-def test_resolve_head(project: Path, tmp_path: Path) -> None:
+def test_resolve_head(project: Path) -> None:
     head = git(project, "rev-parse", "HEAD").strip()
-    assert resolve_head(None, project) == head
-    assert resolve_head("HEAD", project) == head
-    assert resolve_head(head[:8], project) == head
-    assert resolve_head("ABCDEF1234", project) == "abcdef1234"  # not fetched: taken as given
-    with pytest.raises(UsageError, match="--head"):
-        resolve_head("no-such-branch", project)
-    outside = tmp_path / "plain"
-    outside.mkdir()
-    assert resolve_head(None, outside) is None
-    assert resolve_head("abc1234", outside) == "abc1234"
+    repo = Repository(project)
+    assert repo.checkout is not None and repo.checkout.head == head
+    assert _resolve_head(repo, "HEAD") == head
+    assert _resolve_head(repo, "feature/1-login") == head
+    assert _resolve_head(repo, head.upper()) == head
+    full = "ab" * 20
+    assert _resolve_head(repo, full) == full  # not fetched: a full sha is taken as given
+    for bad in ("no-such-branch", head[:8], "ABCDEF1234", "HEAD~1", "main^{tree}"):
+        with pytest.raises(UsageError, match="--head"):
+            _resolve_head(repo, bad)
 
 
 def test_empty_repository_has_no_head(tmp_path: Path) -> None:
     repo = tmp_path / "empty"
     repo.mkdir()
     git(repo, "init", "-q")
-    assert resolve_head(None, repo) is None
+    assert Repository(repo).checkout is not None
+    assert Repository(repo).checkout.head is None  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -341,6 +340,9 @@ def _pull(body: str, head_ref: str = "topic") -> PullRequest:
         ("Closes o/r#12", "topic", [12]),
         ("Closes O/R#12", "topic", [12]),
         ("Closes other/repo#12", "feature/6-x", [6]),
+        ("Closes https://github.com/o/r/issues/12", "topic", [12]),
+        ("Closes https://github.com/other/r/issues/12", "topic", []),
+        ("Closes #7", "feature/6-x", [6, 7]),
         ("Related to #7", "feature/6-x", [6]),
         ("See #7", "topic", []),
         ("", "feature/42-do-thing", [42]),
@@ -348,20 +350,41 @@ def _pull(body: str, head_ref: str = "topic") -> PullRequest:
         ("Closes #0", "topic", []),
     ],
 )
-def test_issues_from_pull(body: str, head_ref: str, expected: list[int]) -> None:
-    assert (
-        issues_from_pull(_pull(body, head_ref), repo="o/r", branch_pattern=r"^feature/(\d+)-")
-        == expected
+def test_issues_of_a_pull_request(body: str, head_ref: str, expected: list[int]) -> None:
+    pull = _pull(body, head_ref)
+    issues, _ = gated_issues(pull.head_ref, [pull.body], Config(), "o/r")
+    assert list(issues) == expected
+
+
+def _request(tracker: LocalTracker, issues: tuple[int, ...] = (7,)) -> target.GateRequest:
+    return target.GateRequest(
+        surface="check",
+        issues=issues,
+        issue_source="--issue",
+        head="abc",
+        head_unique_prefix=None,
+        base=None,
+        changed_files=(),
+        changed_files_why="",
+        config=Config(),
+        config_why="given",
+        config_notes=(),
+        tracker=tracker,
+        repo=None,
     )
 
 
-def test_check_result_json() -> None:
-    result = CheckResult(7, "abc", (Verdict("review", 7, True), Verdict("worker", 7, False)))
+def test_check_result_json(project: Path) -> None:
+    request = _request(_tracker(project))
+    result = CheckResult(request, (Verdict("review", 7, True), Verdict("worker", 7, False)))
     assert not result.passed
     data = result.to_json()
     assert data["passed"] is False
     assert [v["gate"] for v in data["verdicts"]] == ["review", "worker"]
-    assert CheckResult(7, None, ()).passed
+    assert data["issues"] == [7] and data["head"] == "abc"
+    assert CheckResult(request, (Verdict("review", 7, True),)).passed
+    # No verdict at all is not a pass: nothing was checked.
+    assert not CheckResult(request, ()).passed
 
 
 def test_doctor_checks_ok(project: Path) -> None:
@@ -380,6 +403,7 @@ def test_doctor_checks_bad_config(project: Path) -> None:
 
 def test_doctor_checks_corrupt_tracker(project: Path) -> None:
     db = LocalTracker.for_checkout(project).path
+    db.parent.mkdir(parents=True, exist_ok=True)
     db.write_bytes(b"this is not sqlite" * 100)
     findings = doctor_checks(project)
     assert findings[1].area == "tracker" and not findings[1].ok
@@ -387,7 +411,7 @@ def test_doctor_checks_corrupt_tracker(project: Path) -> None:
 
 
 def test_module_exports() -> None:
-    assert check_mod.GATES == ("review", "worker", "handover")
+    assert target.GATES == ("review", "worker", "handover")
 
 
 # -- configuration from a trusted ref -------------------------------------------------------
@@ -417,62 +441,66 @@ def test_check_with_config_ref_ignores_the_branchs_loosened_config(project: Path
 @pytest.mark.parametrize(
     ("refs", "base", "expected"),
     [
-        (("origin/main", "main"), "main", "origin/main"),
-        (("origin/main", "main"), "refs/heads/main", "origin/main"),
-        (("origin/main",), "origin/main", "origin/main"),
-        (("main",), "main", "main"),
-        (("develop",), "develop", "develop"),
+        (("origin/main", "main"), "main", "refs/remotes/origin/main"),
+        (("origin/main", "main"), "refs/heads/main", "refs/remotes/origin/main"),
+        (("origin/main",), "origin/main", "refs/remotes/origin/main"),
+        (("main",), "main", "refs/heads/main"),
+        (("develop",), "develop", "refs/heads/develop"),
+        (("origin/main", "main"), None, "refs/remotes/origin/main"),
     ],
 )
-def test_base_config_ref_prefers_origin(
-    tmp_path: Path, refs: tuple[str, ...], base: str, expected: str
+def test_base_prefers_the_remote_branch(
+    tmp_path: Path, refs: tuple[str, ...], base: str | None, expected: str
 ) -> None:
     repo, _ = init_repo_with_remote(tmp_path)
     if "develop" in refs:
         git(repo, "branch", "develop")
     if "origin/main" not in refs:
         git(repo, "remote", "remove", "origin")
-    assert check_mod.base_config_ref(repo, base) == expected
+    found = find_base(Repository(repo).refs, base)
+    assert found is not None and found.name == expected
 
 
 @pytest.mark.parametrize("base", ["release", "", "-x", "origin/release"])
-def test_base_config_ref_missing_is_a_config_error(project: Path, base: str) -> None:
+def test_missing_base_branch_config_is_a_config_error(project: Path, base: str) -> None:
+    from review_gate.target.command import _base_config
+
     with pytest.raises(ConfigError) as info:
-        check_mod.base_config_ref(project, base)
+        _base_config(Repository(project), base, None, {})
     assert "cannot read the configuration of the base branch" in info.value.message
     assert "git fetch origin" in (info.value.hint or "")
     assert "--config-ref WORKTREE" in (info.value.hint or "")
 
 
 def test_describe_config(project: Path) -> None:
-    assert check_mod.describe_config(load(project, environ={})) == "defaults (no config file)"
+    assert describe(load(project, environ={})) == "defaults (no config file)"
     assert (
-        check_mod.describe_config(load(project, environ={}, ref="main"))
+        describe(load(project, environ={}, ref="main"))
         == "defaults (no config file at main)"
     )
     _commit_config(project, "retries = 2\n")
     env = {"REVIEW_GATE_TRUSTED_LOGINS": "x", "REVIEW_GATE_REPO": "o/r"}
     assert (
-        check_mod.describe_config(load(project, environ=env, ref="HEAD"))
+        describe(load(project, environ=env, ref="HEAD"))
         == "HEAD:.review-gate.toml, REVIEW_GATE_REPO, REVIEW_GATE_TRUSTED_LOGINS"
     )
 
 
 def test_worktree_loosenings(project: Path) -> None:
     trusted = load(project, environ={}, ref="main")
-    assert check_mod.worktree_loosenings(project, trusted, environ={}) == []
+    assert worktree_notes(project, trusted, None, {}) == ()
     # Reading the checkout itself: nothing to compare.
     (project / ".review-gate.toml").write_text("require_commit = false\nsensitive_patterns = []\n")
-    assert check_mod.worktree_loosenings(project, load(project, environ={}), environ={}) == []
-    (note,) = check_mod.worktree_loosenings(project, trusted, environ={})
+    assert worktree_notes(project, load(project, environ={}), None, {}) == ()
+    (note,) = worktree_notes(project, trusted, None, {})
     assert "would loosen the gate compared with main" in note
     assert "sensitive_patterns drops '**/auth/**'" in note
     assert "not used: the configuration comes from main" in note
     # Tightening is not worth a note.
     (project / ".review-gate.toml").write_text("require_commit = true\n")
-    assert check_mod.worktree_loosenings(project, trusted, environ={}) == []
+    assert worktree_notes(project, trusted, None, {}) == ()
     (project / ".review-gate.toml").write_text("tracker = 'svn'\n")
-    (note,) = check_mod.worktree_loosenings(project, trusted, environ={})
+    (note,) = worktree_notes(project, trusted, None, {})
     assert note.startswith("the checkout's configuration is invalid (")
     assert "key 'tracker'" in note
 
@@ -481,6 +509,6 @@ def test_deleting_the_config_file_is_a_loosening(project: Path) -> None:
     _commit_config(project, "require_commit = true\n")
     trusted = load(project, environ={}, ref="HEAD")
     (project / ".review-gate.toml").unlink()
-    (note,) = check_mod.worktree_loosenings(project, trusted, environ={})
+    (note,) = worktree_notes(project, trusted, None, {})
     assert note.startswith("the checkout's defaults (no config file) would loosen the gate")
     assert "require_commit true -> false" in note

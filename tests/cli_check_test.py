@@ -79,7 +79,9 @@ def test_json_output(project: Path) -> None:
     proc = run_gate("check", "--issue", "1", "--format", "json", cwd=project)
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
-    assert set(data) == {"passed", "issues", "head", "tracker", "source", "config", "verdicts"}
+    assert set(data) == {
+        "passed", "issues", "head", "base", "tracker", "source", "config", "verdicts"
+    }
     assert data["config"] == {
         "from": "defaults (no config file)",
         "ref": None,
@@ -151,7 +153,7 @@ def test_github_format_reports_usage_errors_as_annotations(tmp_path: Path) -> No
         (("--issue", "1", "--format", "xml"), "--format must be one of text, json, github"),
         (("--issue", "1", "--tracker", "svn"), "option --tracker must be one of github, local"),
         (("--issue", "1", "--repo", "nope"), "option --repo must look like owner/name"),
-        (("--issue", "1", "--head", "no-such-ref"), "--head 'no-such-ref' is not a commit"),
+        (("--issue", "1", "--head", "no-such-ref"), "--head 'no-such-ref' is not a full commit sha or a branch"),
         (("--issue", "7"), "issue #7"),
         (("--issue", "1", "--comments", "missing.json"), "missing.json: no such file"),
     ],
@@ -360,7 +362,7 @@ def test_github_pr_resolution(
     sha = "1234567890abcdef1234567890abcdef12345678"
     standin.add_issue(7)
     standin.add_pull(12, head_ref=head_ref, head_sha=sha, body=body)
-    standin.add_comment(7, samples.review(7, commit=sha[:10]))
+    standin.add_comment(7, samples.review(7, commit=sha))
     proc = run_gate("check", "--pr", "12", "--format", "json", cwd=tmp_path, env=standin.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(proc.stdout)

@@ -292,3 +292,31 @@ def test_token_never_appears_in_output(repo: Path, gh: GitHubStandIn, faults: li
     env["REVIEW_GATE_DEBUG"] = "1"
     proc = run_gate("issue", "show", "7", cwd=repo, env=env, timeout=60)
     assert SECRET not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "output"),
+    [
+        (("issue", "list"), 0, "no open issues"),
+        (("issue", "list", "--state", "all", "--format", "json"), 0, "[]"),
+        (("issue", "show", "1"), 2, "#1 does not exist"),
+        (("issue", "export", "1"), 2, "#1 does not exist"),
+        (("check", "--issue", "1", "--tracker", "local"), 2, "#1 does not exist"),
+        (("doctor",), None, ""),
+    ],
+)
+def test_read_only_commands_create_no_tracker(
+    repo: Path, args: tuple[str, ...], code: int | None, output: str
+) -> None:
+    proc = run_gate(*args, cwd=repo)
+    if code is not None:
+        assert proc.returncode == code, proc.stderr
+    assert output in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (repo / ".git" / "review-gate").exists()
+
+
+def test_writes_still_create_the_tracker(repo: Path) -> None:
+    assert "no open issues" in ok("issue", "list", cwd=repo)
+    ok("issue", "new", "--title", "x", cwd=repo)
+    assert (repo / DB).is_file()

@@ -8,6 +8,7 @@ import pytest
 
 from review_gate import config
 from review_gate.config import Config, load
+from review_gate.config_values import check_keys
 from review_gate.errors import ConfigError
 from tests.helpers import init_repo, run_gate
 
@@ -75,7 +76,138 @@ def test_file_values(tmp_path: Path, key: str, literal: str, expected: Any) -> N
 
 def test_file_covers_every_key() -> None:
     fields = {f.name for f in dataclasses.fields(Config)} - NOT_KEYS
-    assert {k for k, _, _ in FILE_VALUES} == fields
+    trust = {f"trust_{kind}" for kind, _, _ in TRUST_FILE_VALUES}
+    assert {k for k, _, _ in FILE_VALUES} | trust == fields
+
+
+# [trust] kind, toml literal, expected value (canonical: "@login" lower case, "ASSOCIATION")
+TRUST_FILE_VALUES: list[tuple[str, str, Any]] = [
+    ("review", '["review-bot"]', ("@review-bot",)),
+    ("review", '["@Review-Bot", "OWNER", "review-bot"]', ("@review-bot", "OWNER")),
+    ("worker", '["dispatch-bot[bot]", "MEMBER"]', ("@dispatch-bot[bot]", "MEMBER")),
+    ("worker", "[]", ()),
+    ("handover", '["@OWNER"]', ("@owner",)),  # "@" makes it a login, whatever its case
+    ("handover", '["COLLABORATOR", "j.doe_2"]', ("COLLABORATOR", "@j.doe_2")),
+]
+
+
+@pytest.mark.parametrize(("kind", "literal", "expected"), TRUST_FILE_VALUES)
+def test_trust_table(tmp_path: Path, kind: str, literal: str, expected: Any) -> None:
+    path = _write(tmp_path, f"[trust]\n{kind} = {literal}\n")
+    cfg = load(tmp_path, environ={})
+    assert getattr(cfg, f"trust_{kind}") == expected
+    assert cfg.sources[f"trust_{kind}"] == str(path)
+    others = {"review", "worker", "handover"} - {kind}
+    assert all(getattr(cfg, f"trust_{other}") is None for other in others)
+
+
+def test_trust_table_in_pyproject(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        '[tool.review-gate]\nretries = 1\n[tool.review-gate.trust]\nreview = ["review-bot"]\n',
+        "pyproject.toml",
+    )
+    cfg = load(tmp_path, environ={})
+    assert cfg.trust_review == ("@review-bot",)
+    assert cfg.sources["trust_review"].endswith("pyproject.toml [tool.review-gate]")
+
+
+def test_trust_per_kind_defaults_to_trusted_associations_and_logins(tmp_path: Path) -> None:
+    from review_gate.records import Authors
+
+    _write(
+        tmp_path,
+        'trusted_logins = ["Helper"]\ntrusted_associations = ["OWNER"]\n'
+        '[trust]\nreview = ["review-bot"]\nworker = ["MEMBER", "@dispatcher"]\n',
+    )
+    trust = load(tmp_path, environ={}).trust
+    assert trust.review == Authors(frozenset(), frozenset({"review-bot"}))
+    assert trust.worker == Authors(frozenset({"MEMBER"}), frozenset({"dispatcher"}))
+    assert trust.handover == Authors(frozenset({"OWNER"}), frozenset({"helper"}))
+    assert trust.of("handover") is trust.handover
+    assert Config().trust.review == Authors.of(("OWNER", "MEMBER", "COLLABORATOR"))
+    with pytest.raises(ValueError):
+        trust.of("reviews")
+
+
+def test_trust_from_the_environment(tmp_path: Path) -> None:
+    _write(tmp_path, '[trust]\nreview = ["review-bot"]\n')
+    env = {"REVIEW_GATE_TRUST_REVIEW": "@Other-Bot, OWNER", "REVIEW_GATE_TRUST_WORKER": ","}
+    cfg = load(tmp_path, environ=env)
+    assert cfg.trust_review == ("@other-bot", "OWNER")
+    assert cfg.sources["trust_review"] == "env REVIEW_GATE_TRUST_REVIEW"
+    assert cfg.trust_worker == ()  # an explicit empty list: nobody
+    assert cfg.trust_handover is None
+
+
+def test_trust_from_a_flag(tmp_path: Path) -> None:
+    cfg = load(tmp_path, {"trust_handover": ["alice"]}, environ={})
+    assert (cfg.trust_handover, cfg.sources["trust_handover"]) == (("@alice",), "flag")
+    with pytest.raises(ConfigError, match="option --trust-handover has 'member', which is ambig"):
+        load(tmp_path, {"trust_handover": ["member"]}, environ={})
+
+
+# file text, fragments the one-line error must contain
+BAD_TRUST: list[tuple[str, tuple[str, ...]]] = [
+    ("trust = 'review-bot'\n", ("key 'trust' must be a table",)),
+    ("trust = ['review-bot']\n", ("key 'trust' must be a table",)),
+    ("[trust]\nreviews = ['x']\n", ("unknown key 'trust.reviews'",)),
+    ("[trust]\nREVIEW = ['x']\n", ("unknown key 'trust.REVIEW'",)),
+    ("[trust]\nreview = 'review-bot'\n", ("key 'trust.review'", "list of strings")),
+    ("[trust]\nreview = [1]\n", ("key 'trust.review'", "list of strings")),
+    ("[trust]\nreview = ['']\n", ("key 'trust.review'", "empty")),
+    ("[trust]\nreview = ['member']\n", ("key 'trust.review'", "'member'", "ambiguous")),
+    ("[trust]\nworker = ['Owner']\n", ("key 'trust.worker'", "'Owner'", "ambiguous")),
+    ("[trust]\nworker = ['ADMIN']\n", ("key 'trust.worker'", "unknown association 'ADMIN'")),
+    ("[trust]\nhandover = ['MEMBERS']\n", ("key 'trust.handover'", "'MEMBERS'")),
+    ("[trust]\nhandover = ['two words']\n", ("key 'trust.handover'", "not a login")),
+    ("[trust]\nhandover = ['a,b']\n", ("key 'trust.handover'", "not a login")),
+    ("[trust]\nreview = ['@']\n", ("key 'trust.review'", "not a login")),
+    ("[trust]\nreview = ['@@bot']\n", ("key 'trust.review'", "not a login")),
+    ("trust_review = ['x']\n", ("unknown key 'trust_review'",)),
+    ("[trust.review]\nlogins = ['x']\n", ("key 'trust.review'", "list of strings")),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), BAD_TRUST)
+def test_bad_trust_names_file_and_key(
+    tmp_path: Path, text: str, fragments: tuple[str, ...]
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, environ={})
+    message = info.value.message
+    assert "\n" not in message and str(path) in message
+    for fragment in fragments:
+        assert fragment in message
+    assert info.value.hint
+
+
+def test_bad_trust_hints() -> None:
+    with pytest.raises(ConfigError) as info:
+        check_keys({"trust_review": ["x"]}, "f")
+    assert info.value.hint == "write it as [trust] review = [...]"
+    with pytest.raises(ConfigError) as info:
+        check_keys({"trust": {"review": ["member"]}}, "f")
+    assert info.value.hint == "write 'MEMBER' for the author association or '@member' for the login"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "fragment"),
+    [
+        ("REVIEW_GATE_TRUST_REVIEW", "owner", "ambiguous"),
+        ("REVIEW_GATE_TRUST_WORKER", "ROOT", "unknown association 'ROOT'"),
+        ("REVIEW_GATE_TRUST_HANDOVER", "a b", "not a login"),
+    ],
+)
+def test_bad_trust_env_names_the_variable(
+    tmp_path: Path, var: str, value: str, fragment: str
+) -> None:
+    kind = var.removeprefix("REVIEW_GATE_TRUST_").lower()
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, environ={var: value})
+    assert info.value.message.startswith(f"env {var}: key 'trust.{kind}' ")
+    assert fragment in info.value.message
 
 
 def test_dashed_keys_are_accepted(tmp_path: Path) -> None:
@@ -109,6 +241,9 @@ ENV_VALUES: list[tuple[str, str, Any]] = [
     ("lease_ttl", "5", 5.0),
     ("issue", "12", 12),
     ("worker_id", "worker-9-12", "worker-9-12"),
+    ("trust_review", "review-bot", ("@review-bot",)),
+    ("trust_worker", "MEMBER, @Bot", ("MEMBER", "@bot")),
+    ("trust_handover", "OWNER", ("OWNER",)),
 ]
 
 
@@ -514,13 +649,52 @@ LOOSENINGS: list[tuple[str, str, list[str]]] = [
     ("", "worker_branch_pattern = '^(\\\\d+)'", ["worker_branch_pattern"]),
     ("", "issue = 5", ["issue None -> 5"]),
     ("", "retries = 9\nlease_ttl = 1\nhang_after = 1\nrequest_timeout = 1", []),
+    # -- who may author each kind
+    ("[trust]\nreview = ['review-bot']", "", ["trust.review restriction removed"]),
+    ("[trust]\nreview = ['review-bot']", "[trust]\nreview = ['Review-Bot']", []),
+    ("[trust]\nreview = ['review-bot']", "[trust]\nreview = []", []),
+    (
+        "[trust]\nreview = ['review-bot']",
+        "[trust]\nreview = ['agent']",
+        ["trust.review adds '@agent'"],
+    ),
+    (
+        "[trust]\nreview = ['review-bot']",
+        "[trust]\nreview = ['MEMBER']",
+        ["trust.review adds 'MEMBER'"],
+    ),
+    ("", "[trust]\nworker = ['agent']", ["trust.worker adds '@agent'"]),
+    ("", "[trust]\nworker = ['OWNER']", []),
+    ("", "[trust]\nworker = ['NONE']", ["trust.worker adds 'NONE'"]),
+    # a login added to the fallback reaches only the kinds [trust] does not list
+    (
+        "[trust]\nreview = ['bot']",
+        "trusted_logins = ['agent']\n[trust]\nreview = ['bot']",
+        ["trusted_logins adds 'agent'"],
+    ),
+    (
+        "[trust]\nreview = ['bot']\nworker = ['bot']\nhandover = ['bot']",
+        "trusted_logins = ['agent']\n[trust]\nreview = ['bot']\nworker = ['bot']\n"
+        "handover = ['bot']",
+        [],
+    ),
+    # removing a restriction whose list the fallback already covers loosens nothing
+    ("[trust]\nhandover = ['OWNER', 'MEMBER', 'COLLABORATOR']", "", []),
+    (
+        "[trust]\nreview = ['bot']\nhandover = ['bot']",
+        "trusted_associations = ['OWNER']\n[trust]\nreview = ['bot']",
+        [
+            "trust.handover restriction removed (falls back to trusted_associations + "
+            "trusted_logins: OWNER), adds 'OWNER'"
+        ],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("trusted", "other", "expected"), LOOSENINGS)
 def test_loosenings(tmp_path: Path, trusted: str, other: str, expected: list[str]) -> None:
-    a = config.file_config(config._check_keys(config.tomllib.loads(trusted), "a"))
-    b = config.file_config(config._check_keys(config.tomllib.loads(other), "b"))
+    a = config.file_config(check_keys(config.tomllib.loads(trusted), "a"))
+    b = config.file_config(check_keys(config.tomllib.loads(other), "b"))
     found = config.loosenings(a, b)
     assert len(found) == len(expected), found
     for phrase, want in zip(found, expected, strict=True):

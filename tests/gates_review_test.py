@@ -276,17 +276,43 @@ CASES = [
         ctx={"head": HEAD},
     ),
     Case("Commit = head (full)", [comment(good(commit=HEAD))], True, ctx={"head": HEAD}),
-    Case("Commit = head (7 chars)", [comment(good(commit=HEAD[:7]))], True, ctx={"head": HEAD}),
     Case(
-        "sha-256 head",
-        [comment(good(commit=("ab" * 32)[:12]))],
+        "Commit = head (7 chars), proven unique",
+        [comment(good(commit=HEAD[:7]))],
         True,
-        ctx={"head": "ab" * 32},
+        ctx={"head": HEAD, "head_unique_prefix": 5},
     ),
     Case(
-        "head given short, Commit full",
-        [comment(good(commit=HEAD))],
+        "Commit = head (7 chars), uniqueness unknown",
+        [comment(good(commit=HEAD[:7]))],
+        False,
+        frozenset({"ambiguous-commit"}),
+        ctx={"head": HEAD},
+    ),
+    Case(
+        "Commit shorter than the unique prefix",
+        [comment(good(commit=HEAD[:8]))],
+        False,
+        frozenset({"ambiguous-commit"}),
+        ctx={"head": HEAD, "head_unique_prefix": 9},
+    ),
+    Case(
+        "Commit as long as the unique prefix",
+        [comment(good(commit=HEAD[:9].upper()))],
         True,
+        ctx={"head": HEAD, "head_unique_prefix": 9},
+    ),
+    Case(
+        "sha-256 head, abbreviated, proven unique",
+        [comment(good(commit=("ab" * 32)[:12]))],
+        True,
+        ctx={"head": "ab" * 32, "head_unique_prefix": 12},
+    ),
+    Case(
+        "head given short, Commit full: the head cannot vouch for one commit",
+        [comment(good(commit=HEAD))],
+        False,
+        frozenset({"ambiguous-commit"}),
         ctx={"head": HEAD[:10]},
     ),
     Case(
@@ -313,7 +339,7 @@ CASES = [
         "require_commit with matching Commit row",
         [comment(good(commit=HEAD[:8]))],
         True,
-        ctx={"require_commit": True, "head": HEAD},
+        ctx={"require_commit": True, "head": HEAD, "head_unique_prefix": 7},
     ),
     Case("no Commit row, not required", [comment(good())], True, ctx={"head": HEAD}),
     Case(
@@ -377,11 +403,25 @@ CASES = [
         notes=frozenset({"no-holder"}),
     ),
     Case(
-        "require_distinct_reviewer: the holder released the issue",
+        # Releasing the lease first does not make the worker that wrote the change a
+        # distinct reviewer of it.
+        "require_distinct_reviewer: the holder released the issue, then reviewed",
         [
             comment(WORKER_7, id=1),
             comment(samples.worker_assignment(assigned=False), id=2),
             comment(good(), id=3),
+        ],
+        False,
+        frozenset({"reviewer-not-distinct"}),
+        ctx={"require_distinct_reviewer": True},
+    ),
+    Case(
+        "require_distinct_reviewer: released, then another worker assigned",
+        [
+            comment(WORKER_7, id=1),
+            comment(samples.worker_assignment(assigned=False), id=2),
+            comment(WORKER_8, id=3),
+            comment(good(), id=4),
         ],
         True,
         ctx={"require_distinct_reviewer": True},

@@ -12,7 +12,7 @@ import pytest
 from review_gate import git as git_lib
 from review_gate.trackers.local import LocalTracker
 from tests.artifact_samples import handover
-from tests.helpers import commit_file, git, init_repo_with_remote, run_gate
+from tests.helpers import commit_file, git, init_repo_with_remote, run_gate, set_base_config
 from tests.hooks_agent_test import check_output, hook, post_review
 
 
@@ -124,7 +124,7 @@ def test_stop_hook_active_counts_even_without_a_record(
     worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     commit_file(worker, "src/app.py")
-    (worker / ".review-gate.toml").write_text("max_stop_blocks = 1\n")
+    set_base_config(worker, "max_stop_blocks = 1\n")
     answer = run_stop(worker, monkeypatch, capsys, active=True)
     assert "already blocked 1 time(s)" in answer["systemMessage"]
 
@@ -133,8 +133,19 @@ def test_max_stop_blocks_zero_never_blocks(
     worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     commit_file(worker, "src/app.py")
-    monkeypatch.setenv("REVIEW_GATE_MAX_STOP_BLOCKS", "0")
+    set_base_config(worker, "max_stop_blocks = 0\n")
     assert run_stop(worker, monkeypatch, capsys) is None
+
+
+def test_the_environment_cannot_switch_the_stop_hook_off(
+    worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit_file(worker, "src/app.py")
+    (worker / ".review-gate.toml").write_text("max_stop_blocks = 0\n")  # the agent's edit
+    assert run_stop(worker, monkeypatch, capsys)["decision"] == "block"
+    monkeypatch.setenv("REVIEW_GATE_MAX_STOP_BLOCKS", "0")
+    answer = run_stop(worker, monkeypatch, capsys)
+    assert "REVIEW_GATE_MAX_STOP_BLOCKS" in answer["systemMessage"]
 
 
 def test_handover_newer_than_last_commit_lets_it_stop(
@@ -192,8 +203,7 @@ def test_tracker_unreachable_blocks_counted(
     worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     commit_file(worker, "src/app.py")
-    monkeypatch.setenv("REVIEW_GATE_TRACKER", "github")
-    monkeypatch.setenv("REVIEW_GATE_REPO", "o/r")
+    set_base_config(worker, "tracker = 'github'\nrepo = 'o/r'\n")
     monkeypatch.setenv("REVIEW_GATE_RETRIES", "0")
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("GH_TOKEN", "x")

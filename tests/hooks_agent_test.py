@@ -22,7 +22,15 @@ from review_gate.hooks import agent
 from review_gate.trackers.local import LocalTracker
 from tests import shell_cases
 from tests.artifact_samples import review
-from tests.helpers import GATE, GIT_ENV, commit_file, git, init_repo_with_remote, run_gate
+from tests.helpers import (
+    GATE,
+    GIT_ENV,
+    commit_file,
+    git,
+    init_repo_with_remote,
+    run_gate,
+    set_base_config,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "codex_hook_schemas"
 PRE_SCHEMA = json.loads((FIXTURES / "pre-tool-use.command.output.schema.json").read_text())
@@ -647,11 +655,11 @@ def test_tracker_unreachable_denies(
 def test_bad_configuration_denies(
     worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (worker / ".review-gate.toml").write_text("this is = = not toml\n")
+    set_base_config(worker, "this is = = not toml\n")
     reason = deny_reason(
         hook("pre-tool-use", bash("gh pr create --fill", worker), monkeypatch, capsys)
     )
-    assert ".review-gate.toml" in reason
+    assert "origin/main:.review-gate.toml" in reason
 
 
 def test_missing_cwd_denies(
@@ -672,7 +680,7 @@ def test_internal_error_denies(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(review_gate.check, "check", boom)
+    monkeypatch.setattr(review_gate.check, "evaluate", boom)
     reason = deny_reason(
         hook("pre-tool-use", bash("gh pr create --fill", worker), monkeypatch, capsys)
     )
@@ -684,13 +692,13 @@ def test_library_output_cannot_corrupt_the_answer(
 ) -> None:
     import review_gate.check
 
-    real = review_gate.check.check
+    real = review_gate.check.evaluate
 
     def chatty(*args: Any, **kwargs: Any) -> Any:
         print("noise on stdout")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(review_gate.check, "check", chatty)
+    monkeypatch.setattr(review_gate.check, "evaluate", chatty)
     deny_reason(hook("pre-tool-use", bash("gh pr create --fill", worker), monkeypatch, capsys))
 
 
@@ -786,7 +794,12 @@ def test_what_makes_a_checkout_gated(
 def test_protect_false_allows_tampering(
     worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # In the checkout, protect = false is the agent's own word: it changes nothing.
     (worker / ".review-gate.toml").write_text("protect = false\n")
+    call = bash("git push --no-verify", worker)
+    assert "bypass" in deny_reason(hook("pre-tool-use", call, monkeypatch, capsys))
+    # Committed on the base branch, it is the policy.
+    set_base_config(worker, "protect = false\n")
     assert hook("pre-tool-use", bash("git push --no-verify", worker), monkeypatch, capsys) is None
 
 

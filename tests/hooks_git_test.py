@@ -299,12 +299,22 @@ def test_pre_push_tty_raises(repo: Path) -> None:
 
 
 def test_pre_push_bad_config_refuses(repo: Path) -> None:
-    (repo / ".review-gate.toml").write_text("on_unreachable = 'maybe'\n")
+    # The base branch's committed configuration is the policy: a bad one refuses.
+    commit_file(repo, ".review-gate.toml", "on_unreachable = 'maybe'\n", "chore: config")
     proc = script(
         "review-gate-pre-push", "origin", "x", cwd=repo, stdin=f"a {SHA} refs/heads/x {ZERO}\n"
     )
     assert proc.returncode == 2
     assert "on_unreachable" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_pre_push_ignores_the_working_trees_config(repo: Path) -> None:
+    # An edit in the checkout (an agent's) neither loosens nor breaks the hook.
+    (repo / ".review-gate.toml").write_text("on_unreachable = 'maybe'\n")
+    proc = script(
+        "review-gate-pre-push", "origin", "x", cwd=repo, stdin=f"a {SHA} refs/heads/x {ZERO}\n"
+    )
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_pre_push_malformed_stdin_refuses(repo: Path) -> None:
@@ -387,15 +397,15 @@ def test_unknown_issue_refuses(repo: Path) -> None:
 
 @pytest.mark.parametrize(("policy", "code"), [("refuse", 3), ("allow", 0)])
 def test_tracker_unreachable(repo: Path, policy: str, code: int) -> None:
-    # The github tracker pointed at a closed port: unreachable, fail closed unless allowed.
+    # The github tracker pointed at a closed port: unreachable, fail closed unless the base
+    # branch's configuration allows it (the environment may not: it can only tighten).
+    committed = f"tracker = 'github'\nrepo = 'octo/project'\non_unreachable = '{policy}'\n"
+    commit_file(repo, ".review-gate.toml", committed, "chore: config")
     git(repo, "checkout", "-q", "-b", "feature/7-x")
     sha = git(repo, "rev-parse", "HEAD").strip()
     env = {
-        "REVIEW_GATE_TRACKER": "github",
-        "REVIEW_GATE_REPO": "octo/project",
         "REVIEW_GATE_RETRIES": "0",
         "REVIEW_GATE_REQUEST_TIMEOUT": "2",
-        "REVIEW_GATE_ON_UNREACHABLE": policy,
         "GITHUB_API_URL": "http://127.0.0.1:9",
         "GH_TOKEN": "test-token",
     }

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from review_gate.errors import UsageError
-from review_gate.hooks.checkout import is_our_command
 from review_gate.install import agents as lib
+from review_gate.install.hook_files import is_our_command
 from tests.helpers import GATE, git, init_repo, run_gate
 
 if sys.version_info >= (3, 11):
@@ -43,7 +43,7 @@ def ours(data: dict[str, Any], event: str) -> list[dict[str, Any]]:
 
 
 def recipe_hash(event: str, matcher: str | None, command: str) -> str:
-    """Codex's trusted_hash, written out from shared/hook-protocol/codex/README.md."""
+    """Codex's trusted_hash, written out from docs/agent-hooks.md ("Codex trust")."""
     identity: dict[str, Any] = {
         "event_name": event,
         "hooks": [{"type": "command", "command": command, "timeout": 30, "async": False}],

@@ -263,3 +263,67 @@ def test_eight_processes_posting_fifty_comments_each_lose_none(tmp_path: Path) -
     for n in range(8):
         mine = [c.body for c in comments if c.author == f"w{n}"]
         assert mine == [f"writer {n} comment {i}" for i in range(50)]
+
+
+# -- reading never creates the database -----------------------------------------------------
+
+
+def test_reads_without_a_database_create_nothing(repo: Path) -> None:
+    state = repo / ".git" / "review-gate"
+    tracker = LocalTracker.for_checkout(repo)
+    assert tracker.list_issues(state="all") == []
+    assert tracker.issue_exists(1) is False
+    for read in (tracker.get_issue, tracker.list_comments, tracker.export_comments):
+        with pytest.raises(IssueNotFound, match="#1 does not exist"):
+            read(1)
+    # writes that need an existing issue or comment do not create it either
+    with pytest.raises(IssueNotFound, match="#1 does not exist"):
+        tracker.post_comment(1, "hi")
+    with pytest.raises(IssueNotFound, match="#1 does not exist"):
+        tracker.set_state(1, "closed")
+    with pytest.raises(IssueNotFound, match="comment 5 does not exist"):
+        tracker.edit_comment(5, "x")
+    assert not state.exists()
+
+
+def test_read_only_tracker_refuses_writes(repo: Path) -> None:
+    tracker = LocalTracker.for_checkout(repo, read_only=True)
+    assert tracker.list_issues() == []
+    with pytest.raises(TrackerError, match="opened read-only"):
+        tracker.create_issue("x")
+    with pytest.raises(TrackerError, match="opened read-only"):
+        tracker.import_comments(1, [_item(1)])
+    assert not (repo / ".git" / "review-gate").exists()
+    LocalTracker.for_checkout(repo).create_issue("made elsewhere")
+    assert [i.title for i in tracker.list_issues()] == ["made elsewhere"]
+
+
+def test_first_write_creates_directory_and_database(repo: Path) -> None:
+    tracker = LocalTracker.for_checkout(repo)
+    assert tracker.list_issues() == []  # a read first, on no database
+    tracker.create_issue("first")  # then a write on the same tracker
+    assert tracker.path.is_file()
+    assert [i.title for i in tracker.list_issues()] == ["first"]
+    assert [c.body for c in tracker.list_comments(1)] == []
+    assert tracker.post_comment(1, "hello").id == 1
+
+
+def test_a_read_connection_is_reopened_for_writing(tracker: LocalTracker) -> None:
+    tracker.create_issue("x")
+    tracker.close()
+    reader = LocalTracker(tracker.path)
+    assert reader.issue_exists(1) is True  # read connection
+    reader.post_comment(1, "after a read")  # write: reopened in WAL mode, not lost
+    reader.close()
+    assert [c.body for c in LocalTracker(tracker.path).list_comments(1)] == ["after a read"]
+
+
+def test_an_empty_file_reads_as_no_issues_and_stays_empty(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    path.write_bytes(b"")
+    tracker = LocalTracker(path)
+    assert tracker.list_issues() == []
+    assert tracker.issue_exists(1) is False
+    tracker.close()
+    assert path.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [FILENAME]

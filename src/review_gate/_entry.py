@@ -1,7 +1,8 @@
 """Console entry point of ``gate``.
 
 The agent hook runs on every tool call, so ``gate hook ...`` goes straight to the
-hook module without importing click or anything else heavy (DESIGN.md, Budgets).
+hook module without importing click or anything else heavy (the latency budget in
+docs/agent-hooks.md).
 """
 
 from __future__ import annotations

@@ -48,3 +48,28 @@ def run(
     if check and proc.returncode != 0:
         raise CalledProcessError(cmd, proc.returncode, proc.stdout, proc.stderr)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def run_bytes(
+    *cmd: str,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes = b"",
+    timeout: float | None = 60,
+) -> tuple[int, bytes, bytes]:
+    """:func:`run` for output that must be read byte for byte (``git cat-file --batch``)."""
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=os.fspath(cwd) if cwd is not None else None,
+            env=dict(env) if env is not None else None,
+            input=stdin,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise GateError(f"command not found: {cmd[0]}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GateError(f"command {' '.join(cmd)!r} timed out after {timeout}s") from exc
+    return proc.returncode, proc.stdout, proc.stderr

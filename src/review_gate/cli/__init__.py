@@ -2,18 +2,16 @@
 
 Subcommands live in their own modules (``review_gate.cli.<name>``) and only parse
 arguments, call one library function, and print what it returns. Every command
-returns its exit code; :func:`main` turns errors into one line on stderr and the
-exit codes of the contract (see ``review_gate.errors``).
+returns its exit code; :func:`main` runs the group through ``review_gate.errors.handle``,
+which turns errors into one line on stderr and the exit codes of the contract.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
-import os
 import re
 import sys
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from review_gate import __version__
-from review_gate.errors import EXIT_INTERNAL, EXIT_USAGE, GateError
+from review_gate.errors import EXIT_PASS, EXIT_USAGE, UsageError, handle
 
 
 class LazyGroup(click.Group):
@@ -112,12 +110,6 @@ def issue_number(ctx: click.Context, param: click.Parameter, value: Any) -> int 
     return int(text)
 
 
-def _print_error(exc: GateError) -> None:
-    click.echo(f"gate: error: {exc.message}", err=True)
-    if exc.hint:
-        click.echo(f"gate: hint: {exc.hint}", err=True)
-
-
 def _command_path(args: Sequence[str]) -> str:
     """``gate issue show`` from the leading command names of ``args``."""
     path: list[str] = ["gate"]
@@ -134,11 +126,8 @@ def _command_path(args: Sequence[str]) -> str:
     return " ".join(path)
 
 
-def _print_usage_error(exc: click.UsageError, args: Sequence[str]) -> None:
-    """Click's usage errors in the same two-line shape as every other error."""
-    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
-        exc.show()  # a bare group (`gate`, `gate issue`): its help, on stderr
-        return
+def _usage_error(exc: click.UsageError, args: Sequence[str]) -> UsageError:
+    """Click's usage error as ours: the message, and a hint naming the help to read."""
     message = exc.format_message().strip()
     ctx = exc.ctx
     # Some parser errors carry no context: work the command out from the arguments.
@@ -149,44 +138,29 @@ def _print_usage_error(exc: click.UsageError, args: Sequence[str]) -> None:
         close = difflib.get_close_matches(unknown.group(1), names, n=1)
         if close:
             message += f" Did you mean {close[0]!r}?"
-        click.echo(f"gate: error: {message}", err=True)
-        click.echo(f"gate: hint: commands: {', '.join(names)} (see `{path} --help`)", err=True)
-        return
-    click.echo(f"gate: error: {message}", err=True)
-    click.echo(f"gate: hint: see `{path} --help`", err=True)
+        return UsageError(message, hint=f"commands: {', '.join(names)} (see `{path} --help`)")
+    return UsageError(message, hint=f"see `{path} --help`")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``gate`` with ``argv`` and return the exit code (never raises)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    return handle("gate", lambda: _run(args))
+
+
+def _run(args: list[str]) -> int:
+    """Run the click group; click's own exceptions become ours (see ``errors.handle``)."""
     try:
         result = cli.main(args=args, prog_name="gate", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("gate: aborted", err=True)
-        return 130
+    except click.exceptions.Abort:  # click's name for Ctrl-C (or EOF) inside a command
+        raise KeyboardInterrupt from None
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # a bare group (`gate`, `gate issue`): its help, on stderr
+        return EXIT_USAGE
     except click.UsageError as exc:
-        _print_usage_error(exc, args)
-        return EXIT_USAGE
+        raise _usage_error(exc, args) from None
     except click.ClickException as exc:
-        click.echo(f"gate: error: {exc.format_message()}", err=True)
-        return EXIT_USAGE
-    except GateError as exc:
-        _print_error(exc)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("gate: interrupted", err=True)
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:
-        if os.environ.get("REVIEW_GATE_DEBUG"):
-            traceback.print_exc()
-        click.echo(
-            f"gate: internal error: {type(exc).__name__}: {exc} "
-            "(set REVIEW_GATE_DEBUG=1 for the traceback, and please report it)",
-            err=True,
-        )
-        return EXIT_INTERNAL
-    return int(result or 0)
+        raise UsageError(exc.format_message()) from None
+    return int(result or EXIT_PASS)

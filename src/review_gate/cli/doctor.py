@@ -9,6 +9,7 @@ import click
 
 from review_gate import doctor as doctor_lib
 from review_gate.cli import cwd_option, format_option
+from review_gate.errors import EXIT_FAIL, EXIT_PASS
 
 
 @click.command(short_help="Check the hooks, tracker and configuration here.")
@@ -30,4 +31,4 @@ def doctor(cwd: Path, fmt: str) -> int:
             if not f.ok and f.fix:
                 click.echo(f"     fix: {f.fix}")
         click.echo("all good" if ok else "problems found: see the fixes above")
-    return 0 if ok else 1
+    return EXIT_PASS if ok else EXIT_FAIL

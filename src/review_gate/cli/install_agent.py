@@ -9,7 +9,7 @@ import click
 
 from review_gate import git
 from review_gate.cli import cwd_option, format_option
-from review_gate.errors import NotAGitRepository
+from review_gate.errors import EXIT_PASS, NotAGitRepository
 from review_gate.install import agents as lib
 
 _SCOPE = click.option(
@@ -35,7 +35,7 @@ _GATE = click.option(
 def _report(result: lib.InstallResult, fmt: str, *, removing: bool = False) -> int:
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
-        return 0
+        return EXIT_PASS
     name = lib.AGENT_NAMES[result.agent]
     if removing:
         what = "removed review-gate's hooks from" if result.changed else "no review-gate hooks in"
@@ -50,7 +50,7 @@ def _report(result: lib.InstallResult, fmt: str, *, removing: bool = False) -> i
         click.echo(f"trusted in Codex: {key}")
     for note in result.notes:
         click.echo(f"note: {note}")
-    return 0
+    return EXIT_PASS
 
 
 def _install(

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from review_gate.cli import cwd_option, format_option
+from review_gate.errors import EXIT_PASS
 from review_gate.install import git as git_install
 
 _CWD = cwd_option()
@@ -50,7 +51,7 @@ def install_git(cwd: Path, mode: str, chain: bool, fmt: str) -> int:
     linked worktrees unless a worktree sets its own core.hooksPath.
     """
     _report(git_install.install(cwd, mode=mode, chain=chain), fmt, "installed")
-    return 0
+    return EXIT_PASS
 
 
 @click.command("git", short_help="Remove the git hooks, restoring chained ones.")
@@ -59,4 +60,4 @@ def install_git(cwd: Path, mode: str, chain: bool, fmt: str) -> int:
 def uninstall_git(cwd: Path, fmt: str) -> int:
     """Remove the git hooks `gate install git` wrote, restoring chained ones."""
     _report(git_install.uninstall(cwd), fmt, "removed")
-    return 0
+    return EXIT_PASS

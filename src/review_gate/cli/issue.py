@@ -48,20 +48,21 @@ def _tracker_options(func: F) -> F:
 
 
 def open_issue_tracker(
-    tracker: str | None, repo: str | None, cwd: Path
+    tracker: str | None, repo: str | None, cwd: Path, *, read_only: bool = False
 ) -> LocalTracker | GitHubTracker:
-    """The tracker ``gate issue`` works on (see the module docstring)."""
+    """The tracker ``gate issue`` works on (see the module docstring). ``read_only``:
+    the command only reads, so a local tracker that does not exist yet stays absent."""
     config = load_config(cwd, overrides={"tracker": tracker, "repo": repo})
     if (config.tracker or "local") == "local":
-        return _local_tracker(cwd, github_too=True)
+        return _local_tracker(cwd, github_too=True, read_only=read_only)
     from review_gate.trackers.github import GitHubTracker
 
     return GitHubTracker.from_config(config, cwd=cwd)
 
 
-def _local_tracker(cwd: Path, *, github_too: bool = False) -> LocalTracker:
+def _local_tracker(cwd: Path, *, github_too: bool = False, read_only: bool = False) -> LocalTracker:
     try:
-        return LocalTracker.for_checkout(cwd)
+        return LocalTracker.for_checkout(cwd, read_only=read_only)
     except NotAGitRepository as exc:
         # git's generic hint names `gate check`'s options; say what works for `gate issue`.
         other = ", or use --tracker github --repo OWNER/NAME" if github_too else ""
@@ -147,7 +148,7 @@ def _note_tracker_mismatch(
     if tracker.name != "local":
         return
     try:
-        from review_gate.check import auto_tracker
+        from review_gate.target.tracker import auto_tracker
 
         config = load_config(cwd)
         reads = config.tracker or auto_tracker(cwd)
@@ -213,7 +214,8 @@ def list_(
     fmt: str,
 ) -> int:
     """List issues."""
-    found = open_issue_tracker(tracker, repo, cwd).list_issues(labels=labels, state=state)
+    source = open_issue_tracker(tracker, repo, cwd, read_only=True)
+    found = source.list_issues(labels=labels, state=state)
     text = "\n".join(_issue_line(i) for i in found) if found else f"no {state} issues"
     _emit(fmt, [issue_json(i) for i in found], text)
     return 0
@@ -225,7 +227,7 @@ def list_(
 @_format_option
 def show(number: int, cwd: Path, tracker: str | None, repo: str | None, fmt: str) -> int:
     """Show issue N and every comment body."""
-    source = open_issue_tracker(tracker, repo, cwd)
+    source = open_issue_tracker(tracker, repo, cwd, read_only=True)
     found = source.get_issue(number)
     comments = source.list_comments(number)
     parts = [_issue_line(found)]
@@ -352,6 +354,6 @@ def import_(number: int, file: str, cwd: Path, fmt: str) -> int:
 @_tracker_options
 def export(number: int, cwd: Path, tracker: str | None, repo: str | None) -> int:
     """Print issue N's comments as GitHub's list-comments JSON (for `gate check --comments`)."""
-    items = open_issue_tracker(tracker, repo, cwd).export_comments(number)
+    items = open_issue_tracker(tracker, repo, cwd, read_only=True).export_comments(number)
     click.echo(json.dumps(items, indent=2, ensure_ascii=False))
     return 0

@@ -34,10 +34,13 @@ class Context:
     @property
     def repo(self) -> str | None:
         """``owner/name`` when known (config, or a GitHub-style origin)."""
-        from review_gate.check import repo_name
+        from review_gate.target.tracker import repo_name
 
+        known = repo_name(self.config, self.tracker)
+        if known is not None:
+            return known
         try:
-            return repo_name(self.config, self.main)
+            return git.repo_from_remote_url(git.remote_url("origin", self.main))
         except GateError:
             return None
 
@@ -50,8 +53,8 @@ def open_context(
     cwd: Path, overrides: Mapping[str, Any] | None = None, tracker: Tracker | None = None
 ) -> Context:
     """Resolve the repository at ``cwd`` (a main checkout or any of its worktrees)."""
-    from review_gate.check import open_tracker
     from review_gate.dispatch.worktree import main_worktree
+    from review_gate.target.tracker import open_tracker
 
     git.toplevel(cwd)  # a clear error outside a git checkout
     main = main_worktree(Path(cwd))

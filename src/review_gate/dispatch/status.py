@@ -102,14 +102,21 @@ def report_kind(body: str) -> str | None:
     return None
 
 
-def _complete_review(data: dict[str, Any], issue: int) -> bool:
-    summary = data.get("summary")
-    return (
-        data.get("issue") == issue
-        and data.get("status") == "COMPLETE"
-        and isinstance(summary, dict)
-        and summary.get("unaddressed") == 0
+def _complete_review(ctx: Context, comment: Comment, issue: int) -> bool:
+    """Whether the review gate passes on this one REVIEW comment: the gate's own rules
+    (issue, status, counts, tracking issues, repository), not a second reading of them.
+    The head and the changed files are the PR's to check (CI runs the full gate)."""
+    from review_gate.gates.review import ReviewContext, review_gate
+
+    config = ctx.config
+    context = ReviewContext(
+        issue=issue,
+        trusted_associations=config.trusted_associations,
+        trusted_logins=config.trusted_logins,
+        sensitive_patterns=(),
+        repo=ctx.repo,
     )
+    return review_gate([comment], context).passed
 
 
 def outcome(ctx: Context, issue: int, claim: Claim, comments: Sequence[Comment]) -> Outcome | None:
@@ -123,7 +130,7 @@ def outcome(ctx: Context, issue: int, claim: Claim, comments: Sequence[Comment])
             if key <= after or not found.artifact.valid:
                 continue
             data = found.artifact.data
-            if kind == "review" and _complete_review(data, issue):
+            if kind == "review" and _complete_review(ctx, found.comment, issue):
                 result = Outcome("completed", found.comment, "a complete REVIEW was posted")
             elif kind == "handover" and data.get("issue") in (issue, None):
                 result = Outcome("handover", found.comment, "a HANDOVER was posted")

@@ -1,20 +1,23 @@
-"""What every gate needs: who is trusted, and which artifact of an issue is the latest.
+"""What every gate needs: who is trusted, which artifact of an issue is the latest, and
+whether an artifact is about the issue being checked.
 
-Pure functions over :class:`~review_gate.trackers.base.Comment` records (no I/O), so
-the Stop hook and the dispatcher can reuse them on comments they already fetched.
+Pure functions over :class:`~review_gate.records.Comment` records (no I/O), so the Stop
+hook and the dispatcher can reuse them on comments they already fetched.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from review_gate.artifacts.model import Artifact
 from review_gate.gates.verdict import Reason
-from review_gate.records import TRUSTED_ASSOCIATIONS, Comment
+from review_gate.records import TRUSTED_ASSOCIATIONS, Authors, Comment
 
+# A predicate over comments; :class:`~review_gate.records.Authors` is one.
 TrustPolicy = Callable[[Comment], bool]
 
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
@@ -22,21 +25,13 @@ _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
 
 def trust_policy(
     associations: Iterable[str] = TRUSTED_ASSOCIATIONS, logins: Iterable[str] = ()
-) -> TrustPolicy:
+) -> Authors:
     """A predicate: the comment's author_association is trusted, or its login is listed.
 
-    Logins compare case-insensitively, as GitHub's do.
+    Logins compare case-insensitively, as GitHub's do. (For one list per artifact kind,
+    see :class:`~review_gate.records.Trust`.)
     """
-    trusted_associations = frozenset(a.upper() for a in associations)
-    trusted_logins = frozenset(login.lower().lstrip("@") for login in logins)
-
-    def trusted(comment: Comment) -> bool:
-        return (
-            comment.association.upper() in trusted_associations
-            or comment.author.lower() in trusted_logins
-        )
-
-    return trusted
+    return Authors.of(associations, logins)
 
 
 def _timestamp(value: str) -> datetime.datetime:
@@ -117,8 +112,8 @@ def ignored_notes(ignored: Sequence[Found], kind: str) -> tuple[Reason, ...]:
                 f"(author_association {f.comment.association}): not a trusted author"
             ),
             fix=(
-                "have a repository owner, member or collaborator post it, or add the login "
-                "to trusted_logins in .review-gate.toml"
+                f"have an author trusted for {kind.upper()} records post it, or add the login "
+                f"to `[trust] {kind.lower()}` in .review-gate.toml"
             ),
             comment_url=f.comment.url or None,
             line=f.artifact.line,
@@ -163,3 +158,82 @@ def post_fix(kind: str, issue: int) -> str:
         f"`gate new {kind} --issue {issue} > {kind}.md`, edit it, then "
         f"`gate issue comment {issue} --body-file {kind}.md`"
     )
+
+
+# -- which issue an artifact is about ----------------------------------------------------------
+
+# The repository and issue of a comment, from its html_url (GitHub, GitHub Enterprise, the
+# stand-in: ``https://host/o/r/issues/7#issuecomment-1``; PR conversations are ``/pull/7``)
+# or the local tracker's ``local:issues/7#issuecomment-1``.
+_COMMENT_URL = re.compile(
+    r"(?:https?://[^/\s]+/([^/\s]+/[^/\s]+)/(?:issues|pull)|local:issues)/([0-9]{1,18})"
+    r"(?:[#?/]\S*)?"
+)
+
+
+def comment_repo(comment: Comment) -> str | None:
+    """``owner/name`` (lower-case) of the repository holding ``comment``, when its URL
+    says; None for the local tracker and for comments without a URL."""
+    match = _COMMENT_URL.fullmatch(comment.url or "")
+    return match.group(1).lower() if match and match.group(1) else None
+
+
+def comment_issue(comment: Comment) -> int | None:
+    """The issue (or pull request) number ``comment`` is on, when its URL says."""
+    match = _COMMENT_URL.fullmatch(comment.url or "")
+    return int(match.group(2)) if match else None
+
+
+def same_issue(value: object, issue: int) -> bool:
+    """True only for the integer ``issue`` itself: ``7.0``, ``True`` (== 1) and ``"7"``
+    compare equal to a number in Python, never here."""
+    return type(value) is int and value == issue
+
+
+def other_repo(named: object, here: str | None) -> bool:
+    """True when ``named`` (an ``owner/name`` a reference carried) is not the repository
+    ``here``; a named repository with ``here`` unknown counts as other."""
+    if named is None:
+        return False
+    if not isinstance(named, str) or not here:
+        return True
+    return named.strip().lower() != here.strip().lower()
+
+
+def repo_here(found: Found, repo: str | None) -> str | None:
+    """The repository being checked: ``repo`` when the caller knows it, else the one the
+    comment's URL names (None for the local tracker)."""
+    return repo.strip().lower() if repo else comment_repo(found.comment)
+
+
+def issue_mismatch(
+    found: Found, issue: int, repo: str | None = None, *, required: bool = True
+) -> str | None:
+    """None when ``found`` counts for issue ``issue`` of repository ``repo``; else what
+    it names instead (``other/repo#7``, ``issue #8``, ``issue 8.0``), for a reason.
+
+    The one rule every gate applies:
+
+    - ``data["issue"]`` must be the integer ``issue`` (see :func:`same_issue`); a missing
+      one counts only when not ``required`` (a WORKER record may omit it);
+    - ``data["issue_repo"]``, when the artifact names a repository (``owner/other#7``, an
+      issue URL), must be the repository being checked: ``repo``, else the one the
+      comment's URL names; a repository named where neither is known counts as other;
+    - the comment itself must be on that issue of that repository, where its URL says.
+    """
+    data: Mapping[str, Any] = found.artifact.data
+    on_repo, on_issue = comment_repo(found.comment), comment_issue(found.comment)
+    here = repo_here(found, repo)
+    if on_repo is not None and here is not None and on_repo != here:
+        return f"a comment on {on_repo}#{on_issue}"
+    if on_issue is not None and on_issue != issue:
+        return f"a comment on issue #{on_issue}"
+    value = data.get("issue")
+    named = data.get("issue_repo")
+    if other_repo(named, here):
+        return f"{named}#{value}"
+    if value is None:
+        return "no issue" if required else None
+    if not same_issue(value, issue):
+        return f"issue #{value}" if type(value) is int else f"issue {value!r}"
+    return None

@@ -9,6 +9,7 @@ from review_gate.gates.common import (
     find_artifacts,
     ignored_notes,
     invalid_reasons,
+    issue_mismatch,
     post_fix,
     split_trusted,
     used_note,
@@ -18,10 +19,16 @@ from review_gate.records import Comment
 
 
 def handover_gate(
-    comments: Sequence[Comment], issue: int, *, trusted: TrustPolicy | None = None
+    comments: Sequence[Comment],
+    issue: int,
+    *,
+    trusted: TrustPolicy | None = None,
+    repo: str | None = None,
 ) -> Verdict:
-    """Pass when the latest trusted HANDOVER of ``issue`` is valid, names ``issue`` and
-    lists at least one next step. Pure (no I/O)."""
+    """Pass when the latest trusted HANDOVER of ``issue`` is valid, names ``issue`` (of
+    ``repo``, ``owner/name``; see :func:`~review_gate.gates.common.issue_mismatch`) and
+    lists at least one next step. Pure (no I/O). ``trusted`` is who may author HANDOVERs
+    (``Trust.handover``)."""
     kept, ignored = split_trusted(find_artifacts(comments, "handover"), trusted)
     notes: list[Reason] = list(ignored_notes(ignored, "handover"))
     repost = post_fix("handover", issue)
@@ -41,8 +48,9 @@ def handover_gate(
     data = found.artifact.data
     reasons: list[Reason] = []
     line = found.artifact.line
-    if data.get("issue") != issue:
-        message = f"the latest handover is for issue #{data.get('issue')}, not #{issue}"
+    mismatch = issue_mismatch(found, issue, repo)
+    if mismatch is not None:
+        message = f"the latest handover is for {mismatch}, not #{issue}"
         reasons.append(Reason("wrong-issue", message, repost, url, line, "/issue"))
     steps = [s for s in data.get("next_steps") or () if isinstance(s, str) and s.strip()]
     if not steps:

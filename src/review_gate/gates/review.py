@@ -2,60 +2,59 @@
 
 from __future__ import annotations
 
-import fnmatch
-import functools
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from review_gate.gates.commit import (
+    FULL_SHA_LENGTHS,
+    MIN_ABBREV,
+    commit_binding,
+    unique_prefix_length,
+)
 from review_gate.gates.common import (
     Found,
-    TrustPolicy,
+    comment_repo,
     find_artifacts,
     ignored_notes,
     invalid_reasons,
+    issue_mismatch,
     latest_artifact,
+    other_repo,
     post_fix,
+    repo_here,
     split_trusted,
     trust_policy,
     used_note,
 )
+from review_gate.gates.sensitive import matches_sensitive
 from review_gate.gates.verdict import Reason, Verdict
-from review_gate.records import DEFAULT_SENSITIVE_PATTERNS, TRUSTED_ASSOCIATIONS, Comment
+from review_gate.records import (
+    DEFAULT_SENSITIVE_PATTERNS,
+    TRUSTED_ASSOCIATIONS,
+    Authors,
+    Comment,
+    Trust,
+)
 
 __all__ = [
     "ReviewContext",
+    "comment_repo",
     "deferred_tracking_issues",
     "latest_artifact",
     "matches_sensitive",
     "review_gate",
 ]
 
-_HEX = re.compile(r"[0-9a-f]{7,64}")  # sha-1 or sha-256 object names
-# The repository of a comment, from its html_url (GitHub, GitHub Enterprise, the stand-in).
-_COMMENT_REPO = re.compile(r"https?://[^/\s]+/([^/\s]+/[^/\s]+)/(?:issues|pull)/[0-9]+")
-
-
-def comment_repo(comment: Comment) -> str | None:
-    """``owner/name`` (lower-case) of the repository holding ``comment``, when its URL
-    says; None for the local tracker and for comments without a URL."""
-    match = _COMMENT_REPO.match(comment.url or "")
-    return match.group(1).lower() if match else None
-
-
-def _other_repo(named: object, here: str | None) -> bool:
-    """True when a reference names a repository (``owner/name#7`` or a URL) that is not
-    the one ``here``; a named repository with ``here`` unknown counts as other."""
-    return isinstance(named, str) and named.lower() != here
-
 
 class ReviewContext(NamedTuple):
     """Everything the review gate needs besides the comments (all plain data)."""
 
     issue: int
-    head: str | None = None  # the commit being gated; None: unknown
+    head: str | None = None  # the full sha of the commit being gated; None: unknown
     changed_files: Sequence[str] | None = None  # None: unknown (rule 5 skipped, with a note)
     changed_files_unknown_why: str = "the files changed on the branch are unknown"
+    # Who may author artifacts. ``trust`` (one list per kind, ``[trust]`` in the config)
+    # wins; without it every kind trusts ``trusted_associations`` + ``trusted_logins``.
     trusted_associations: Sequence[str] = TRUSTED_ASSOCIATIONS
     trusted_logins: Sequence[str] = ()
     sensitive_patterns: Sequence[str] = DEFAULT_SENSITIVE_PATTERNS
@@ -64,69 +63,25 @@ class ReviewContext(NamedTuple):
     # Tracking issue -> exists? (True/False where the tracker can tell, None: cannot tell).
     # Numbers missing from the mapping are treated as "cannot tell".
     tracking_issues: Mapping[int, bool | None] = {}
+    trust: Trust | None = None
+    # ``owner/name`` of the repository being checked; None: the one each comment's URL names.
+    repo: str | None = None
+    # Length of the shortest prefix of ``head`` no other object of the checkout shares
+    # (``git rev-parse --short``, when the checkout can prove it: not shallow); None when
+    # unknown, and then only the full sha binds a review to the head.
+    head_unique_prefix: int | None = None
 
-    def trusted(self) -> TrustPolicy:
+    def trusted(self) -> Authors:
+        """Who may author a REVIEW."""
+        if self.trust is not None:
+            return self.trust.review
         return trust_policy(self.trusted_associations, self.trusted_logins)
 
-
-@functools.lru_cache(maxsize=256)
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a path glob: ``**/`` is any number of directories (zero included), a
-    trailing ``/**`` everything below, ``*`` and ``?`` stay inside one path component."""
-    pattern = pattern.strip().lstrip("/")
-    if pattern.endswith("/"):
-        pattern += "**"
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:[^/]+/)*")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
-            out.append("/.*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                out.append(fnmatch.translate(pattern[i : end + 1])[4:-3])
-                i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
-
-def matches_sensitive(path: str, patterns: Sequence[str]) -> str | None:
-    """The first pattern ``path`` matches, else None.
-
-    A pattern without ``/`` (``*token*``) matches any component of the path, so it
-    catches directories and basenames alike; a pattern with ``/`` matches the whole
-    path from the repository root (``**/auth/**`` matches ``auth/x.py`` and
-    ``src/auth/x.py``). Matching ignores case: ``AuthToken.py`` is as sensitive as
-    ``auth_token.py``.
-    """
-    path = path.replace("\\", "/").lstrip("/")
-    parts = [p for p in path.split("/") if p]
-    for pattern in patterns:
-        regex = _pattern_regex(pattern)
-        if "/" in pattern.strip().rstrip("/") or pattern.strip().endswith("/"):
-            if regex.fullmatch(path):
-                return pattern
-        elif any(regex.fullmatch(part) for part in parts):
-            return pattern
-    return None
+    def worker_trusted(self) -> Authors:
+        """Who may author a WORKER record (to tell who holds the issue)."""
+        if self.trust is not None:
+            return self.trust.worker
+        return trust_policy(self.trusted_associations, self.trusted_logins)
 
 
 def deferred_tracking_issues(data: Mapping[str, Any], repo: str | None = None) -> list[int]:
@@ -135,7 +90,7 @@ def deferred_tracking_issues(data: Mapping[str, Any], repo: str | None = None) -
     seen: list[int] = []
     for row in data.get("deferred") or ():
         number = row.get("tracking_issue") if isinstance(row, dict) else None
-        if repo is not None and _other_repo(row.get("tracking_repo"), repo.lower()):
+        if repo is not None and other_repo(row.get("tracking_repo"), repo):
             continue
         if isinstance(number, int) and not isinstance(number, bool) and number not in seen:
             seen.append(number)
@@ -153,22 +108,27 @@ def _reason(found: Found, code: str, message: str, fix: str, pointer: str | None
     )
 
 
-def _commit_matches(commit: str, head: str) -> bool:
-    commit, head = commit.strip().lower(), head.strip().lower()
-    if not (_HEX.fullmatch(commit) and _HEX.fullmatch(head)):
-        return False
-    return head.startswith(commit) or commit.startswith(head)
+def _same_worker(a: str, b: str) -> bool:
+    # Worker ids are the dispatcher's, but a review is typed by hand: `Worker-1-7` is the
+    # worker `worker-1-7`, not a second reviewer.
+    return a.strip().casefold() == b.strip().casefold()
 
 
-def _holder(comments: Sequence[Comment], trusted: TrustPolicy) -> str | None:
-    """The worker holding the issue: the latest trusted WORKER record, when it is an
-    active assignment."""
-    latest = latest_artifact(comments, "worker", trusted=trusted)
-    if latest is None or not latest[1].valid:
-        return None
-    data = latest[1].data
-    worker = data.get("worker_id")
-    return worker if data.get("assigned") is True and isinstance(worker, str) else None
+def _holder(comments: Sequence[Comment], ctx: ReviewContext) -> str | None:
+    """The worker that holds (or last held) the issue: the worker of the latest trusted,
+    valid *assignment* for it. A release does not count: a worker that releases the issue
+    before reviewing its own change is still the worker that wrote it."""
+    kept, _ = split_trusted(find_artifacts(comments, "worker"), ctx.worker_trusted())
+    for found in reversed(kept):
+        data = found.artifact.data
+        if not found.artifact.valid or data.get("assigned") is not True:
+            continue
+        if issue_mismatch(found, ctx.issue, ctx.repo, required=False) is not None:
+            continue  # another issue's (or repository's) assignment says nothing about this one
+        worker = data.get("worker_id")
+        if isinstance(worker, str) and worker.strip():
+            return worker
+    return None
 
 
 def _content_reasons(found: Found, ctx: ReviewContext) -> list[Reason]:
@@ -176,15 +136,15 @@ def _content_reasons(found: Found, ctx: ReviewContext) -> list[Reason]:
     data, issue = found.artifact.data, ctx.issue
     repost = post_fix("review", issue)
     reasons: list[Reason] = []
-    here = comment_repo(found.comment)
-    if data.get("issue") != issue or _other_repo(data.get("issue_repo"), here):
-        named = f"{data['issue_repo']}#" if data.get("issue_repo") else "issue #"
+    here = repo_here(found, ctx.repo)
+    mismatch = issue_mismatch(found, issue, ctx.repo)
+    if mismatch is not None:
         where = f" of {here}" if here else ""
         reasons.append(
             _reason(
                 found,
                 "wrong-issue",
-                f"the latest review is for {named}{data.get('issue')}, not #{issue}{where}",
+                f"the latest review is for {mismatch}, not #{issue}{where}",
                 f"post a review whose Issue row is #{issue}: {repost}",
                 "/issue",
             )
@@ -228,7 +188,7 @@ def _content_reasons(found: Found, ctx: ReviewContext) -> list[Reason]:
                     pointer,
                 )
             )
-        elif _other_repo(row.get("tracking_repo"), here):
+        elif other_repo(row.get("tracking_repo"), here):
             continue  # another repository's issue: noted as unverified by review_gate()
         elif number == issue:
             # The PR closes this issue: a finding "tracked" here is lost when it merges.
@@ -292,8 +252,9 @@ def _fresh_reasons(found: Found, ctx: ReviewContext) -> tuple[list[Reason], list
     """Rule 6, freshness; returns (reasons, notes)."""
     commit = found.artifact.data.get("commit")
     fix = (
-        f"review the current head{f' ({ctx.head[:12]})' if ctx.head else ''} and post a review "
-        f"whose `| Commit |` row names it: {post_fix('review', ctx.issue)}"
+        f"review the current head{f' ({ctx.head.strip().lower()})' if ctx.head else ''} and "
+        "post a review whose `| Commit |` row is its full sha: "
+        f"{post_fix('review', ctx.issue)}"
     )
     if not isinstance(commit, str) or not commit:
         if ctx.require_commit:
@@ -317,7 +278,10 @@ def _fresh_reasons(found: Found, ctx: ReviewContext) -> tuple[list[Reason], list
             "/commit",
         )
         return ([unknown], []) if ctx.require_commit else ([], [unknown])
-    if not _commit_matches(commit, ctx.head):
+    binding = commit_binding(commit, ctx.head, ctx.head_unique_prefix)
+    if binding == "ambiguous":
+        return [_ambiguous_reason(found, commit, ctx)], []
+    if binding == "stale":
         return [
             _reason(
                 found,
@@ -330,12 +294,35 @@ def _fresh_reasons(found: Found, ctx: ReviewContext) -> tuple[list[Reason], list
     return [], []
 
 
+def _ambiguous_reason(found: Found, commit: str, ctx: ReviewContext) -> Reason:
+    head = (ctx.head or "").strip().lower()
+    shown = commit.strip()
+    if len(head) not in FULL_SHA_LENGTHS:
+        message = (
+            f"the head being gated ({head}) is abbreviated, so the review's Commit `{shown}` "
+            "cannot be bound to exactly one commit"
+        )
+        fix = "gate the full sha of the head (e.g. `--head $(git rev-parse HEAD)`)"
+        return _reason(found, "ambiguous-commit", message, fix, "/commit")
+    prefix = unique_prefix_length(ctx.head_unique_prefix)
+    need = "" if prefix is None else f" (it needs at least {max(MIN_ABBREV, prefix)} here)"
+    message = (
+        f"the review's Commit `{shown}` is abbreviated and this checkout cannot prove it names "
+        f"only the head{need}; write the full {len(head)}-character sha"
+    )
+    fix = (
+        f"post a review whose `| Commit |` row is the full sha {head}: "
+        f"{post_fix('review', ctx.issue)}"
+    )
+    return _reason(found, "ambiguous-commit", message, fix, "/commit")
+
+
 def _distinct_reasons(
     found: Found, comments: Sequence[Comment], ctx: ReviewContext
 ) -> tuple[list[Reason], list[Reason]]:
     if not ctx.require_distinct_reviewer:
         return [], []
-    holder = _holder(comments, ctx.trusted())
+    holder = _holder(comments, ctx)
     reviewer = found.artifact.data.get("worker")
     if holder is None:
         note = Reason(
@@ -344,8 +331,8 @@ def _distinct_reasons(
             fix="nothing to do",
         )
         return [], [note]
-    if not isinstance(reviewer, str) or reviewer == holder:
-        who = f"the worker holding the issue ({holder})" if reviewer else "unnamed"
+    if not isinstance(reviewer, str) or _same_worker(reviewer, holder):
+        who = f"the worker that holds the issue ({holder})" if reviewer else "unnamed"
         return [
             _reason(
                 found,
@@ -385,10 +372,10 @@ def review_gate(comments: Sequence[Comment], ctx: ReviewContext) -> Verdict:
     more, more_notes = _distinct_reasons(found, comments, ctx)
     reasons_list += more
     notes += more_notes
-    here = comment_repo(found.comment)
+    here = repo_here(found, ctx.repo)
     for row in found.artifact.data.get("deferred") or ():
-        named = row.get("tracking_repo")
-        if _other_repo(named, here):
+        named = row.get("tracking_repo") if isinstance(row, dict) else None
+        if other_repo(named, here):
             notes.append(
                 Reason(
                     code="tracking-issue-unverified",

@@ -9,6 +9,7 @@ from review_gate.gates.common import (
     find_artifacts,
     ignored_notes,
     invalid_reasons,
+    issue_mismatch,
     split_trusted,
     used_note,
 )
@@ -27,11 +28,15 @@ def worker_gate(
     worker_id: str | None,
     *,
     trusted: TrustPolicy | None = None,
+    repo: str | None = None,
 ) -> Verdict:
     """Pass when the latest trusted WORKER record of ``issue`` assigns it to ``worker_id``.
 
-    Pure (no I/O). A release, an assignment to another worker, an invalid record or
-    no record at all fails: one worker per issue.
+    Pure (no I/O). A release, an assignment to another worker, an assignment naming
+    another issue (or another repository's, see
+    :func:`~review_gate.gates.common.issue_mismatch`; ``repo`` is ``owner/name`` of the
+    repository being checked), an invalid record or no record at all fails: one worker
+    per issue. ``trusted`` is who may author WORKER records (``Trust.worker``).
     """
     kept, ignored = split_trusted(find_artifacts(comments, "worker"), trusted)
     notes: list[Reason] = list(ignored_notes(ignored, "worker"))
@@ -61,8 +66,8 @@ def worker_gate(
         problem = ("released", f"the latest WORKER record of issue #{issue} is a release{why}")
     elif holder != me:
         problem = ("held-by-other", f"issue #{issue} is assigned to {holder}, not to {me}")
-    elif isinstance(data.get("issue"), int) and data["issue"] != issue:
-        problem = ("wrong-issue", f"the assignment is for issue #{data['issue']}, not #{issue}")
+    elif (mismatch := issue_mismatch(found, issue, repo, required=False)) is not None:
+        problem = ("wrong-issue", f"the assignment is for {mismatch}, not #{issue}")
     if problem is None:
         return Verdict("worker", issue, True, (), tuple(notes), url)
     fix = (

@@ -1,7 +1,7 @@
 """Agent hooks for Claude Code and Codex: ``gate hook pre-tool-use`` and ``gate hook stop``.
 
 Both clients start the hook for each matching event, write one JSON object to its
-stdin and read its exit code and stdout (see shared/hook-protocol/README.md).
+stdin and read its exit code and stdout (docs/agent-hooks.md, "Wire protocol").
 Answers, valid for both clients and for Codex's output schemas:
 
 * no objection: exit 0 and print nothing (never ``"permissionDecision": "allow"``,
@@ -10,7 +10,9 @@ Answers, valid for both clients and for Codex's output schemas:
 * keep the agent working: exit 0 with ``{"decision": "block", "reason": ...}``.
 
 Any other exit code (1, a traceback, 127) lets the tool call through, so every
-decision is wrapped: whatever goes wrong around a gated call becomes a deny.
+decision is wrapped: whatever goes wrong around a gated call becomes a deny. That is
+why these hooks do not go through ``review_gate.errors.handle`` (the handler of every
+other entry point): it turns an error into exit 1-4, which a client reads as no objection.
 
 This module is the fast path: it runs for every shell command the agent issues,
 so it imports only ``json``/``os``/``sys`` and the shell pre-filter; the analysis,

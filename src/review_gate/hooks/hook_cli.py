@@ -1,5 +1,5 @@
-"""What the git-hook console scripts share: a one-line-error argument parser and a guard
-that turns every error into one line and an exit code, never a traceback."""
+"""What the git-hook console scripts share: a one-line-error argument parser, and a guard
+that prints a hook's output and hands its errors to the one handler (``errors.handle``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from review_gate.errors import EXIT_INTERNAL, EXIT_USAGE, GateError
+from review_gate.errors import UsageError, handle
 
 
 class HookParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (not argparse's usage dump)
-        raise GateError(f"{message} (see {self.prog} --help)")
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
     def parse(self, argv: Sequence[str]) -> argparse.Namespace:
         """``parse_args``, but an unknown option is reported before a missing argument."""
@@ -68,25 +68,14 @@ class _Formatter(argparse.HelpFormatter):
 
 
 def guard(prog: str, body: Callable[[], tuple[int, list[str]]], stream: str = "stderr") -> int:
-    """Run a hook body; errors become one line and an exit code, never a traceback."""
-    out = sys.stdout if stream == "stdout" else sys.stderr
-    try:
+    """Run a hook body that returns ``(exit code, lines)`` and print the lines on ``stream``;
+    errors go through :func:`review_gate.errors.handle` (one line, never a traceback)."""
+
+    def run() -> int:
         code, lines = body()
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except GateError as exc:
-        print(f"{prog}: error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"{prog}: hint: {exc.hint}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a bug must block, loudly, not pass
-        print(
-            f"{prog}: internal error: {type(exc).__name__}: {exc} (please report it)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
-    for line in lines:
-        print(line, file=out)
-    return code
+        out = sys.stdout if stream == "stdout" else sys.stderr
+        for line in lines:
+            print(line, file=out)
+        return code
+
+    return handle(prog, run)

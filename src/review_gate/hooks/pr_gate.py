@@ -12,21 +12,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from review_gate import config as config_mod
-from review_gate import git
-from review_gate.config import Config
 from review_gate.errors import GateError, TrackerUnavailable
 from review_gate.hooks import checkout as ctx
 
 if TYPE_CHECKING:
     from review_gate.shell import Analysis
 
-# GitHub's closing keywords, with `#N`, `owner/repo#N` or an issue URL.
-_CLOSING = re.compile(
-    r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b\s*:?\s*"
-    r"(?:(?:[\w.-]+/[\w.-]+)?#|https?://[^\s/]+/[\w.-]+/[\w.-]+/issues/)(\d+)\b",
-    re.IGNORECASE,
-)
 _MAX_BODY_FILE = 1 << 20
 _PREFIX = "review-gate: "
 
@@ -39,16 +30,6 @@ class PrRequest(NamedTuple):
     body_file: str | None
     head: str | None
     repo: str | None
-
-
-def closing_issues(text: str) -> list[int]:
-    """Issue numbers a PR body closes (``Closes #7``, ``fixes o/r#7``, ``Resolves <url>``)."""
-    seen: list[int] = []
-    for match in _CLOSING.finditer(text):
-        number = int(match.group(1))
-        if number > 0 and number not in seen:
-            seen.append(number)
-    return seen
 
 
 def _read_body_file(cwd: Path, name: str) -> str | None:
@@ -69,91 +50,50 @@ def _branch_name(head: str) -> str:
     return head.split(":", 1)[1] if ":" in head else head
 
 
-class _Target(NamedTuple):
-    issues: tuple[int, ...]
-    head_sha: str | None  # None: HEAD of the checkout
-    source: str  # where the issue number came from, for the message
-
-
-def _target(pr: PrRequest, cwd: Path, config: Config) -> _Target | str:
-    """Which issue(s) and commit a PR request is about, or a deny reason."""
-    head_sha: str | None = None
-    branch: str | None = None
-    if pr.head:
-        branch = _branch_name(pr.head)
-        head_sha = (
-            ctx.resolve_commit(cwd, f"refs/heads/{branch}") if ctx.in_git_checkout(cwd) else None
-        )
-    if pr.body:
-        found = closing_issues(pr.body)
-        if found:
-            return _Target(tuple(found), head_sha, "the PR body")
-    if pr.body_file:
-        text = _read_body_file(cwd, pr.body_file)
-        found = closing_issues(text) if text else []
-        if found:
-            return _Target(tuple(found), head_sha, f"the body file {pr.body_file}")
-    if config.issue is not None:
-        return _Target((config.issue,), head_sha, config.sources.get("issue", "configuration"))
-    if branch is None and ctx.in_git_checkout(cwd):
-        branch = git.current_branch(cwd)
-    number = git.issue_from_branch(branch, config.worker_branch_pattern)
-    if number is not None:
-        return _Target((number,), head_sha, f"the branch name {branch}")
-    return (
-        f"{_PREFIX}cannot tell which issue this pull request ({pr.via}) is for, so it is "
-        "denied. Put `Closes #N` in the PR body (--body or an existing --body-file), set "
-        "REVIEW_GATE_ISSUE=N, or work on a branch named feature/N-<slug>."
-    )
-
-
-def _failure_text(result: Any, issue: int) -> str:
-    lines: list[str] = []
-    for verdict in result.verdicts:
-        if verdict.passed:
-            continue
-        for reason in verdict.reasons:
-            fix = f" Fix: {reason.fix}" if reason.fix else ""
-            lines.append(f"- {reason.message}.{fix}".replace("..", "."))
-    if not lines:
-        lines.append("- the review gate did not pass")
-    head = f" at {result.head[:12]}" if result.head else ""
-    return (
-        f"{_PREFIX}creating a pull request is denied: issue #{issue} has no valid review"
-        f"{head}.\n" + "\n".join(lines) + "\nNext step: review the work, write the review with "
-        f"`gate new review --issue {issue} > review.md`, fill it in, post it with "
-        f"`gate issue comment {issue} --body-file review.md` (or `gh issue comment {issue} "
-        f"--body-file review.md` on GitHub), check with `gate check --issue {issue}`, then retry."
-    )
+_NO_ISSUE = (
+    "{prefix}cannot tell which issue this pull request ({via}) is for, so it is denied. "
+    "Put `Closes #N` in the PR body (--body or an existing --body-file), set "
+    "REVIEW_GATE_ISSUE=N, or work on a branch named feature/N-<slug>."
+)
 
 
 def _gate_requests(
     requests: Sequence[PrRequest], data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> str | None:
-    from review_gate.check import check, open_tracker
+    from review_gate import report, target
+    from review_gate.check import evaluate
 
     cwd = ctx.hook_cwd(data)
     if not cwd.is_dir():
         return f"{_PREFIX}the hook's working directory {cwd} does not exist; PR creation denied."
     try:
-        overrides: dict[str, Any] = {}
-        repos = {_repo_name(r.repo) for r in requests if r.repo}
-        repos.discard(None)
-        if len(repos) == 1:
-            overrides["repo"] = repos.pop()
-        config = config_mod.load(cwd, overrides=overrides, environ=environ)
-        targets = [_target(r, cwd, config) for r in requests]
-        for target in targets:
-            if isinstance(target, str):
-                return target
-        tracker = open_tracker(config, cwd=cwd)
+        repo = target.Repository(cwd)
+        policy = target.checkout_policy(repo, environ)
         failures: list[str] = []
-        for target in targets:
-            assert not isinstance(target, str)
-            for issue in target.issues:
-                result = check(issue, cwd=cwd, config=config, tracker=tracker, head=target.head_sha)
-                if not result.passed:
-                    failures.append(_failure_text(result, issue))
+        tracker = None
+        for pr in requests:
+            bodies = [pr.body] if pr.body else []
+            if pr.body_file:
+                text = _read_body_file(cwd, pr.body_file)
+                if text:
+                    bodies.append(text)
+            request = target.from_checkout(
+                cwd,
+                environ,
+                surface="pre-tool-use",
+                head_branch=_branch_name(pr.head) if pr.head else None,
+                bodies=bodies,
+                repo=repo,
+                policy=policy,
+                tracker=tracker,
+            )
+            tracker = request.tracker
+            if not request.issues:
+                failures.append(_NO_ISSUE.format(prefix=_PREFIX, via=pr.via))
+                continue
+            denied = report.pr_denied(evaluate(request))
+            if denied:
+                failures.append(denied)
     except TrackerUnavailable as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         return (
@@ -179,12 +119,15 @@ def _repo_name(repo: str | None) -> str | None:
 def _tampering(
     tampering: Sequence[Any], data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> str | None:
+    from review_gate import target
+
     cwd = ctx.hook_cwd(data)
     try:
-        config = config_mod.load(cwd if cwd.is_dir() else ".", environ=environ)
+        repo = target.Repository(cwd if cwd.is_dir() else Path("."))
+        config, _, _ = target.checkout_policy(repo, environ)
         if not config.protect:
             return None
-        why = ctx.gated_reason(cwd, config) if cwd.is_dir() else None
+        why = ctx.gated_reason(repo, config) if cwd.is_dir() else None
     except GateError as exc:
         # protect is on by default: a broken configuration must not switch it off.
         why = f"the configuration could not be read ({exc})"

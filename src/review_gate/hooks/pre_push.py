@@ -31,9 +31,13 @@ from review_gate.errors import (
     TrackerUnavailable,
 )
 from review_gate.hooks.hook_cli import HookParser, guard, hook_parser
+from review_gate.target.build import Repository
 
 if TYPE_CHECKING:
+    from review_gate import git
     from review_gate.config import Config
+
+    Policy = tuple[Config, str, git.Ref | None]
 
 ZERO_SHA = "0" * 40
 _ZERO = re.compile(r"^0+$")
@@ -79,7 +83,9 @@ def parse_updates(text: str) -> list[RefUpdate]:
     return updates
 
 
-def updates_from_environment(environ: Mapping[str, str], cwd: Path) -> list[RefUpdate] | None:
+def updates_from_environment(
+    environ: Mapping[str, str], cwd: Path, repo: Repository | None = None
+) -> list[RefUpdate] | None:
     """The ref update pre-commit describes in ``PRE_COMMIT_*`` variables, or None."""
     remote_ref = environ.get("PRE_COMMIT_REMOTE_BRANCH")
     to_ref = environ.get("PRE_COMMIT_TO_REF")
@@ -88,19 +94,19 @@ def updates_from_environment(environ: Mapping[str, str], cwd: Path) -> list[RefU
     local_ref = environ.get("PRE_COMMIT_LOCAL_BRANCH") or to_ref or "HEAD"
     # pre-commit leaves TO_REF unset when the push carries the root commit
     # (it runs on all files instead): resolve the local ref ourselves.
-    local_sha = to_ref or _rev_parse(local_ref, cwd)
+    local_sha = to_ref or _rev_parse(local_ref, repo or Repository(cwd))
     if local_sha is None:
         raise GateError(f"cannot resolve the pushed ref {local_ref!r} to a commit")
     return [RefUpdate(local_ref, local_sha, remote_ref or local_ref, ZERO_SHA)]
 
 
-def _rev_parse(rev: str, cwd: Path) -> str | None:
-    from review_gate.proc import run
+def _rev_parse(rev: str, repo: Repository) -> str | None:
+    from review_gate.git import resolve_commit
 
-    rc, out, _ = run(
-        "git", "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", cwd=cwd, check=False
-    )
-    return out.strip() if rc == 0 and out.strip() else None
+    try:
+        return resolve_commit(repo.cwd, repo.refs, rev)
+    except GateError:
+        return None
 
 
 def _short_branch(ref: str) -> str | None:
@@ -112,11 +118,9 @@ def _short_branch(ref: str) -> str | None:
     return ref
 
 
-def _local_branch(ref: str, cwd: Path) -> str | None:
+def _local_branch(ref: str, repo: Repository) -> str | None:
     if ref == "HEAD":  # `git push origin HEAD:main`: the branch checked out
-        from review_gate.git import current_branch
-
-        return current_branch(cwd)
+        return repo.branch
     if _ZERO.match(ref) or re.fullmatch(r"[0-9a-f]{40,64}", ref):
         return None  # a bare sha was pushed
     return _short_branch(ref)
@@ -134,14 +138,24 @@ def decide(
     cwd: Path,
     config: Config,
     remote: str = "origin",
+    repo: Repository | None = None,
+    policy: Policy | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> PushDecision:
     """Decide one ref update: worker branches need a passing review gate at the pushed
-    commit; protected branches take no push from a worker; anything else passes."""
+    commit; protected branches take no push from a worker; anything else passes.
+    ``policy`` is :func:`review_gate.target.checkout_policy`'s answer (``config`` is its
+    first part); without it ``config`` is taken as given."""
     from review_gate.git import issue_from_branch
+    from review_gate.target import find_base
+
+    repo = repo or Repository(cwd)
+    if policy is None:
+        policy = (config, "given", find_base(repo.refs, config.base_branch))
 
     pattern = config.worker_branch_pattern
     remote_branch = _short_branch(update.remote_ref)
-    local_branch = None if update.deleting else _local_branch(update.local_ref, cwd)
+    local_branch = None if update.deleting else _local_branch(update.local_ref, repo)
     where = f"{remote} {update.remote_ref}"
     short = update.local_sha[:12]
     worker = config.worker_id
@@ -206,12 +220,11 @@ def decide(
             f"worker {worker} holds issue #{config.issue} but this push is for issue #{other}",
             "push only your own feature/<issue>-<slug> branch",
         )
-    lines: list[str] = []
-    worst = EXIT_PASS
-    for issue in issues:
-        code, explanation = _gate(issue, update.local_sha, cwd=cwd, config=config)
-        worst = max(worst, code)
-        lines.extend(explanation)
+    env = os.environ if environ is None else environ
+    source = f"branch {local_branch or remote_branch}"
+    worst, lines = _gate(
+        issues, update.local_sha, repo=repo, policy=policy, environ=env, source=source
+    )
     if worst == EXIT_PASS:
         summary = f"review-gate: {where} at {short}: review gate passed for issue #"
         summary += ", #".join(str(i) for i in issues)
@@ -227,12 +240,23 @@ def _refuse(update: RefUpdate, why: str, fix: str) -> PushDecision:
     return PushDecision(update, EXIT_FAIL, (f"review-gate: {why}", f"  fix: {fix}"))
 
 
-def _gate(issue: int, head: str, *, cwd: Path, config: Config) -> tuple[int, list[str]]:
-    """Run the review gate of ``issue`` at ``head``: (exit code, explanation lines)."""
-    from review_gate.check import check
+def _gate(
+    issues: Sequence[int],
+    head: str,
+    *,
+    repo: Repository,
+    policy: Policy,
+    environ: Mapping[str, str],
+    source: str,
+) -> tuple[int, list[str]]:
+    """Run the review gate of ``issues`` at ``head``: (exit code, explanation lines)."""
+    from review_gate import report, target
+    from review_gate.check import evaluate
 
+    config = policy[0]
     try:
-        result = check(issue, cwd=cwd, head=head, config=config)
+        request = target.from_push(repo, policy, environ, issues=issues, source=source, head=head)
+        result = evaluate(request)
     except TrackerUnavailable as exc:
         if config.on_unreachable == "allow":
             return EXIT_PASS, [
@@ -242,26 +266,16 @@ def _gate(issue: int, head: str, *, cwd: Path, config: Config) -> tuple[int, lis
         return EXIT_UNREACHABLE, [
             f"  - tracker unreachable: {exc.message}",
             f"    fix: {exc.hint or 'check the network and the token, then push again'}"
-            " (or set on_unreachable = 'allow' in .review-gate.toml to let pushes through)",
+            " (or set on_unreachable = 'allow' in the base branch's .review-gate.toml)",
         ]
     except GateError as exc:
-        lines = [f"  - issue #{issue}: {exc.message}"]
+        lines = [f"  - issue {', '.join(f'#{i}' for i in issues)}: {exc.message}"]
         if exc.hint:
             lines.append(f"    fix: {exc.hint}")
         return EXIT_FAIL, lines
     if result.passed:
         return EXIT_PASS, []
-    lines = []
-    for verdict in result.verdicts:
-        for reason in verdict.reasons:
-            lines.append(f"  - [{verdict.gate} #{issue}] {reason.code}: {reason.message}")
-            lines.append(f"    fix: {reason.fix}")
-    lines += [
-        f"  next: write a review of commit {head[:12]} with `gate new review --issue {issue}`,",
-        f"        post it with `gate issue comment {issue} --body-file <file>` (or on GitHub),",
-        f"        confirm with `gate check --issue {issue} --head {head[:12]}`, then push again.",
-    ]
-    return EXIT_FAIL, lines
+    return EXIT_FAIL, report.push_refused_lines(result)
 
 
 def _read_stdin(stdin: IO[str] | None) -> str | None:
@@ -279,12 +293,14 @@ def pre_push(
     stdin: IO[str] | None = None,
 ) -> tuple[int, list[str]]:
     """The pre-push hook as a function: (exit code, lines for stderr)."""
-    ns = _pre_pushhook_parser().parse(argv)
-    from review_gate import config as config_mod
+    ns = _pre_push_parser().parse(argv)
+    from review_gate import target
 
-    config = config_mod.load(cwd, environ=environ)
+    repo = Repository(cwd)
+    policy = target.checkout_policy(repo, environ)
+    config = policy[0]
     remote = ns.remote or environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
-    updates = updates_from_environment(environ, cwd)
+    updates = updates_from_environment(environ, cwd, repo)
     if updates is None:
         text = _read_stdin(stdin)
         if text is None:
@@ -297,7 +313,15 @@ def pre_push(
     worst = EXIT_PASS
     lines: list[str] = []
     for update in updates:
-        decision = decide(update, cwd=cwd, config=config, remote=remote)
+        decision = decide(
+            update,
+            cwd=cwd,
+            config=config,
+            remote=remote,
+            repo=repo,
+            policy=policy,
+            environ=environ,
+        )
         worst = max(worst, decision.exit_code)
         lines.extend(decision.lines)
     if worst != EXIT_PASS:
@@ -305,7 +329,7 @@ def pre_push(
     return worst, lines
 
 
-def _pre_pushhook_parser() -> HookParser:
+def _pre_push_parser() -> HookParser:
     parser = hook_parser(
         "review-gate-pre-push",
         "A git pre-push hook: refuses a push of a worker branch (worker_branch_pattern, "

@@ -17,14 +17,15 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from review_gate import config as config_mod
 from review_gate import git
-from review_gate.config import Config
 from review_gate.errors import GateError, TrackerUnavailable
 from review_gate.hooks import checkout as ctx
-from review_gate.proc import run
+from review_gate.target.build import Repository, short_name
+
+if TYPE_CHECKING:
+    from review_gate.check import CheckResult
 
 _PREFIX = "review-gate: "
 # Files `gate install --scope local` writes into a checkout: not the agent's work.
@@ -35,9 +36,10 @@ def _message(text: str) -> dict[str, Any]:
     return {"systemMessage": _PREFIX + text}
 
 
-def _session_file(cwd: Path, session: str) -> Path:
+def _session_file(repo: Repository, session: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", session)[:128].lstrip(".") or "unknown"
-    return git.state_dir(cwd) / "stop-blocks" / f"{safe}.json"
+    assert repo.checkout is not None
+    return repo.checkout.common_dir / "review-gate" / "stop-blocks" / f"{safe}.json"
 
 
 def read_blocks(path: Path) -> int:
@@ -82,19 +84,18 @@ def _parse(raw: bytes) -> dict[str, Any] | str:
     return data
 
 
-def _work(cwd: Path, config: Config) -> str | None:
+def _work(repo: Repository, base: str | None) -> str | None:
     """What work the checkout holds (commits ahead, uncommitted changes), or None."""
     parts: list[str] = []
-    base = ctx.base_ref(cwd, config)
     if base is None:
         parts.append("commits on a branch with no base branch to compare with")
     else:
-        rc, out, _ = run("git", "rev-list", "--count", f"{base}..HEAD", cwd=cwd, check=False)
-        ahead = int(out.strip()) if rc == 0 and out.strip().isdigit() else 0
+        _, out, _ = git.run_git(repo.cwd, "rev-list", "--count", f"{base}..HEAD", check=False)
+        ahead = int(out.strip()) if out.strip().isdigit() else 0
         if ahead:
-            parts.append(f"{ahead} commit{'s' if ahead != 1 else ''} ahead of {base}")
-    _, out, _ = run(
-        "git", "status", "--porcelain=v1", "-z", "--untracked-files=all", cwd=cwd, check=False
+            parts.append(f"{ahead} commit{'s' if ahead != 1 else ''} ahead of {short_name(base)}")
+    _, out, _ = git.run_git(
+        repo.cwd, "status", "--porcelain=v1", "-z", "--untracked-files=all", check=False
     )
     changed = [
         entry[3:]
@@ -106,70 +107,62 @@ def _work(cwd: Path, config: Config) -> str | None:
     return ", ".join(parts) if parts else None
 
 
-def _commit_time(cwd: Path) -> datetime.datetime | None:
-    rc, out, _ = run("git", "log", "-1", "--format=%cI", "HEAD", cwd=cwd, check=False)
-    if rc != 0 or not out.strip():
+def _commit_time(repo: Repository) -> datetime.datetime | None:
+    _, out, _ = git.run_git(repo.cwd, "log", "-1", "--format=%cI", "HEAD", check=False)
+    if not out.strip():
         return None
     return datetime.datetime.fromisoformat(out.strip().replace("Z", "+00:00"))
 
 
-def _handover_after_commit(comments: Any, issue: int, cwd: Path, config: Config) -> str | None:
-    """The time of a trusted, valid HANDOVER for ``issue`` newer than HEAD, or None."""
-    from review_gate.gates.common import comment_order, latest_artifact, trust_policy
+def _handover_after(result: CheckResult, committed: datetime.datetime | None) -> str | None:
+    """The time of the HANDOVER the handover gate passed on, when it is newer than the
+    last commit; else None."""
+    from review_gate.gates.common import comment_order
 
-    found = latest_artifact(
-        comments,
-        "handover",
-        trusted=trust_policy(config.trusted_associations, config.trusted_logins),
-    )
-    if found is None:
-        return None
-    comment, artifact = found
-    if not artifact.valid or artifact.data.get("issue") not in (None, issue):
-        return None
-    committed = _commit_time(cwd)
-    posted = comment_order(comment)[0]
-    if committed is not None and posted <= committed:
-        return None
-    return comment.created_at
-
-
-def _missing(result: Any) -> str:
-    lines = []
     for verdict in result.verdicts:
-        if not verdict.passed:
-            lines += [
-                f"- {r.message}" + (f" Fix: {r.fix}" if r.fix else "") for r in verdict.reasons
-            ]
-    return "\n".join(lines) or "- the review gate did not pass"
+        if verdict.gate != "handover" or not verdict.passed or not verdict.artifact_url:
+            continue
+        for comment in result.request.tracker.list_comments(verdict.issue):
+            if comment.url != verdict.artifact_url:
+                continue
+            posted = comment_order(comment)[0]
+            if committed is None or posted > committed:
+                return comment.created_at
+    return None
 
 
 def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
     """The Stop answer: ``{"decision": "block", ...}``, ``{"systemMessage": ...}`` or None."""
+    from review_gate import report, target
+    from review_gate.check import evaluate
+
     data = _parse(raw)
     if isinstance(data, str):
         # A block we cannot count could loop forever (Codex has no limit): let it stop.
         return _message(f"stop hook got unusable input ({data}); not blocking.")
     cwd = ctx.hook_cwd(data)
-    if not cwd.is_dir() or not ctx.in_git_checkout(cwd):
+    repo = target.Repository(cwd) if cwd.is_dir() else None
+    if repo is None or repo.checkout is None:
         return None
     try:
-        config = config_mod.load(cwd, environ=environ)
+        policy = target.checkout_policy(repo, environ)
     except GateError as exc:
         return _message(f"stop hook cannot read the configuration ({exc}); not blocking.")
-    if config.max_stop_blocks <= 0 or ctx.gated_reason(cwd, config) is None:
+    config, _, base = policy
+    if config.max_stop_blocks <= 0 or ctx.gated_reason(repo, config) is None:
         return None
-    issue = ctx.issue_for_checkout(cwd, config)
-    if issue is None:
+    issues, _ = target.gated_issues(repo.branch, [], config, config.repo)
+    if not issues:
         return None
-    work = _work(cwd, config)
+    issue = issues[0]
+    work = _work(repo, base.name if base else None)
     if work is None:
         return _message(
             f"nothing to review for issue #{issue}: the tree is clean, no commits ahead."
         )
     session = data.get("session_id")
     session = session if isinstance(session, str) and session else "unknown"
-    counter = _session_file(cwd, session)
+    counter = _session_file(repo, session)
     blocks = read_blocks(counter)
     if data.get("stop_hook_active") is True:
         blocks = max(blocks, 1)  # continuing after a block, even one we did not record
@@ -179,9 +172,29 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
             f"(max_stop_blocks = {config.max_stop_blocks}). Issue #{issue} still has "
             f"unreviewed work ({work}); `gate check --issue {issue}` shows what is missing."
         )
-    reason = _review_missing(issue, cwd, config)
-    if reason is None or isinstance(reason, dict):
-        return reason
+    committed = _commit_time(repo)
+    try:
+        request = target.from_checkout(cwd, environ, surface="stop", repo=repo, policy=policy)
+        request = request._replace(gates=("review", "handover"))
+        result = evaluate(request)
+        review_passed = all(v.passed for v in result.verdicts if v.gate == "review")
+        handed_over = None if review_passed else _handover_after(result, committed)
+    except TrackerUnavailable as exc:
+        reason = f"- the issue tracker is unreachable, so the review cannot be verified: {exc}"
+    except GateError as exc:
+        reason = f"- the review cannot be verified: {exc}"
+    else:
+        if review_passed:
+            return None
+        if handed_over:
+            return _message(
+                f"letting the agent stop: a valid HANDOVER for issue #{issue} was posted at "
+                f"{handed_over}, after the last commit."
+            )
+        review_only = result._replace(
+            verdicts=tuple(v for v in result.verdicts if v.gate == "review")
+        )
+        reason = report.missing_lines(review_only)
     write_blocks(counter, session, blocks + 1)
     return {
         "decision": "block",
@@ -193,25 +206,3 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
             f"(stop block {blocks + 1} of at most {config.max_stop_blocks} this session)"
         ),
     }
-
-
-def _review_missing(issue: int, cwd: Path, config: Config) -> str | dict[str, Any] | None:
-    """What the review gate misses (a str), an allow message (a dict), or None (it passes)."""
-    from review_gate.check import check, open_tracker
-
-    try:
-        tracker = open_tracker(config, cwd=cwd)
-        result = check(issue, cwd=cwd, config=config, tracker=tracker)
-        if result.passed:
-            return None
-        handed_over = _handover_after_commit(tracker.list_comments(issue), issue, cwd, config)
-    except TrackerUnavailable as exc:
-        return f"- the issue tracker is unreachable, so the review cannot be verified: {exc}"
-    except GateError as exc:
-        return f"- the review cannot be verified: {exc}"
-    if handed_over:
-        return _message(
-            f"letting the agent stop: a valid HANDOVER for issue #{issue} was posted at "
-            f"{handed_over}, after the last commit."
-        )
-    return _missing(result)

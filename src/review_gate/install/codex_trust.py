@@ -1,7 +1,7 @@
 """Codex hook trust: the ``trusted_hash`` of a hook handler and where it is recorded.
 
-Codex runs a discovered hook only once it is trusted (shared/hook-protocol/codex/
-README.md). The hash is SHA-256 of the compact, key-sorted JSON of
+Codex runs a discovered hook only once it is trusted (docs/agent-hooks.md, "Wire
+protocol"). The hash is SHA-256 of the compact, key-sorted JSON of
 ``{"event_name": <snake_case event>, "matcher": ..., "hooks": [<handler>]}`` where the
 handler has ``timeout`` (default 600) and ``async`` (default false) filled in,
 ``statusMessage`` only when set, and ``matcher`` is left out for events that ignore
@@ -178,7 +178,7 @@ def save_trust(config_toml: Path, entries: Mapping[str, str]) -> list[str]:
     state = parsed.get("hooks", {}).get("state", {})
     if any(state.get(k, {}).get("trusted_hash") != v for k, v in entries.items()):
         raise ConfigError(f"{config_toml}: the trust entries did not take; left untouched")
-    from review_gate.install.agents import atomic_write
+    from review_gate.install.settings_file import atomic_write
 
     atomic_write(config_toml, text)
     return changed
@@ -278,7 +278,7 @@ def remove_trust(config_toml: Path, keys: set[str]) -> list[str]:
             hint="delete these hooks.state entries by hand, then rerun: " + ", ".join(present),
         )
     if new_text.strip():
-        from review_gate.install.agents import atomic_write
+        from review_gate.install.settings_file import atomic_write
 
         atomic_write(config_toml, new_text)
     else:

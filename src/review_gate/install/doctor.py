@@ -9,8 +9,17 @@ from pathlib import Path
 
 from review_gate.doctor import Finding
 from review_gate.errors import GateError
-from review_gate.install import agents as inst
 from review_gate.install import codex_trust as trust
+from review_gate.install.codex import main_checkout
+from review_gate.install.hook_files import EVENTS, is_ours
+from review_gate.install.settings_file import (
+    AGENT_NAMES,
+    AGENTS,
+    SCOPES,
+    checkout_top,
+    read_settings,
+    settings_path,
+)
 
 
 def _command_problem(command: str) -> str | None:
@@ -39,16 +48,16 @@ def _file_findings(
     """Findings for one settings file, or None when it holds none of our hooks.
 
     ``where`` is `` -C DIR`` when the fix must run in another checkout."""
-    name = inst.AGENT_NAMES[agent]
+    name = AGENT_NAMES[agent]
     fix = f"gate install {agent} --scope {scope}{where}"
     try:
-        data, _ = inst.read_settings(path)
+        data, _ = read_settings(path)
     except GateError as exc:
         return [Finding(agent, False, str(exc), fix=f"fix the JSON in {path}, then `{fix}`")]
     hooks = data.get("hooks", {})
     ours = {
-        event: [h for g in hooks.get(event, []) for h in g.get("hooks", []) if inst._ours(h)]
-        for event, _, _ in inst.EVENTS
+        event: [h for g in hooks.get(event, []) for h in g.get("hooks", []) if is_ours(h)]
+        for event, _, _ in EVENTS
     }
     if not any(ours.values()):
         return None
@@ -82,10 +91,10 @@ def _codex_trust_findings(
     findings: list[Finding] = []
     try:
         saved = trust.saved_state(config_toml)
-        project_ok = scope == "user" or trust.project_trusted(config_toml, inst._top(cwd))
+        project_ok = scope == "user" or trust.project_trusted(config_toml, checkout_top(cwd))
     except GateError as exc:
         return [Finding("codex", False, str(exc), fix=f"fix {config_toml}")]
-    entries = trust.trust_entries(path, hooks, only=inst._ours)
+    entries = trust.trust_entries(path, hooks, only=is_ours)
     if any(saved.get(k) != v for k, v in entries.items()):
         findings.append(
             Finding(
@@ -98,12 +107,13 @@ def _codex_trust_findings(
             )
         )
     if not project_ok:
+        project = f'[projects."{checkout_top(cwd)}"]'
         findings.append(
             Finding(
                 "codex",
                 False,
                 f"Codex reads {path} only for a trusted project",
-                fix=f'add [projects."{inst._top(cwd)}"] trust_level = "trusted" to {config_toml}',
+                fix=f'add {project} trust_level = "trusted" to {config_toml}',
             )
         )
     return findings
@@ -116,14 +126,14 @@ def _where(directory: Path) -> str:
 def checks(cwd: Path) -> list[Finding]:
     """Per agent: our hooks configured in some scope, runnable, (Codex) trusted."""
     findings: list[Finding] = []
-    top = inst._top(cwd)
-    main = inst.main_checkout(cwd)
-    for agent in inst.AGENTS:
+    top = checkout_top(cwd)
+    main = main_checkout(cwd)
+    for agent in AGENTS:
         seen: set[Path] = set()
         found = False
         ignored: Path | None = None  # Codex: our hooks only in a linked worktree's file
-        for scope in inst.SCOPES:
-            path = inst.settings_path(agent, scope, cwd)
+        for scope in SCOPES:
+            path = settings_path(agent, scope, cwd)
             if path in seen:
                 continue
             seen.add(path)
@@ -137,7 +147,7 @@ def checks(cwd: Path) -> list[Finding]:
                 findings += result
         if agent == "codex" and main is not None:
             # Codex reads the main checkout's .codex/hooks.json in a linked worktree.
-            main_file = inst.settings_path(agent, "project", main)
+            main_file = settings_path(agent, "project", main)
             result = _file_findings(agent, "project", main_file, main, _where(main))
             if result is not None:
                 found = True
@@ -147,7 +157,7 @@ def checks(cwd: Path) -> list[Finding]:
                 found = True
         if found:
             continue
-        name = inst.AGENT_NAMES[agent]
+        name = AGENT_NAMES[agent]
         marker = top / (".claude" if agent == "claude" else ".codex")
         if marker.is_dir():
             fix = f"gate install {agent} --scope local"
@@ -176,13 +186,11 @@ def checks(cwd: Path) -> list[Finding]:
 
 def _has_ours(path: Path) -> bool:
     try:
-        data, _ = inst.read_settings(path)
+        data, _ = read_settings(path)
     except GateError:
         return False  # Codex does not read this file here anyway
     groups = [g for gs in data.get("hooks", {}).values() for g in gs]
-    return any(
-        inst._ours(h) for g in groups if isinstance(g.get("hooks"), list) for h in g["hooks"]
-    )
+    return any(is_ours(h) for g in groups if isinstance(g.get("hooks"), list) for h in g["hooks"])
 
 
 def _ignored_finding(path: Path, main: Path, covered: bool) -> Finding:

@@ -106,3 +106,11 @@ def values(opts: Sequence[Opt], *names: str) -> list[Word]:
 
 def positionals(opts: Sequence[Opt]) -> list[Opt]:
     return [o for o in opts if o.name in (POSITIONAL, UNKNOWN)]
+
+
+def after_options(parsed: Sequence[Opt], args: Sequence[Word], skip: int) -> list[Word]:
+    """The words from the first positional on, after skipping ``skip`` positionals."""
+    pos = positionals(parsed)
+    if len(pos) <= skip:
+        return []
+    return list(args[pos[skip].at :])

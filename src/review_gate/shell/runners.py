@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from review_gate.shell import syntax as tree
 from review_gate.shell.prefilter import prish, words
-from review_gate.shell.records import Findings
 from review_gate.shell.words import Word, literal
+
+if TYPE_CHECKING:
+    from review_gate.shell.walker import Analyser
 
 _SAFE_MODULES = words(
     "pytest pip venv mypy ruff black isort flake8 pylint unittest coverage build "
@@ -40,151 +43,140 @@ _CODE_FLAGS = {
 }
 
 
-class Runners:
-    """Mixin of :class:`review_gate.shell.walker.Analyser` for code the command runs."""
-
-    out: Findings
-
-    def code(self, source: str, depth: int) -> None:
-        raise NotImplementedError
-
-    def unknown_code(self, text: str, source: str, reason: str) -> None:
-        raise NotImplementedError
-
-    def shell_code(self, text: str, word: Word, depth: int, reason: str) -> None:
-        raise NotImplementedError
-
-    def script(
-        self, cmd: tree.Cmd, src: bytes, depth: int, args: list[Word], index: int, what: str
-    ) -> None:
-        """``source FILE`` / ``bash FILE``: code from a file or a process substitution."""
-        if index >= len(args):
-            return
-        at = next((k for k, w in enumerate(cmd.words) if w is args[index]), None)
-        nodes = cmd.word_nodes[at] if at is not None else []
-        if len(nodes) == 1 and nodes[0].type == "process_substitution":
-            inner = [c for c in nodes[0].children if c.is_named]
-            if len(inner) == 1:
-                produced = tree.produce(inner[0], src)
-                if produced.code is not None:
-                    self.code(produced.code, depth + 1)
-                    return
-                self.unknown_code(cmd.text, produced.source, f"{what} produced at run time")
+def script(
+    a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, args: list[Word], index: int, what: str
+) -> None:
+    """``source FILE`` / ``bash FILE``: code from a file or a process substitution."""
+    if index >= len(args):
+        return
+    at = next((k for k, w in enumerate(cmd.words) if w is args[index]), None)
+    nodes = cmd.word_nodes[at] if at is not None else []
+    if len(nodes) == 1 and nodes[0].type == "process_substitution":
+        inner = [c for c in nodes[0].children if c.is_named]
+        if len(inner) == 1:
+            produced = tree.produce(inner[0], src)
+            if produced.code is not None:
+                a.code(produced.code, depth + 1)
                 return
-        if args[index].value in ("/dev/stdin", "-"):
-            self.stdin_code(cmd, src, depth, what)
+            a.unknown_code(cmd.text, produced.source, f"{what} produced at run time")
             return
-        self.unknown_code(cmd.text, cmd.text, f"{what} this hook cannot see")
+    if args[index].value in ("/dev/stdin", "-"):
+        stdin_code(a, cmd, src, depth, what)
+        return
+    a.unknown_code(cmd.text, cmd.text, f"{what} this hook cannot see")
 
-    def stdin_code(self, cmd: tree.Cmd, src: bytes, depth: int, what: str) -> None:
-        feed = tree.stdin_of(cmd, src)
-        if feed is None:
-            return
-        if feed.code is not None:
-            self.code(feed.code, depth + 1)
-        else:
-            self.unknown_code(cmd.text, feed.source, f"{what}: code read from stdin")
 
-    def shell(
-        self, cmd: tree.Cmd, src: bytes, depth: int, args: list[Word], *, stdin: bool
-    ) -> None:
-        has_c = False
-        i = 0
-        while i < len(args):
-            value = args[i].value
-            if value is None or value in ("-", "--") or not value.startswith(("-", "+")):
-                if value in ("-", "--"):
-                    i += 1
-                break
-            if value in ("--rcfile", "--init-file", "-o", "+o", "-O", "+O"):
-                i += 2
-                continue
-            if not value.startswith("--") and "c" in value[1:]:
-                has_c = True
-            i += 1
-        operands = args[i:]
-        if has_c:
-            if operands:
-                self.shell_code(cmd.text, operands[0], depth, "shell -c code computed at run time")
-        elif operands:
-            self.script(cmd, src, depth, args, i, "runs a script")
-        elif stdin:
-            self.stdin_code(cmd, src, depth, "shell")
+def stdin_code(a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, what: str) -> None:
+    """Shell code ``cmd`` reads on stdin (a heredoc, a here-string, a pipe)."""
+    feed = tree.stdin_of(cmd, src)
+    if feed is None:
+        return
+    if feed.code is not None:
+        a.code(feed.code, depth + 1)
+    else:
+        a.unknown_code(cmd.text, feed.source, f"{what}: code read from stdin")
 
-    def interpreted(self, text: str, name: str, codes: Sequence[str]) -> None:
-        if any(prish(code) for code in codes):
-            self.out.undecided(text, f"{name} code that mentions PR creation")
-        if any(".git/hooks" in c.replace("\\", "/") or "hookspath" in c.lower() for c in codes):
-            self.out.tamper(text, f"{name} code that touches .git/hooks or core.hooksPath")
 
-    def interpreter(
-        self, cmd: tree.Cmd, src: bytes, depth: int, name: str, args: list[Word], *, stdin: bool
-    ) -> None:
-        match = INTERPRETER.fullmatch(name)
-        family = match.group(1) if match else name
-        shorts, longs = _CODE_FLAGS.get(family, ("", ()))
-        text = cmd.text
-        codes: list[Word] = []
-        runs_other = False
-        i = 0
-        if family in ("deno", "bun") and args and args[0].value == "eval":
-            codes.append(args[1] if len(args) > 1 else literal(""))
-            i = len(args)
-        while i < len(args):
-            value = args[i].value
-            if value is None:
-                runs_other = True
-                break
-            if value == "-":
-                break
-            low = value.lower()
-            if value.startswith("--") or (
-                family in ("pwsh", "powershell") and low.startswith("-") and len(low) > 2
-            ):
-                flag, eq, attached = low.partition("=")
-                if flag in longs:
-                    codes.append(
-                        literal(attached)
-                        if eq
-                        else (args[i + 1] if i + 1 < len(args) else literal(""))
-                    )
-                    i += 1
+def shell(
+    a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, args: list[Word], *, stdin: bool
+) -> None:
+    """``bash -c CODE``, ``bash FILE``, ``bash <<EOF``."""
+    has_c = False
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value is None or value in ("-", "--") or not value.startswith(("-", "+")):
+            if value in ("-", "--"):
                 i += 1
-                continue
-            if value.startswith("-") and len(value) > 1:
-                for j, char in enumerate(value[1:]):
-                    if char in shorts:
-                        attached = value[j + 2 :]
-                        if attached:
-                            codes.append(literal(attached))
-                        elif i + 1 < len(args):
-                            codes.append(args[i + 1])
-                            i += 1
-                        break
-                    if family == "python" and char == "m":
-                        module = value[j + 2 :] or (args[i + 1].value if i + 1 < len(args) else "")
-                        runs_other = module not in _SAFE_MODULES
-                        i = len(args)
-                        break
-                i += 1
-                continue
-            runs_other = not codes
             break
-        for code in codes:
-            if code.value is None:
-                self.unknown_code(text, code.text, f"{name} code computed at run time")
-        self.interpreted(text, name, [c.value for c in codes if c.value is not None])
-        if codes:
-            return
-        if runs_other:
-            self.unknown_code(text, text, f"{name} runs a program this hook cannot see")
-        elif stdin:
-            feed = tree.stdin_of(cmd, src)
-            if feed is not None and feed.code is not None:
-                if prish(feed.code):
-                    self.out.undecided(text, f"{name} code that mentions PR creation")
-            elif feed is not None:
-                self.unknown_code(text, feed.source, f"{name} reads code from stdin")
+        if value in ("--rcfile", "--init-file", "-o", "+o", "-O", "+O"):
+            i += 2
+            continue
+        if not value.startswith("--") and "c" in value[1:]:
+            has_c = True
+        i += 1
+    operands = args[i:]
+    if has_c:
+        if operands:
+            a.shell_code(cmd.text, operands[0], depth, "shell -c code computed at run time")
+    elif operands:
+        script(a, cmd, src, depth, args, i, "runs a script")
+    elif stdin:
+        stdin_code(a, cmd, src, depth, "shell")
 
 
-# --- helpers -------------------------------------------------------------------------------
+def interpreted(a: Analyser, text: str, name: str, codes: Sequence[str]) -> None:
+    """Code in another language: it matters only if it mentions PRs or the hooks."""
+    if any(prish(code) for code in codes):
+        a.out.undecided(text, f"{name} code that mentions PR creation")
+    if any(".git/hooks" in c.replace("\\", "/") or "hookspath" in c.lower() for c in codes):
+        a.out.tamper(text, f"{name} code that touches .git/hooks or core.hooksPath")
+
+
+def interpreter(
+    a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, name: str, args: list[Word], *, stdin: bool
+) -> None:
+    """``python -c CODE``, ``node -e CODE``, ``perl script.pl``, ``ruby <<EOF``..."""
+    match = INTERPRETER.fullmatch(name)
+    family = match.group(1) if match else name
+    shorts, longs = _CODE_FLAGS.get(family, ("", ()))
+    text = cmd.text
+    codes: list[Word] = []
+    runs_other = False
+    i = 0
+    if family in ("deno", "bun") and args and args[0].value == "eval":
+        codes.append(args[1] if len(args) > 1 else literal(""))
+        i = len(args)
+    while i < len(args):
+        value = args[i].value
+        if value is None:
+            runs_other = True
+            break
+        if value == "-":
+            break
+        low = value.lower()
+        if value.startswith("--") or (
+            family in ("pwsh", "powershell") and low.startswith("-") and len(low) > 2
+        ):
+            flag, eq, attached = low.partition("=")
+            if flag in longs:
+                codes.append(
+                    literal(attached) if eq else (args[i + 1] if i + 1 < len(args) else literal(""))
+                )
+                i += 1
+            i += 1
+            continue
+        if value.startswith("-") and len(value) > 1:
+            for j, char in enumerate(value[1:]):
+                if char in shorts:
+                    attached = value[j + 2 :]
+                    if attached:
+                        codes.append(literal(attached))
+                    elif i + 1 < len(args):
+                        codes.append(args[i + 1])
+                        i += 1
+                    break
+                if family == "python" and char == "m":
+                    module = value[j + 2 :] or (args[i + 1].value if i + 1 < len(args) else "")
+                    runs_other = module not in _SAFE_MODULES
+                    i = len(args)
+                    break
+            i += 1
+            continue
+        runs_other = not codes
+        break
+    for code in codes:
+        if code.value is None:
+            a.unknown_code(text, code.text, f"{name} code computed at run time")
+    interpreted(a, text, name, [c.value for c in codes if c.value is not None])
+    if codes:
+        return
+    if runs_other:
+        a.unknown_code(text, text, f"{name} runs a program this hook cannot see")
+    elif stdin:
+        feed = tree.stdin_of(cmd, src)
+        if feed is not None and feed.code is not None:
+            if prish(feed.code):
+                a.out.undecided(text, f"{name} code that mentions PR creation")
+        elif feed is not None:
+            a.unknown_code(text, feed.source, f"{name} reads code from stdin")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 #: Stands for the unknown value of an expansion inside :attr:`Word.template`.
@@ -42,6 +42,13 @@ class Word(NamedTuple):
 
 def literal(value: str) -> Word:
     return Word(value, value, value)
+
+
+def joined(words: Sequence[Word]) -> Word:
+    """Words joined by spaces, as eval, ssh and watch hand them to a shell."""
+    template = " ".join(w.template for w in words)
+    source = " ".join(w.text for w in words)
+    return Word(source, None if DYN in template else template, template)
 
 
 def _match_close(src: str, i: int, open_: str, close: str) -> int:

@@ -4,6 +4,10 @@ Every worktree of a repository shares ``<git-common-dir>/review-gate/tracker.sql
 Several workers post at once, so the database runs in WAL mode with a busy timeout and
 every write is one short ``BEGIN IMMEDIATE`` transaction: writers queue, none is lost.
 A file at that path that is not our database is reported and never touched.
+
+Reading never creates anything: without a database (or its directory) the tracker reads
+as empty — no issues, every issue not found. Only creating an issue or importing
+comments creates the directory and the database.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from review_gate.trackers.export import (
     parse_comments,
 )
 
+STATE_DIR = "review-gate"  # under the git common dir, as git.state_dir
 FILENAME = "tracker.sqlite3"
 APPLICATION_ID = 0x72677472  # "rgtr": marks the file as ours, so we never adopt another DB
 SCHEMA_VERSION = 1
@@ -84,14 +89,21 @@ class LocalTracker:
 
     name = "local"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self._conn: sqlite3.Connection | None = None
+        self._writable = False  # the connection has been set up for writing (WAL, schema)
 
     @classmethod
-    def for_checkout(cls, cwd: str | Path = ".") -> LocalTracker:
-        """The tracker shared by every worktree of the repository at ``cwd``."""
-        return cls(git.state_dir(cwd) / FILENAME)
+    def for_checkout(cls, cwd: str | Path = ".", *, read_only: bool = False) -> LocalTracker:
+        """The tracker shared by every worktree of the repository at ``cwd``.
+
+        Opening creates nothing (``git.state_dir`` would make the directory): the
+        database and its directory appear on the first write. With ``read_only`` every
+        write is refused too — what ``gate issue list/show``, ``gate check`` and ``gate
+        doctor`` want."""
+        return cls(git.common_dir(cwd) / STATE_DIR / FILENAME, read_only=read_only)
 
     # -- connection -------------------------------------------------------------------------
 
@@ -119,12 +131,47 @@ class LocalTracker:
             raise self._broken(exc) from None
 
     def _connect(self) -> sqlite3.Connection:
-        if self._conn is not None:
+        """The connection for writing: creates the directory and the database if needed."""
+        conn = self._open(create=True)
+        if conn is None:  # pragma: no cover - _open(create=True) returns a connection
+            raise self._broken(RuntimeError("could not open the database"))
+        return conn
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """The connection for a read; None when there is no database (reads as empty)."""
+        return self._open(create=False)
+
+    def _open(self, *, create: bool) -> sqlite3.Connection | None:
+        """The connection; None when ``create`` is false and there is no database yet
+        (nothing is created then, not even an empty file)."""
+        if self._conn is not None and (self._writable or not create):
             return self._conn
+        if create and self.read_only:
+            raise TrackerError(
+                f"{self.path}: opened read-only",
+                hint="this command only reads the local tracker",
+            )
+        self.close()  # a read connection is reopened for writing
         if self.path.exists() and not self.path.is_file():
             raise TrackerError(f"{self.path}: not a file; left untouched")
+        if not create and not self.path.exists():
+            return None
+        if create:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise TrackerError(
+                    f"{self.path.parent}: cannot create the tracker directory: {exc.strerror}"
+                ) from None
+        # mode=rw never creates the file: a database removed since the test above is absent.
+        uri = f"{self.path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
         with self._errors():
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+            except sqlite3.OperationalError:
+                if not create and not self.path.exists():
+                    return None
+                raise
             try:
                 # Read-only probes first: a file that is not ours fails here, unmodified.
                 app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -136,6 +183,12 @@ class LocalTracker:
                         hint="move it aside and run again",
                     )
                 conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+                if not create:
+                    if app_id == 0:  # an empty file: nothing to read, and nothing to write
+                        conn.close()
+                        return None
+                    self._conn = conn
+                    return conn
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 if app_id == 0:
@@ -143,7 +196,7 @@ class LocalTracker:
             except BaseException:
                 conn.close()
                 raise
-        self._conn = conn
+        self._conn, self._writable = conn, True
         return conn
 
     def _initialise(self, conn: sqlite3.Connection) -> None:
@@ -181,6 +234,7 @@ class LocalTracker:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._writable = False
 
     # -- records ----------------------------------------------------------------------------
 
@@ -201,13 +255,22 @@ class LocalTracker:
         except (ValueError, CommentFormatError) as exc:
             raise self._broken(exc) from None
 
-    def _require_issue(self, conn: sqlite3.Connection, number: int) -> None:
+    def _not_found(self, number: int) -> IssueNotFound:
+        return IssueNotFound(
+            f"issue #{number} does not exist in the local tracker ({self.path})",
+            hint="create it with `gate issue new --title TITLE` (or --number N), "
+            "or list them with `gate issue list --state all`",
+        )
+
+    def _no_comment(self, comment_id: int) -> IssueNotFound:
+        return IssueNotFound(f"comment {comment_id} does not exist in the local tracker")
+
+    def _require_issue(self, conn: sqlite3.Connection | None, number: int) -> sqlite3.Connection:
+        if conn is None:
+            raise self._not_found(number)
         if conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone() is None:
-            raise IssueNotFound(
-                f"issue #{number} does not exist in the local tracker ({self.path})",
-                hint="create it with `gate issue new --title TITLE` (or --number N), "
-                "or list them with `gate issue list --state all`",
-            )
+            raise self._not_found(number)
+        return conn
 
     # -- local management -------------------------------------------------------------------
 
@@ -243,6 +306,8 @@ class LocalTracker:
         """Close or reopen an issue."""
         if state not in STATES:
             raise UsageError(f"state must be one of {', '.join(STATES)}, got {state!r}")
+        if self._reader() is None:
+            raise self._not_found(number)
         with self._write() as conn:
             self._require_issue(conn, number)
             conn.execute(
@@ -264,6 +329,8 @@ class LocalTracker:
         if association not in ASSOCIATIONS:
             raise UsageError(f"association must be one of {', '.join(ASSOCIATIONS)}")
         _check_body(body)
+        if self._reader() is None:
+            raise self._not_found(number)
         with self._write() as conn:
             self._require_issue(conn, number)
             # Ids grow strictly; created_at never goes backwards within an issue even if the
@@ -294,10 +361,12 @@ class LocalTracker:
     def edit_comment(self, comment_id: int, body: str) -> Comment:
         """Replace a comment's body; ``updated_at`` moves, ``created_at`` stays."""
         _check_body(body)
+        if self._reader() is None:
+            raise self._no_comment(comment_id)
         with self._write() as conn:
             row = conn.execute("SELECT data FROM comments WHERE id = ?", (comment_id,)).fetchone()
             if row is None:
-                raise IssueNotFound(f"comment {comment_id} does not exist in the local tracker")
+                raise self._no_comment(comment_id)
             data = json.loads(row[0])
             data["body"] = body
             data["updated_at"] = max(now_rfc3339(), data.get("created_at") or "")
@@ -343,9 +412,8 @@ class LocalTracker:
 
     def export_comments(self, number: int) -> list[dict[str, Any]]:
         """The issue's comments in the shape of GitHub's list-comments answer."""
-        conn = self._connect()
         with self._errors():
-            self._require_issue(conn, number)
+            conn = self._require_issue(self._reader(), number)
             rows = conn.execute(
                 "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
             ).fetchall()
@@ -358,9 +426,8 @@ class LocalTracker:
     # -- Tracker protocol -------------------------------------------------------------------
 
     def get_issue(self, number: int) -> Issue:
-        conn = self._connect()
         with self._errors():
-            self._require_issue(conn, number)
+            conn = self._require_issue(self._reader(), number)
             row = conn.execute(
                 "SELECT number, title, body, state, labels FROM issues WHERE number = ?",
                 (number,),
@@ -368,7 +435,9 @@ class LocalTracker:
         return self._issue(row)
 
     def issue_exists(self, number: int) -> bool | None:
-        conn = self._connect()
+        conn = self._reader()
+        if conn is None:
+            return False
         with self._errors():
             row = conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone()
         return row is not None
@@ -376,7 +445,9 @@ class LocalTracker:
     def list_issues(self, *, labels: Sequence[str] = (), state: str = "open") -> list[Issue]:
         if state not in (*STATES, "all"):
             raise UsageError(f"state must be open, closed or all, got {state!r}")
-        conn = self._connect()
+        conn = self._reader()
+        if conn is None:
+            return []
         with self._errors():
             rows = conn.execute(
                 "SELECT number, title, body, state, labels FROM issues ORDER BY number"
@@ -390,9 +461,8 @@ class LocalTracker:
         ]
 
     def list_comments(self, number: int) -> list[Comment]:
-        conn = self._connect()
         with self._errors():
-            self._require_issue(conn, number)
+            conn = self._require_issue(self._reader(), number)
             rows = conn.execute(
                 "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
             ).fetchall()

@@ -1,0 +1,297 @@
+"""What each configuration key is, and how one value of it is checked and converted.
+
+:class:`Config` is the resolved record; :func:`coerce` checks one value of a key from any
+layer (file, environment, flag) and :func:`check_keys` one table of a file. Errors are one
+line naming the file (or variable, or option) and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from review_gate.errors import ConfigError
+from review_gate.records import (
+    ARTIFACT_KINDS,
+    ASSOCIATIONS,
+    DEFAULT_SENSITIVE_PATTERNS,
+    Authors,
+    Trust,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Resolved configuration. ``None`` means "decide automatically" where noted."""
+
+    # Trackers
+    # tracker: "github" | "local"; None: github for a GitHub-hosted origin, else local
+    tracker: str | None = None
+    repo: str | None = None  # "owner/name" for the github tracker
+    request_timeout: float = 10.0  # seconds, every tracker HTTP request
+    retries: int = 3  # retries on 5xx / secondary rate limits
+    # Gates
+    trusted_logins: tuple[str, ...] = ()
+    trusted_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
+    # Who may author each kind of artifact (``[trust]`` review / worker / handover): logins
+    # as "@login" (lower case) and associations ("OWNER"); None: trusted_associations +
+    # trusted_logins. Read them through :attr:`trust`.
+    trust_review: tuple[str, ...] | None = None
+    trust_worker: tuple[str, ...] | None = None
+    trust_handover: tuple[str, ...] | None = None
+    sensitive_patterns: tuple[str, ...] = DEFAULT_SENSITIVE_PATTERNS
+    require_commit: bool = False
+    require_distinct_reviewer: bool = False
+    base_branch: str | None = None  # None: origin/HEAD, then main, then master
+    # Agent hooks
+    protect: bool = True
+    max_stop_blocks: int = 3
+    # Git hooks
+    protected_branches: tuple[str, ...] = ("main", "master")
+    worker_branch_pattern: str = r"^feature/(\d+)-"
+    on_unreachable: str = "refuse"  # "refuse" | "allow"
+    # Dispatcher
+    hang_after: float = 1800.0  # seconds without log growth before a live worker is "hung"
+    lease_ttl: float = 900.0  # seconds after the last heartbeat before a claim may be taken over
+    # Identity of this process (environment, usually set by the dispatcher)
+    issue: int | None = None
+    worker_id: str | None = None
+    # Where each value came from: key -> "default" | file path | "REF:path" | "env VAR" | "flag"
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
+    # Where the file layer was read from (not keys): the file ("/repo/.review-gate.toml",
+    # "origin/main:.review-gate.toml", "... [tool.review-gate]"), None when there was none;
+    # and the git ref it was read from, None for the working tree.
+    config_file: str | None = dataclasses.field(default=None, compare=False)
+    config_ref: str | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def trust(self) -> Trust:
+        """Who may author each kind of artifact: the kind's ``[trust]`` list, else
+        trusted_associations + trusted_logins. Pass ``trust.review`` / ``.worker`` /
+        ``.handover`` to the gates (or the whole record as ``ReviewContext.trust``)."""
+        fallback = Authors.of(self.trusted_associations, self.trusted_logins)
+        kinds = [self.trust_entries(kind) for kind in ARTIFACT_KINDS]
+        review, worker, handover = (
+            fallback if entries is None else Authors.from_entries(entries) for entries in kinds
+        )
+        return Trust(review=review, worker=worker, handover=handover)
+
+    def trust_entries(self, kind: str) -> tuple[str, ...] | None:
+        """The ``[trust]`` list of ``kind`` as configured; None when it is not listed."""
+        entries: tuple[str, ...] | None = getattr(self, TRUST_FIELDS[kind])
+        return entries
+
+
+NOT_KEYS = ("sources", "config_file", "config_ref")
+FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name not in NOT_KEYS}
+# ``[trust] review = [...]`` in a file is the field ``trust_review`` (and the variable
+# ``REVIEW_GATE_TRUST_REVIEW``).
+TRUST_TABLE = "trust"
+TRUST_FIELDS = {kind: f"trust_{kind}" for kind in ARTIFACT_KINDS}
+# Keys that must be strictly positive (a zero timeout or lease makes no sense).
+_POSITIVE = ("request_timeout", "hang_after", "lease_ttl", "issue")
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "tracker": ("github", "local"),
+    "on_unreachable": ("refuse", "allow"),
+}
+# A login as GitHub and the local tracker spell them: one word, no separators we use.
+_LOGIN = re.compile(r"[^\s,@]{1,100}")
+_UPPER_WORD = re.compile(r"[A-Z][A-Z_]*")
+
+
+def display_name(name: str) -> str:
+    """The key as a user writes it in a file: ``trust.review`` for ``trust_review``."""
+    for kind, field in TRUST_FIELDS.items():
+        if name == field:
+            return f"{TRUST_TABLE}.{kind}"
+    return name
+
+
+def _kind(name: str) -> str:
+    default = FIELDS[name].default
+    annotation = str(FIELDS[name].type)
+    if "tuple" in annotation:
+        return "list"
+    if isinstance(default, bool) or annotation.startswith("bool"):
+        return "bool"
+    if annotation.startswith("int"):
+        return "int"
+    if annotation.startswith("float"):
+        return "float"
+    return "str"
+
+
+def _where(name: str, where: str) -> str:
+    # A flag is named as the user typed it; files and variables name themselves and the key.
+    if where == "flag":
+        return f"option --{name.replace('_', '-')}"
+    return f"{where}: key {display_name(name)!r}"
+
+
+def _trust_entry(entry: str, bad: str) -> str:
+    """One ``[trust]`` entry, canonical: ``"OWNER"`` (an association) or ``"@login"``."""
+    if entry.startswith("@"):
+        login = entry[1:]
+        if not _LOGIN.fullmatch(login):
+            raise ConfigError(
+                f"{bad} has {entry!r}, which is not a login",
+                hint="write a login as alice or @alice (one word, no commas)",
+            )
+        return "@" + login.lower()
+    if entry in ASSOCIATIONS:
+        return entry
+    if entry.upper() in ASSOCIATIONS:
+        # "member" could be the association or a user called member: make the user say.
+        raise ConfigError(
+            f"{bad} has {entry!r}, which is ambiguous",
+            hint=f"write {entry.upper()!r} for the author association or "
+            f"'@{entry.lower()}' for the login",
+        )
+    if _UPPER_WORD.fullmatch(entry):
+        raise ConfigError(
+            f"{bad} has unknown association {entry!r}",
+            hint=f"use some of {', '.join(ASSOCIATIONS)}, or write a login as '@{entry}'",
+        )
+    if not _LOGIN.fullmatch(entry):
+        raise ConfigError(
+            f"{bad} has {entry!r}, which is not a login or an author association",
+            hint="write logins as alice or @alice and associations in upper case (OWNER)",
+        )
+    return "@" + entry.lower()
+
+
+def _list(name: str, value: Any, bad: str, from_env: bool) -> tuple[str, ...]:
+    hint = None
+    if name in TRUST_FIELDS.values():
+        hint = 'list logins and author associations, e.g. ["review-bot", "OWNER"]'
+    if from_env and isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{bad} must be a list of strings, got {value!r}", hint=hint)
+    result = tuple(v.strip() for v in value)
+    if any(not v for v in result):
+        raise ConfigError(f"{bad} must not contain empty strings", hint=hint)
+    if name == "trusted_logins":
+        # "@alice" is how people write logins; GitHub compares them case-insensitively.
+        return tuple(v.lstrip("@") for v in result)
+    if name == "trusted_associations":
+        upper = tuple(v.upper() for v in result)
+        unknown = [v for v in upper if v not in ASSOCIATIONS]
+        if unknown:
+            raise ConfigError(
+                f"{bad} has unknown association {unknown[0]!r}",
+                hint=f"use some of {', '.join(ASSOCIATIONS)}",
+            )
+        return upper
+    if name in TRUST_FIELDS.values():
+        return tuple(dict.fromkeys(_trust_entry(v, bad) for v in result))
+    return result
+
+
+def _number(name: str, kind: str, value: Any, bad: str, from_env: bool) -> int | float:
+    if from_env and isinstance(value, str):
+        try:
+            value = int(value) if kind == "int" else float(value)
+        except ValueError:
+            what = "a whole number" if kind == "int" else "a number"
+            raise ConfigError(f"{bad} must be {what}, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{bad} must be a number, got {value!r}")
+    if kind == "int" and not isinstance(value, int):
+        raise ConfigError(f"{bad} must be a whole number, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{bad} must be a finite number, got {value!r}")
+    if name in _POSITIVE and value <= 0:
+        raise ConfigError(f"{bad} must be greater than 0, got {value!r}")
+    if value < 0:
+        raise ConfigError(f"{bad} must not be negative, got {value!r}")
+    return int(value) if kind == "int" else float(value)
+
+
+def _string(name: str, raw: Any, bad: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ConfigError(f"{bad} must be a non-empty string, got {raw!r}")
+    value = raw.strip()
+    if name in _CHOICES:
+        value = value.lower()
+        if value not in _CHOICES[name]:
+            raise ConfigError(f"{bad} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
+    if name == "repo" and not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
+        raise ConfigError(f"{bad} must look like owner/name, got {value!r}")
+    if name == "worker_branch_pattern":
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ConfigError(f"{bad} is not a valid regular expression: {exc}") from None
+        if compiled.groups < 1:
+            raise ConfigError(f"{bad} needs one capture group for the issue number")
+    return value
+
+
+def coerce(name: str, value: Any, where: str) -> Any:
+    """Check and convert one value; ``where`` names the file or variable for errors
+    (``"env VAR"`` for a variable, ``"flag"`` for a command-line option)."""
+    kind = _kind(name)
+    from_env = where.startswith("env ")
+    bad = _where(name, where)
+    if kind == "list":
+        return _list(name, value, bad, from_env)
+    if kind == "bool":
+        if from_env and isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+        if not isinstance(value, bool):
+            raise ConfigError(f"{bad} must be true or false, got {value!r}")
+        return value
+    if kind in ("int", "float"):
+        return _number(name, kind, value, bad, from_env)
+    return _string(name, value, bad)
+
+
+def _file_keys() -> str:
+    plain = [k for k in FIELDS if k not in TRUST_FIELDS.values()]
+    return ", ".join(sorted([*plain, f"[{TRUST_TABLE}] {'/'.join(ARTIFACT_KINDS)}"]))
+
+
+def _trust_table(table: Any, where: str) -> dict[str, Any]:
+    if not isinstance(table, Mapping):
+        raise ConfigError(
+            f"{where}: key {TRUST_TABLE!r} must be a table, got {table!r}",
+            hint=f'write it as [{TRUST_TABLE}] with review = ["review-bot"] below',
+        )
+    out: dict[str, Any] = {}
+    for raw_kind, value in table.items():
+        kind = str(raw_kind)
+        if kind not in TRUST_FIELDS:
+            raise ConfigError(
+                f"{where}: unknown key {f'{TRUST_TABLE}.{kind}'!r}",
+                hint=f"[{TRUST_TABLE}] takes {', '.join(ARTIFACT_KINDS)}",
+            )
+        out[TRUST_FIELDS[kind]] = coerce(TRUST_FIELDS[kind], value, where)
+    return out
+
+
+def check_keys(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The keys of one configuration table (a file, or ``[tool.review-gate]``), checked."""
+    out: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        if key == TRUST_TABLE:
+            out.update(_trust_table(value, where))
+            continue
+        if key not in FIELDS or key in TRUST_FIELDS.values():
+            # trust_review is the environment's spelling; a file says [trust] review.
+            hint = (
+                f"write it as [{TRUST_TABLE}] {key.removeprefix('trust_')} = [...]"
+                if key in TRUST_FIELDS.values()
+                else f"known keys: {_file_keys()}"
+            )
+            raise ConfigError(f"{where}: unknown key {raw_key!r}", hint=hint)
+        out[key] = coerce(key, value, where)
+    return out
