@@ -1,6 +1,6 @@
 """Benchmark: `gate check` on an issue with N comments over the GitHub tracker.
 
-Budget (DESIGN.md): ceil(N/100) comment requests plus at most 2 others. Runs
+Budget (README, Benchmarks): ceil(N/100) comment requests plus at most 2 others. Runs
 ``review_gate.check.check`` with a ``GitHubTracker`` against the local GitHub stand-in
 (tests/github_standin.py): N comments, one complete trusted REVIEW beyond the first page
 (with a deferred finding whose tracking issue the gate looks up), the rest chatter.

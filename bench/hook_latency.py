@@ -1,4 +1,4 @@
-"""Latency of ``gate hook pre-tool-use`` (DESIGN.md, Budgets).
+"""Latency of ``gate hook pre-tool-use`` (README, Benchmarks).
 
 Runs, alternating so that machine noise hits all alike, N times each:
 

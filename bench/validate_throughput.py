@@ -4,7 +4,7 @@ A realistic corpus: 1,000 issue comments, each a REVIEW block in the
 comprehensive-review format with surrounding prose, and varied the way real agents
 vary it (emoji or not, backticks, separator widths, "None." sections, extra
 sections and prose, a Commit row or not, 0-6 fixed and 0-3 deferred findings,
-tables without a # column). The DESIGN.md budget is >= 1,000 artifacts/s.
+tables without a # column). The budget is >= 1,000 artifacts/s.
 
     .venv/bin/python bench/validate_throughput.py [--comments 1000] [--rounds 3]
 """

@@ -51,7 +51,11 @@ def _summary(arts: list[Artifact]) -> list[tuple[str, bool]]:
         pytest.param(
             "Use ``<!-- REVIEW:START -->`` then\n``<!-- REVIEW:END -->``.\n", [], id="double tick"
         ),
-        pytest.param("<!-- review:start -->\n<!-- review:end -->\n", [], id="lower-case is prose"),
+        pytest.param(
+            "<!-- review:start -->\n<!-- review:end -->\n",
+            [("review", False), ("review", False)],
+            id="lower-case is a malformed marker",
+        ),
         pytest.param(REVIEW.replace("\n", "\r\n"), [("review", True)], id="CRLF"),
         pytest.param(REVIEW.replace("\n", "\r"), [("review", True)], id="CR"),
         pytest.param(
@@ -68,8 +72,8 @@ def _summary(arts: list[Artifact]) -> list[tuple[str, bool]]:
         pytest.param("", [], id="empty"),
         pytest.param(
             REVIEW.replace("<!-- REVIEW:START -->", "<!--REVIEW:START-->"),
-            [("review", True)],
-            id="marker without spaces",
+            [("review", False), ("review", False)],
+            id="marker without spaces is malformed",
         ),
         pytest.param(
             "<details><summary>Review</summary>\n\n" + REVIEW + "\n</details>\n",
@@ -78,8 +82,8 @@ def _summary(arts: list[Artifact]) -> list[tuple[str, bool]]:
         ),
         pytest.param(
             "<!-- a note <!-- REVIEW:START -->\n" + REVIEW.split("\n", 1)[1],
-            [("review", False)],
-            id="marker swallowed by an earlier comment leaves a stray end",
+            [("review", False), ("review", False)],
+            id="marker swallowed by an earlier comment is malformed, its end a stray",
         ),
     ],
 )

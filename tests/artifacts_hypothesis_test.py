@@ -51,6 +51,19 @@ FRAGMENTS = [
     "\x00",
     "\ufeff",
     "\u2028",
+    # look-alikes, HTML quotes, nesting
+    "<!-- review:start -->",
+    "<!--REVIEW:END-->",
+    "＜！－－ ＲＥＶＩＥＷ：ＳＴＡＲＴ －－＞",
+    "&lt;!-- HANDOVER:END --&gt;",
+    "\\<!-- /WORKER:ASSIGNED -->",
+    "<!-- WORKER\u200b:ASSIGNED -->",
+    "<blockquote>",
+    "</blockquote>",
+    "<details>",
+    "- - - - - - - - ",
+    "> > > > > > > > ",
+    "[ref]: https://example.com",
 ]
 
 bodies = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=60).map(

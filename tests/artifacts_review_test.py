@@ -157,13 +157,6 @@ READ_AS_RENDERED = [
         3,
     ),
     (
-        "unaddressed full-width",
-        "| Unaddressed | 0 |",
-        "| Unaddressed | ０ |",
-        "/summary/unaddressed",
-        0,
-    ),
-    (
         "zero-width in label",
         "| Unaddressed | 0 |",
         "| Un\u200baddressed | 0 |",
@@ -181,7 +174,6 @@ READ_AS_RENDERED = [
         "/issue_repo",
         "o/r",
     ),
-    ("tracking full-width", "| #45 |", "| ＃４５ |", "/deferred/0/tracking_issue", 45),
     ("tracking of a repository", "| #45 |", "| up/lib#45 |", "/deferred/0/tracking_repo", "up/lib"),
     (
         "tracking link of a repository",
@@ -380,6 +372,28 @@ INVALID = [
     # Values that look right but are not: the error says why.
     ("Cyrillic homoglyph", "✅ COMPLETE", "\u0421OMPLETE", "/status", "CYRILLIC CAPITAL LETTER ES"),
     ("bidi override", "✅ COMPLETE", "\u202eETELPMOC", "/status", "RIGHT-TO-LEFT OVERRIDE"),
+    # Numbers are ASCII digits as written: NFKC would turn these into 0 and 45.
+    (
+        "full-width count",
+        "| Unaddressed | 0 |",
+        "| Unaddressed | ０ |",
+        "/summary/unaddressed",
+        "FULLWIDTH DIGIT ZERO",
+    ),
+    (
+        "full-width tracking issue",
+        "| #45 |",
+        "| ＃４５ |",
+        "/deferred/0/tracking_issue",
+        "FULLWIDTH DIGIT FOUR",
+    ),
+    (
+        "count with leading zero",
+        "| Unaddressed | 0 |",
+        "| Unaddressed | 00 |",
+        "/summary/unaddressed",
+        "'00'",
+    ),
     (
         "Arabic-Indic digit",
         "| Unaddressed | 0 |",

@@ -58,7 +58,10 @@ def test_many_unclosed_comments_are_linear() -> None:
     [
         ("#7", (7, None)),
         ("7", (7, None)),
-        ("#07", (7, None)),
+        ("#07", ("#07", None)),  # a leading zero is not plainly 7
+        ("＃７", ("＃７", None)),  # neither are full-width forms (NFKC would make them 7)
+        ("#7.0", ("#7.0", None)),
+        ("https://github.com/o/r/issues/07", ("https://github.com/o/r/issues/07", None)),
         ("`#7`", (7, None)),
         ("o/r#7", (7, "o/r")),
         ("https://github.com/o/r/issues/7", (7, "o/r")),

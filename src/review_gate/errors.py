@@ -82,6 +82,12 @@ class CalledProcessError(GateError):
         super().__init__(f"command {' '.join(cmd)!r} exited {returncode}{tail}")
 
 
+class Refused(GateError):
+    """The dispatcher will not do it (an issue is held, a worker runs, work would be lost)."""
+
+    exit_code = EXIT_FAIL
+
+
 class StartFailed(UsageError):
     """The dispatcher could not execute a worker's agent program (after the checks before
     claiming the issue)."""

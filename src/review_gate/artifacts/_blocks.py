@@ -1,47 +1,19 @@
-"""Find artifact marker blocks in a comment body with markdown-it's token stream.
+"""Pair markers into blocks, and cut each block's tokens out of the comment.
 
-A marker counts only where markdown-it sees a real HTML comment (an ``html_block``
-or an ``html_inline`` token), so markers shown inside fenced, indented or inline
-code never open a block. Markers inside a blockquote do not count either: replies
-routinely quote a whole review with ``>``, and a quote is not the author's artifact.
+A block is exactly what lies between its markers: on the opening marker's line only
+the text after it, on the closing marker's line only the text before it. Nested,
+crossed, stray and unterminated markers, and marker look-alikes, become Blocks
+carrying errors (never dropped), so a broken artifact cannot pass.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import re
-from typing import NamedTuple
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from review_gate.artifacts._markers import CLOSER, OPENER, Marker
 from review_gate.artifacts.model import ArtifactError
-
-# name -> (kind, opens)
-MARKERS: dict[str, tuple[str, bool]] = {
-    "REVIEW:START": ("review", True),
-    "REVIEW:END": ("review", False),
-    "HANDOVER:START": ("handover", True),
-    "HANDOVER:END": ("handover", False),
-    "WORKER:ASSIGNED": ("worker", True),
-    "/WORKER:ASSIGNED": ("worker", False),
-}
-OPENER = {"review": "REVIEW:START", "handover": "HANDOVER:START", "worker": "WORKER:ASSIGNED"}
-CLOSER = {"review": "REVIEW:END", "handover": "HANDOVER:END", "worker": "/WORKER:ASSIGNED"}
-
-# Cheap pre-filter: a body without anything marker-like needs no markdown parse at all
-# (most comments on an issue are prose), which keeps `gate check` on 1,000 comments fast.
-_MAYBE_MARKER = re.compile(r"<!--\s*/?(?:REVIEW|HANDOVER|WORKER):")
-
-
-class Marker(NamedTuple):
-    name: str
-    kind: str
-    opens: bool
-    line: int  # 1-based line in the body
-    token: int  # index of the html_block token, or of the inline token holding it
-    inline: bool
 
 
 @dataclasses.dataclass
@@ -54,222 +26,166 @@ class Block:
     tokens: list[Token]
     errors: list[ArtifactError]
     closed: bool
-
-
-@functools.lru_cache(maxsize=1)
-def block_parser() -> MarkdownIt:
-    # Block-level parsing only: table cells and paragraphs keep their raw inline text,
-    # which is all the artifact parsers need; running the inline rules on every cell
-    # would double the cost of a REVIEW. Inline HTML is looked for separately.
-    return (
-        MarkdownIt("commonmark", {"maxNesting": 20})
-        .enable("table")
-        .disable(["inline", "text_join"])
-    )
-
-
-@functools.lru_cache(maxsize=1)
-def _inline_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"maxNesting": 20})
-
-
-def maybe_has_markers(body: str) -> bool:
-    """False when ``body`` certainly holds no artifact marker."""
-    return _MAYBE_MARKER.search(body) is not None
-
-
-def _comment_markers(text: str) -> list[tuple[str, int]]:
-    """(marker name, offset) of every HTML comment in ``text`` that is a marker."""
-    # str.find rather than a regex: `<!--(.*?)-->` is quadratic on a body of many
-    # `<!--` that never close (a minute for 240 kB).
-    found: list[tuple[str, int]] = []
-    pos = 0
-    while True:
-        start = text.find("<!--", pos)
-        if start < 0:
-            return found
-        end = text.find("-->", start + 4)
-        if end < 0:
-            return found
-        name = text[start + 4 : end].strip()
-        if name in MARKERS:
-            found.append((name, start))
-        pos = end + 3
-
-
-def _inline_markers(token: Token, index: int) -> list[Marker]:
-    if token.map is None or not _MAYBE_MARKER.search(token.content):
-        return []
-    markers = []
-    line = token.map[0] + 1
-    children = _inline_parser().parseInline(token.content)[0].children or []
-    for child in children:
-        if child.type in ("softbreak", "hardbreak"):
-            line += 1
-        elif child.type == "html_inline":
-            for name, _ in _comment_markers(child.content):
-                kind, opens = MARKERS[name]
-                markers.append(Marker(name, kind, opens, line, index, True))
-        elif child.type == "text":
-            line += child.content.count("\n")
-    return markers
-
-
-def find_markers(tokens: list[Token]) -> list[Marker]:
-    """Every marker outside code and blockquotes, in document order."""
-    markers: list[Marker] = []
-    quoted = 0
-    # A REVIEW is ~350 tokens, mostly table cells: pick the few that can matter first.
-    candidates = [
-        (index, token)
-        for index, token in enumerate(tokens)
-        if token.type in _QUOTE_OR_HTML or (token.type == "inline" and "<!--" in token.content)
-    ]
-    for index, token in candidates:
-        kind = token.type
-        if kind == "blockquote_open":
-            quoted += 1
-        elif kind == "blockquote_close":
-            quoted -= 1
-        elif quoted:
-            continue
-        elif kind == "inline":
-            markers.extend(_inline_markers(token, index))
-        elif token.map is not None:  # html_block
-            for name, offset in _comment_markers(token.content):
-                name_kind, opens = MARKERS[name]
-                line = token.map[0] + 1 + token.content.count("\n", 0, offset)
-                markers.append(Marker(name, name_kind, opens, line, index, False))
-    return markers
-
-
-_QUOTE_OR_HTML = frozenset({"html_block", "blockquote_open", "blockquote_close"})
+    opener: Marker | None = None
+    closer: Marker | None = None
 
 
 def _error(kind: str, line: int, message: str, hint: str) -> ArtifactError:
     return ArtifactError(kind=kind, pointer="", line=line, message=message, hint=hint)
 
 
+def _cut(token: Token, start: int, end: int | None) -> Token:
+    """``token`` (an inline token) holding only ``content[start:end]``."""
+    content = token.content
+    first = (token.map[0] if token.map else 0) + content.count("\n", 0, start)
+    last = token.map[1] if token.map else first + 1
+    if end is not None:
+        last = first + content.count("\n", start, end) + 1
+    return token.copy(content=content[start:end], map=[first, last], children=None)
+
+
 def _content(tokens: list[Token], start: Marker, end: Marker | None) -> list[Token]:
-    first = start.token if start.inline else start.token + 1
+    """The tokens strictly between two markers (an inline marker's token is cut)."""
+    same = end is not None and end.inline and start.inline and end.token == start.token
+    head: list[Token] = []
+    if start.inline:
+        head = [_cut(tokens[start.token], start.end, end.start if same and end else None)]
+        if same:
+            return head
+    first = start.token + 1
     if end is None:
-        return tokens[first:]
-    last = end.token + 1 if end.inline else end.token
-    return tokens[first:last]
+        return head + tokens[first:]
+    if end.inline:
+        return [*head, *tokens[first : end.token], _cut(tokens[end.token], 0, end.start)]
+    return head + tokens[first : end.token]
 
 
-def pair_markers(tokens: list[Token], markers: list[Marker], last_line: int) -> list[Block]:
-    """Pair openers with closers; nested, crossed, stray and unterminated markers
-    become Blocks carrying errors (never dropped), so a broken artifact can't pass."""
-    blocks: list[Block] = []
-    current: Marker | None = None
-    pending: list[ArtifactError] = []
-    for marker in markers:
-        if marker.opens:
-            if current is not None:
-                blocks.append(
-                    Block(
-                        current.kind,
-                        current.line,
-                        max(current.line, marker.line - 1),
-                        [],
-                        [
-                            *pending,
-                            _error(
-                                current.kind,
-                                current.line,
-                                f"<!-- {OPENER[current.kind]} --> at line {current.line} is not "
-                                f"closed before <!-- {marker.name} --> at line {marker.line}",
-                                f"close the block with <!-- {CLOSER[current.kind]} --> before "
-                                "starting another one (blocks cannot nest)",
-                            ),
-                        ],
-                        False,
-                    )
-                )
-                pending = [
-                    _error(
-                        marker.kind,
-                        marker.line,
-                        f"<!-- {marker.name} --> opened inside the {current.kind} block "
-                        f"that starts at line {current.line} (blocks cannot nest)",
-                        f"close the {current.kind} block first, or remove the extra marker",
-                    )
-                ]
-            else:
-                pending = []
-            current = marker
-            continue
-        if current is None:
-            blocks.append(
-                Block(
+_MALFORMED_HINT = (
+    "write markers exactly as `gate new` prints them, e.g. <!-- REVIEW:START --> (ASCII, "
+    "upper case, one space inside each end), or put text about markers in `code`"
+)
+
+
+def _problem(marker: Marker, kind: str) -> ArtifactError:
+    """The error of ``marker``, reported on a block of ``kind``."""
+    hint = _MALFORMED_HINT if not marker.real else "put the marker on a line of its own"
+    return _error(kind, marker.line, marker.problem, hint)
+
+
+class _Pairing:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.blocks: list[Block] = []
+        self.current: Marker | None = None
+        self.pending: list[ArtifactError] = []  # errors of the block being read
+
+    def broken(self, kind: str, line: int, end_line: int, errors: list[ArtifactError]) -> None:
+        self.blocks.append(Block(kind, line, end_line, [], errors, False))
+
+    def opener(self, marker: Marker) -> None:
+        current = self.current
+        if current is not None:
+            message = (
+                f"<!-- {OPENER[current.kind]} --> at line {current.line} is not closed before "
+                f"<!-- {marker.name} --> at line {marker.line}"
+            )
+            hint = (
+                f"close the block with <!-- {CLOSER[current.kind]} --> before starting "
+                "another one (blocks cannot nest)"
+            )
+            errors = [*self.pending, _error(current.kind, current.line, message, hint)]
+            self.broken(current.kind, current.line, max(current.line, marker.line - 1), errors)
+            self.pending = [
+                _error(
                     marker.kind,
                     marker.line,
-                    marker.line,
-                    [],
-                    [
-                        _error(
-                            marker.kind,
-                            marker.line,
-                            f"closing marker <!-- {marker.name} --> without an opening "
-                            f"<!-- {OPENER[marker.kind]} -->",
-                            f"add <!-- {OPENER[marker.kind]} --> where the block starts",
-                        )
-                    ],
-                    False,
+                    f"<!-- {marker.name} --> opened inside the {current.kind} block that "
+                    f"starts at line {current.line} (blocks cannot nest)",
+                    f"close the {current.kind} block first, or remove the extra marker",
                 )
-            )
-        elif marker.kind != current.kind:
-            blocks.append(
-                Block(
-                    current.kind,
-                    current.line,
-                    marker.line,
-                    [],
-                    [
-                        *pending,
-                        _error(
-                            current.kind,
-                            marker.line,
-                            f"<!-- {OPENER[current.kind]} --> at line {current.line} is closed "
-                            f"by <!-- {marker.name} --> (crossed markers)",
-                            f"close it with <!-- {CLOSER[current.kind]} -->",
-                        ),
-                    ],
-                    False,
-                )
-            )
-            current, pending = None, []
+            ]
         else:
-            blocks.append(
-                Block(
-                    current.kind,
-                    current.line,
-                    marker.line,
-                    _content(tokens, current, marker),
-                    pending,
-                    True,
-                )
+            self.pending = []
+        self.current = marker
+
+    def closer(self, marker: Marker) -> None:
+        current = self.current
+        if current is None:
+            message = (
+                f"closing marker <!-- {marker.name} --> without an opening "
+                f"<!-- {OPENER[marker.kind]} -->"
             )
-            current, pending = None, []
-    if current is not None:
-        blocks.append(
-            Block(
+            hint = f"add <!-- {OPENER[marker.kind]} --> where the block starts"
+            self.broken(
+                marker.kind,
+                marker.line,
+                marker.line,
+                [_error(marker.kind, marker.line, message, hint)],
+            )
+            return
+        if marker.kind != current.kind:
+            message = (
+                f"<!-- {OPENER[current.kind]} --> at line {current.line} is closed by "
+                f"<!-- {marker.name} --> (crossed markers)"
+            )
+            hint = f"close it with <!-- {CLOSER[current.kind]} -->"
+            errors = [*self.pending, _error(current.kind, marker.line, message, hint)]
+            self.broken(current.kind, current.line, marker.line, errors)
+        else:
+            block = Block(
+                current.kind,
+                current.line,
+                marker.line,
+                _content(self.tokens, current, marker),
+                self.pending,
+                True,
+                current,
+                marker,
+            )
+            self.blocks.append(block)
+        self.current, self.pending = None, []
+
+    def finish(self, last_line: int) -> list[Block]:
+        current = self.current
+        if current is not None:
+            message = (
+                f"<!-- {OPENER[current.kind]} --> at line {current.line} is never closed "
+                "(unterminated block)"
+            )
+            hint = f"end the block with <!-- {CLOSER[current.kind]} -->"
+            block = Block(
                 current.kind,
                 current.line,
                 max(current.line, last_line),
-                _content(tokens, current, None),
-                [
-                    *pending,
-                    _error(
-                        current.kind,
-                        current.line,
-                        f"<!-- {OPENER[current.kind]} --> at line {current.line} is never "
-                        f"closed (unterminated block)",
-                        f"end the block with <!-- {CLOSER[current.kind]} -->",
-                    ),
-                ],
+                _content(self.tokens, current, None),
+                [*self.pending, _error(current.kind, current.line, message, hint)],
                 False,
+                current,
             )
-        )
-    return blocks
+            self.blocks.append(block)
+        return self.blocks
+
+
+def pair_markers(tokens: list[Token], markers: list[Marker], last_line: int) -> list[Block]:
+    """Pair openers with closers, in document order."""
+    pairing = _Pairing(tokens)
+    for marker in markers:
+        if not marker.real:
+            # A look-alike inside a block spoils that block; elsewhere it stands alone.
+            if pairing.current is not None:
+                pairing.pending.append(_problem(marker, pairing.current.kind))
+            else:
+                pairing.broken(
+                    marker.kind, marker.line, marker.line, [_problem(marker, marker.kind)]
+                )
+            continue
+        if marker.opens:
+            pairing.opener(marker)
+            if marker.problem:
+                pairing.pending.append(_problem(marker, marker.kind))
+        else:
+            pairing.closer(marker)  # always ends with a block, broken or not
+            if marker.problem:
+                block = pairing.blocks[-1]
+                block.errors.append(_problem(marker, block.kind))
+    return pairing.finish(last_line)

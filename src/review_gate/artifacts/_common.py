@@ -9,12 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from review_gate.artifacts._text import (
-    describe_chars,
-    drop_html_comments,
-    issue_reference,
-    visible,
-)
+from review_gate.artifacts._text import describe_chars, drop_html_comments, visible
 from review_gate.artifacts.model import ArtifactError
 
 
@@ -55,19 +50,20 @@ class Collector:
 
 _WRAPPERS = ("**", "__", "``", "`", "*", "_")
 _WRAPPER_CHARS = ("*", "_", "`")
-# ASCII digits only: `\d` also takes Arabic-Indic and other scripts' digits, which a
-# reader may not recognise as numbers (full-width ０-９ are folded to ASCII by visible()).
-_INT = re.compile(r"#?\s*([0-9]{1,18})")
+# ASCII digits only, no leading zero: `\d` also takes Arabic-Indic and other scripts'
+# digits, and NFKC would turn full-width `０`, superscript `⁰` or circled `⓪` into 0; a
+# count is what every reader and tool reads as one number (`00`, `0.0`, `-0` are not).
+_INT = re.compile(r"#?\s*(0|[1-9][0-9]{0,17})")
 _EMPTY = {"", "-", "—", "–", "none", "n/a", "na", "tbd", "todo", "?"}
 
 
-def clean(text: str) -> str:
-    """A cell as rendered (see :func:`visible`), without surrounding bold/italic/code
-    markup (in pairs) or whitespace: ```**`x`**``` -> ``x``, but ``worker_`` keeps its
-    underscore."""
+def clean(text: str, *, fold: bool = True) -> str:
+    """A cell as rendered (see :func:`visible`; ``fold=False`` keeps compatibility
+    characters), without surrounding bold/italic/code markup (in pairs) or whitespace:
+    ```**`x`**``` -> ``x``, but ``worker_`` keeps its underscore."""
     # visible() of a plain ASCII cell is the cell: skip the call (hot: ~30 cells a REVIEW).
     if not text.isascii() or "<!--" in text or "&" in text or "\\" in text:
-        text = visible(text)
+        text = visible(text, fold=fold)
     text = text.strip()
     if text[:1] not in _WRAPPER_CHARS:
         return text
@@ -84,29 +80,12 @@ def clean(text: str) -> str:
 
 def to_int(text: str) -> int | str | None:
     """``"#7"``/``"7"`` -> 7; empty -> None; anything else stays a string (the schema
-    then names the bad value)."""
-    value = clean(text)
+    then names the bad value, and the character that is not an ASCII digit)."""
+    value = clean(text, fold=False)
     if value.lower() in _EMPTY:
         return None
     match = _INT.fullmatch(value)
     return int(match.group(1)) if match else value
-
-
-def issue_ref(text: str) -> int | str | None:
-    """An issue number: ``#7``, ``7``, ``[#7](url)`` or an issue URL (the repository a
-    URL names is dropped; the REVIEW parser keeps it, see ``issue_reference``)."""
-    if clean(text).lower() in _EMPTY:
-        return None
-    return issue_reference(text)[0]
-
-
-def yes_no(text: str) -> bool | str | None:
-    value = re.sub(r"[^A-Za-z]", "", clean(text)).upper()
-    if value in ("YES", "Y", "TRUE"):
-        return True
-    if value in ("NO", "N", "FALSE"):
-        return False
-    return clean(text) or None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -153,9 +132,17 @@ def placeholders(line: str) -> list[str]:
 
 
 def scan_placeholders(
-    c: Collector, lines: list[str], first: int, last: int, skip: set[int]
+    c: Collector,
+    lines: list[str],
+    first: int,
+    last: int,
+    skip: set[int],
+    edges: dict[int, str] | None = None,
 ) -> set[int]:
-    """Report every unfilled placeholder in lines ``first..last``; returns their lines."""
+    """Report every unfilled placeholder in lines ``first..last``; returns their lines.
+
+    ``edges`` replaces the text of a line (the part of a marker's line that is inside
+    the block)."""
     hit: set[int] = set()
     for number in range(first, min(last, len(lines)) + 1):
         if number in skip:
@@ -163,6 +150,8 @@ def scan_placeholders(
         text = lines[number - 1]
         if "[" not in text:
             continue
+        if edges and number in edges:
+            text = edges[number]
         for placeholder in placeholders(text):
             hit.add(number)
             c.error(

@@ -45,10 +45,11 @@ def drop_html_comments(text: str) -> str:
         pos = end + 3
 
 
-def visible(text: str) -> str:
+def visible(text: str, *, fold: bool = True) -> str:
     """``text`` as rendered: HTML comments and invisible characters removed, entities
-    and backslash escapes resolved, compatibility forms (full-width ``０``, ``＃``, NBSP)
-    folded by NFKC."""
+    and backslash escapes resolved, compatibility forms (full-width ``Ｃ``, ``＃``, NBSP)
+    folded by NFKC -- unless ``fold`` is false: numbers and references are read
+    without it, so that ``７`` or ``＃７`` stay what they are (invalid), not 7."""
     # The common case (a plain ASCII cell) costs four cheap tests.
     if text.isascii() and "<!--" not in text and "&" not in text and "\\" not in text:
         return text
@@ -59,7 +60,9 @@ def visible(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", INVISIBLE.sub("", text))
+        text = INVISIBLE.sub("", text)
+        if fold:
+            text = unicodedata.normalize("NFKC", text)
     return text
 
 
@@ -84,11 +87,17 @@ def describe_chars(text: str) -> str:
 # -- references: issues and commits --------------------------------------------------
 
 _REPO = r"([A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100})"
-_ISSUE_NUMBER = re.compile(r"#?\s*([0-9]{1,18})")
-_REPO_ISSUE = re.compile(_REPO + r"#([0-9]{1,18})")
+# An issue number is ASCII digits without a leading zero: `#07`, `#7.0`, `７` (full-width)
+# are not read as 7 -- what is not plainly 7 to every reader and tool is invalid.
+_NUMBER = r"(0|[1-9][0-9]{0,17})"
+_ISSUE_NUMBER = re.compile(r"#?\s*" + _NUMBER)
+_REPO_ISSUE = re.compile(_REPO + "#" + _NUMBER)
 _ISSUE_URL = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/" + _REPO + r"/(?:issues|pull)/([0-9]{1,18})"
-    r"(?:/|[#?]\S*)?"
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/"
+    + _REPO
+    + r"/(?:issues|pull)/"
+    + _NUMBER
+    + r"(?:/|[#?]\S*)?"
 )
 _COMMIT_URL = re.compile(
     r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/" + _REPO + r"/"
@@ -102,7 +111,7 @@ def _unwrap(text: str) -> str:
     # Local import: _common imports this module.
     from review_gate.artifacts._common import clean
 
-    return clean(text)
+    return clean(text, fold=False)
 
 
 def issue_reference(text: str) -> tuple[int | str | None, str | None]:

@@ -15,12 +15,12 @@ from markdown_it.token import Token
 from review_gate.artifacts._common import (
     Collector,
     clean,
-    issue_ref,
     real_timestamp,
     to_int,
     words,
 )
 from review_gate.artifacts._elements import Heading, Item, Table, Text, elements
+from review_gate.artifacts._text import issue_reference
 
 _PROPERTIES = {
     "issue": "issue",
@@ -56,9 +56,16 @@ _WORK = (
     ("not started", "remaining"),
 )
 _BOX = re.compile(r"^\[([ xX])\]\s*")
+# ASCII digits only, as everywhere (`\d` takes any script's digits).
+_TURNS = re.compile(r"(0|[1-9][0-9]{0,8})\s*(?:/\s*([1-9][0-9]{0,8}))?")
+_EMPTY = frozenset({"-", "—", "–", "none", "n/a", "na", "tbd", "todo", "?"})
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "/issue": ("Issue must be an issue number like #7, got {value}", "add `| Issue | #<n> |`"),
+    "/issue_repo": (
+        "Issue must name a repository as owner/name, got {value}",
+        "write `| Issue | #<n> |`",
+    ),
     "/previous_worker": (
         "Previous Worker must be a worker id, got {value}",
         "add `| Previous Worker | `worker-<id>` |`",
@@ -139,9 +146,15 @@ class _Handover:
             raw = row.cells[1]
             value: Any
             if key == "issue":
-                value = issue_ref(raw)
+                # `owner/name#7` or an issue URL keeps its repository, as in a REVIEW.
+                value, repo = issue_reference(raw)
+                if repo is not None:
+                    c.data["issue_repo"] = repo
+                    c.at("/issue_repo", row.line)
+                if isinstance(value, str) and value.lower() in _EMPTY:
+                    value = None
             elif key == "turns_used":
-                match = re.fullmatch(r"(\d{1,9})\s*(?:/\s*(\d{1,9}))?", clean(raw))
+                match = _TURNS.fullmatch(clean(raw, fold=False))
                 if match and match.group(2):
                     c.data["turn_budget"] = int(match.group(2))
                     c.at("/turn_budget", row.line)
@@ -198,9 +211,12 @@ class _Handover:
         elif "test" in name:
             tests: dict[str, Any] = {}
             for field, pattern in (
-                ("passing", r"(\d+)\s*pass"),
-                ("failing", r"(\d+)\s*fail"),
-                ("coverage", r"coverage\D{0,3}(\d+(?:\.\d+)?)\s*%|(\d+(?:\.\d+)?)\s*%\s*cov"),
+                ("passing", r"([0-9]+)\s*pass"),
+                ("failing", r"([0-9]+)\s*fail"),
+                (
+                    "coverage",
+                    r"coverage[^0-9]{0,3}([0-9]+(?:\.[0-9]+)?)\s*%|([0-9]+(?:\.[0-9]+)?)\s*%\s*cov",
+                ),
             ):
                 found = re.search(pattern, value, re.I)
                 if found:

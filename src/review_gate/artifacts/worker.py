@@ -34,6 +34,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'set "heartbeat_at" to the time of the last heartbeat',
     ),
     "/worktree": ("worktree must be a path, got {value}", 'set "worktree" to the worktree path'),
+    "/issue": (
+        "issue must be an issue number (a JSON integer like 7), got {value}",
+        'write "issue": <number> (no quotes, no fraction)',
+    ),
+    "/issue_repo": (
+        "issue_repo must name a repository as owner/name, got {value}",
+        'write "issue_repo": "<owner>/<name>" or leave it out',
+    ),
 }
 
 
@@ -132,6 +140,7 @@ def parse(tokens: list[Token], first: int, last: int, c: Collector) -> None:
         for match in _KEY.finditer(text):
             if match.group(1) in data:
                 c.at(f"/{match.group(1)}", fence.line + 1 + offset)
+    _fractions(data, c)
     if not isinstance(data.get("assigned"), bool):
         # Which fields are allowed depends on `assigned`; without a boolean there, the
         # schema's other complaints (cleared_at missing, assigned_at unexpected) are noise.
@@ -142,6 +151,19 @@ def parse(tokens: list[Token], first: int, last: int, c: Collector) -> None:
             f"assigned must be true (an assignment) or false (a release), got {got}",
             'write "assigned": true or "assigned": false (JSON booleans, no quotes)',
         )
+
+
+def _fractions(data: dict[str, Any], c: Collector) -> None:
+    # Every number in a WORKER record is an integer (issue, attempt, pid). JSON Schema
+    # counts 8.0 and 1e0 as integers and Python compares them equal to 8 and 1; a
+    # record that writes one is not plainly about issue 8, so it is invalid.
+    for key, value in data.items():
+        if isinstance(value, float):
+            c.error(
+                f"/{key}",
+                f"{key} must be an integer written without a fraction or exponent, got {value!r}",
+                f'write "{key}": {int(value) if value.is_integer() else "<integer>"}',
+            )
 
 
 def cross_check(c: Collector) -> None:

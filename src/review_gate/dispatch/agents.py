@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from review_gate.errors import UsageError
 
-# Tools a standard worker may use (seed 000, "Standard Worker").
+# Tools a standard worker may use (the standard worker of docs/dispatch.md).
 CLAUDE_TOOLS = "Bash,Read,Edit,Write,Grep,Glob,WebFetch,WebSearch"
 # One argv string may not exceed MAX_ARG_STRLEN (128 KiB on Linux): longer prompts go
 # on stdin, which both CLIs read when the prompt argument is missing.

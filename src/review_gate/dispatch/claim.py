@@ -14,7 +14,7 @@ from typing import Any
 
 from review_gate.dispatch import wiring
 from review_gate.dispatch import worktree as wt
-from review_gate.dispatch.context import Context, Refused
+from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Snapshot, lease_holds
 from review_gate.dispatch.registry import (
     Claim,
@@ -25,7 +25,7 @@ from review_gate.dispatch.registry import (
     read_claims,
     withdraw_body,
 )
-from review_gate.errors import GateError
+from review_gate.errors import GateError, Refused
 from review_gate.gates.common import comment_order
 from review_gate.records import Comment
 

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from review_gate.dispatch import procs, wiring
 from review_gate.dispatch import worktree as wt
-from review_gate.dispatch.context import Context, Refused
+from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Snapshot, liveness
 from review_gate.dispatch.registry import (
     Claim,
@@ -35,7 +35,7 @@ from review_gate.dispatch.registry import (
 )
 from review_gate.dispatch.spawn import Spawned, SpawnRequest, preflight, spawn
 from review_gate.dispatch.status import issue_workers
-from review_gate.errors import UsageError
+from review_gate.errors import Refused, UsageError
 
 # Release reason for each state a worker can be cleaned up in.
 _REASON = {

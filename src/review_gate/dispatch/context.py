@@ -11,15 +11,9 @@ from typing import Any
 from review_gate import git
 from review_gate.config import Config
 from review_gate.config import load as load_config
-from review_gate.errors import EXIT_FAIL, GateError
-from review_gate.gates.common import TrustPolicy, trust_policy
+from review_gate.errors import GateError
+from review_gate.gates.common import TrustPolicy
 from review_gate.trackers.base import Tracker
-
-
-class Refused(GateError):
-    """The dispatcher will not do it (an issue is held, a worker runs, work would be lost)."""
-
-    exit_code = EXIT_FAIL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,5 +59,6 @@ def open_context(
         tracker=tracker if tracker is not None else open_tracker(config, cwd=main),
         state=git.state_dir(main),
         host=hostname(),
-        trusted=trust_policy(config.trusted_associations, config.trusted_logins),
+        # WORKER claims and the workers' own reports; outcomes use config.trust per kind.
+        trusted=config.trust.worker,
     )

@@ -1,6 +1,6 @@
 """Leases: is a claim's worker alive, and may its claim be taken over?
 
-A claim may be taken over only when BOTH hold (DESIGN.md, Gates; issue 6):
+A claim may be taken over only when BOTH hold (docs/dispatch.md, leases):
 
 1. its process is provably gone: the claim was made on this host, and neither the
    recorded ``(pid, start time, boot id)`` nor any process carrying the worker's

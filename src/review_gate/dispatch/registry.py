@@ -1,6 +1,6 @@
 """Who holds an issue: WORKER records in the tracker, and the local pid records.
 
-The tracker is the source of truth (seed 000: "State lives in GitHub, not in workers").
+The tracker is the source of truth (docs/dispatch.md: state lives in the tracker, not in workers).
 An issue's WORKER records are read in gate order (created_at, then id):
 
 - an *assignment* ``{"assigned": true, "worker_id": ...}`` is a claim;

@@ -8,7 +8,7 @@ recognised (no second spawn), finished ones are handled, nothing is lost.
 Per issue and poll:
 
 - a live worker: its lease is refreshed (heartbeat); if its log has been silent for
-  ``hang_after`` it is stopped and counted as a failure (seed 004's hang policy);
+  ``hang_after`` it is stopped and counted as a failure (the hang policy of docs/dispatch.md);
 - a finished worker: ``completed`` and ``blocked`` release the claim (worktree kept)
   and the issue is done; ``handover`` spawns the next attempt with the HANDOVER
   (``replace``); ``failed`` retries with the failure context until ``max_attempts``
@@ -29,7 +29,7 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from review_gate.dispatch import cleanup as lifecycle
-from review_gate.dispatch.context import Context, Refused
+from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Snapshot, lease_holds
 from review_gate.dispatch.registry import heartbeat, now, read_claims, rfc3339
 from review_gate.dispatch.spawn import (
@@ -40,7 +40,7 @@ from review_gate.dispatch.spawn import (
     spawn,
 )
 from review_gate.dispatch.status import WorkerStatus, failure_context, worker_status
-from review_gate.errors import GateError, TrackerUnavailable
+from review_gate.errors import GateError, Refused, TrackerUnavailable
 
 DONE = ("completed", "blocked", "gave-up", "closed")
 

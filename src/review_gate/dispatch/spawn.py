@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from review_gate.dispatch import agents, procs, wiring
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.claim import Progress, claim_issue, never_started, new_worker_id
-from review_gate.dispatch.context import Context, Refused
+from review_gate.dispatch.context import Context
 from review_gate.dispatch.launch import reap_children, start_agent
 from review_gate.dispatch.lease import Snapshot
 from review_gate.dispatch.prompt import PromptInputs, handover_context, load_template, render
@@ -43,7 +43,7 @@ from review_gate.dispatch.registry import (
     workers_dir,
 )
 from review_gate.dispatch.status import failure_context, issue_workers
-from review_gate.errors import GateError, StartFailed, UsageError
+from review_gate.errors import GateError, Refused, StartFailed, UsageError
 from review_gate.records import Comment
 
 # `gate dispatch run` takes these from here.

@@ -39,7 +39,7 @@ from review_gate.dispatch.registry import (
     read_exit,
     rfc3339,
 )
-from review_gate.gates.common import comment_order, find_artifacts, split_trusted
+from review_gate.gates.common import comment_order, find_artifacts, issue_mismatch, split_trusted
 from review_gate.records import Comment
 
 STATES = ("running", "hung", "completed", "handover", "blocked", "failed", "orphaned")
@@ -113,6 +113,7 @@ def _complete_review(ctx: Context, comment: Comment, issue: int) -> bool:
         issue=issue,
         trusted_associations=config.trusted_associations,
         trusted_logins=config.trusted_logins,
+        trust=config.trust,
         sensitive_patterns=(),
         repo=ctx.repo,
     )
@@ -124,15 +125,17 @@ def outcome(ctx: Context, issue: int, claim: Claim, comments: Sequence[Comment])
     after = comment_order(claim.comment)
     candidates: list[tuple[Any, int, Outcome]] = []
     for kind in ("review", "handover"):
-        kept, _ = split_trusted(find_artifacts(comments, kind), ctx.trusted)
+        kept, _ = split_trusted(find_artifacts(comments, kind), ctx.config.trust.of(kind))
         for found in kept:
             key = comment_order(found.comment)
             if key <= after or not found.artifact.valid:
                 continue
-            data = found.artifact.data
             if kind == "review" and _complete_review(ctx, found.comment, issue):
                 result = Outcome("completed", found.comment, "a complete REVIEW was posted")
-            elif kind == "handover" and data.get("issue") in (issue, None):
+            elif (
+                kind == "handover"
+                and issue_mismatch(found, issue, ctx.repo, required=False) is None
+            ):
                 result = Outcome("handover", found.comment, "a HANDOVER was posted")
             else:
                 continue

@@ -47,7 +47,7 @@ def _timestamp(value: str) -> datetime.datetime:
 
 
 def comment_order(comment: Comment) -> tuple[datetime.datetime, int]:
-    """Sort key of DESIGN.md rule 2: created_at, then comment id."""
+    """Sort key of the review gate's rule 2 (docs/gates.md): created_at, then comment id."""
     return (_timestamp(comment.created_at), comment.id)
 
 
@@ -71,11 +71,9 @@ def find_artifacts(comments: Sequence[Comment], kind: str) -> list[Found]:
     """Every ``kind`` block of every comment, in gate order (oldest comment first,
     document order inside a comment, so the last element is the latest)."""
     found: list[Found] = []
-    tag = f"{kind.lower()}:"
+    # No text prefilter here: a marker look-alike (full-width, invisible characters) must
+    # reach extraction to become an error; extract itself skips marker-free chatter cheaply.
     for comment in sorted(comments, key=comment_order):
-        # Most comments are chatter: skip parsing those that cannot hold a marker of kind.
-        if tag not in comment.body.lower():
-            continue
         found.extend(Found(comment, a) for a in _extract(comment.body) if a.kind == kind)
     return found
 

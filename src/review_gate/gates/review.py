@@ -1,4 +1,4 @@
-"""The review gate (DESIGN.md "Gates", rules 1-6): a pure function of comments + context."""
+"""The review gate (docs/gates.md, rules 1-6): a pure function of comments + context."""
 
 from __future__ import annotations
 
@@ -347,7 +347,7 @@ def _distinct_reasons(
 
 
 def review_gate(comments: Sequence[Comment], ctx: ReviewContext) -> Verdict:
-    """Apply DESIGN.md rules 1-6 to an issue's comments; pure (no I/O)."""
+    """Apply the rules 1-6 of docs/gates.md to an issue's comments; pure (no I/O)."""
     kept, ignored = split_trusted(find_artifacts(comments, "review"), ctx.trusted())
     notes: list[Reason] = list(ignored_notes(ignored, "review"))
     if not kept:

@@ -338,8 +338,8 @@ def _pre_push_parser() -> HookParser:
         epilog="Git runs it with the remote's name and URL and one line per ref update on "
         "stdin ('<local ref> <local sha> <remote ref> <remote sha>'); under pre-commit the "
         "update comes from PRE_COMMIT_* variables. Install it with `gate install git` or "
-        "pre-commit (id: review-gate-pre-push). Configuration: .review-gate.toml, "
-        "[tool.review-gate], REVIEW_GATE_*.",
+        "pre-commit (id: review-gate-pre-push). Configuration: the base branch's committed "
+        ".review-gate.toml or [tool.review-gate]; REVIEW_GATE_* may only tighten it.",
     )
     parser.add_argument("remote", nargs="?", help="the remote's name (git passes it)")
     parser.add_argument("url", nargs="?", help="the remote's URL (git passes it)")

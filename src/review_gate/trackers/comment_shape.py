@@ -1,7 +1,7 @@
 """The shape of GitHub's ``issue-comment`` object (``GET .../issues/{n}/comments``), as a
 table of JSON types, and a checker for it.
 
-The types are those of GitHub's published schema (``shared/github-api``,
+The types are those of GitHub's published schema (``tests/github_api.json``,
 ``issues/list-comments``, API version 2022-11-28): a field that is present must have its
 documented type, at every level we read or store. Which fields must be present is the
 parser's business (:func:`review_gate.trackers.export.parse_comment`): exports made by

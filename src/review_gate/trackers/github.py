@@ -1,6 +1,6 @@
 """The GitHub tracker, over PyGithub.
 
-Budget (DESIGN.md): listing N comments costs ceil(N/100) requests and nothing else, so the
+Budget (docs/trackers.md): listing N comments costs ceil(N/100) requests and nothing else, so the
 client is lazy (no ``GET /repos/o/r`` before the request that matters), pages hold 100
 items, and comments are read as raw JSON (a PyGithub ``IssueComment`` would fetch itself
 again when its raw data is read). Every request has a timeout; 5xx answers and secondary

@@ -3,7 +3,10 @@
 Every worktree of a repository shares ``<git-common-dir>/review-gate/tracker.sqlite3``.
 Several workers post at once, so the database runs in WAL mode with a busy timeout and
 every write is one short ``BEGIN IMMEDIATE`` transaction: writers queue, none is lost.
-A file at that path that is not our database is reported and never touched.
+A file at that path that is not our database is reported and never touched. The file
+itself (connections, schema, transactions, SQLite errors) is
+:class:`~review_gate.trackers.local_db.LocalDatabase`; this module holds the tracker
+operations on top of it.
 
 Reading never creates anything: without a database (or its directory) the tracker reads
 as empty — no issues, every issue not found. Only creating an issue or importing
@@ -12,16 +15,15 @@ comments creates the directory and the database.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from review_gate import git
-from review_gate.errors import IssueNotFound, TrackerError, TrackerUnavailable, UsageError
+from review_gate.errors import IssueNotFound, TrackerError, UsageError
 from review_gate.records import ASSOCIATIONS, Comment, Issue, PullRequest
 from review_gate.trackers.export import (
     CommentFormatError,
@@ -29,33 +31,15 @@ from review_gate.trackers.export import (
     parse_comment,
     parse_comments,
 )
+from review_gate.trackers.local_db import APPLICATION_ID as APPLICATION_ID
+from review_gate.trackers.local_db import BUSY_TIMEOUT as BUSY_TIMEOUT
+from review_gate.trackers.local_db import SCHEMA_VERSION as SCHEMA_VERSION
+from review_gate.trackers.local_db import LocalDatabase
 
 STATE_DIR = "review-gate"  # under the git common dir, as git.state_dir
 FILENAME = "tracker.sqlite3"
-APPLICATION_ID = 0x72677472  # "rgtr": marks the file as ours, so we never adopt another DB
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 MAX_BODY = 65536  # GitHub's limit for a comment body, in characters
 STATES = ("open", "closed")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS issues (
-    number INTEGER PRIMARY KEY,
-    title TEXT NOT NULL,
-    body TEXT NOT NULL,
-    state TEXT NOT NULL,
-    labels TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS comments (
-    id INTEGER PRIMARY KEY,
-    issue INTEGER NOT NULL REFERENCES issues(number),
-    created_at TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS comments_by_issue ON comments(issue, created_at, id);
-"""
 
 
 def default_author() -> str:
@@ -90,10 +74,17 @@ class LocalTracker:
     name = "local"
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
-        self.path = Path(path)
-        self.read_only = read_only
-        self._conn: sqlite3.Connection | None = None
-        self._writable = False  # the connection has been set up for writing (WAL, schema)
+        self._db = LocalDatabase(path, read_only=read_only)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._db.path
+
+    @property
+    def read_only(self) -> bool:
+        """Every write is refused (and nothing is ever created)."""
+        return self._db.read_only
 
     @classmethod
     def for_checkout(cls, cwd: str | Path = ".", *, read_only: bool = False) -> LocalTracker:
@@ -105,136 +96,9 @@ class LocalTracker:
         doctor`` want."""
         return cls(git.common_dir(cwd) / STATE_DIR / FILENAME, read_only=read_only)
 
-    # -- connection -------------------------------------------------------------------------
-
-    def _broken(self, exc: BaseException) -> TrackerError:
-        return TrackerError(
-            f"{self.path}: not a usable review-gate tracker database ({exc}); left untouched",
-            hint=f"move it aside (mv {self.path} {self.path}.broken) and run again; "
-            "`gate issue import` restores comments from an export",
-        )
-
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Turn SQLite failures into one-line errors naming the file."""
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            text = str(exc)
-            if "locked" in text or "busy" in text:
-                raise TrackerUnavailable(
-                    f"{self.path}: still locked by another writer after {BUSY_TIMEOUT:.0f}s",
-                    hint="another gate process holds the tracker; try again",
-                ) from None
-            raise self._broken(exc) from None
-        except sqlite3.DatabaseError as exc:
-            raise self._broken(exc) from None
-
-    def _connect(self) -> sqlite3.Connection:
-        """The connection for writing: creates the directory and the database if needed."""
-        conn = self._open(create=True)
-        if conn is None:  # pragma: no cover - _open(create=True) returns a connection
-            raise self._broken(RuntimeError("could not open the database"))
-        return conn
-
-    def _reader(self) -> sqlite3.Connection | None:
-        """The connection for a read; None when there is no database (reads as empty)."""
-        return self._open(create=False)
-
-    def _open(self, *, create: bool) -> sqlite3.Connection | None:
-        """The connection; None when ``create`` is false and there is no database yet
-        (nothing is created then, not even an empty file)."""
-        if self._conn is not None and (self._writable or not create):
-            return self._conn
-        if create and self.read_only:
-            raise TrackerError(
-                f"{self.path}: opened read-only",
-                hint="this command only reads the local tracker",
-            )
-        self.close()  # a read connection is reopened for writing
-        if self.path.exists() and not self.path.is_file():
-            raise TrackerError(f"{self.path}: not a file; left untouched")
-        if not create and not self.path.exists():
-            return None
-        if create:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise TrackerError(
-                    f"{self.path.parent}: cannot create the tracker directory: {exc.strerror}"
-                ) from None
-        # mode=rw never creates the file: a database removed since the test above is absent.
-        uri = f"{self.path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
-        with self._errors():
-            try:
-                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
-            except sqlite3.OperationalError:
-                if not create and not self.path.exists():
-                    return None
-                raise
-            try:
-                # Read-only probes first: a file that is not ours fails here, unmodified.
-                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if app_id != APPLICATION_ID and (app_id != 0 or tables):
-                    raise TrackerError(
-                        f"{self.path}: an SQLite database that is not a review-gate tracker; "
-                        "left untouched",
-                        hint="move it aside and run again",
-                    )
-                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-                if not create:
-                    if app_id == 0:  # an empty file: nothing to read, and nothing to write
-                        conn.close()
-                        return None
-                    self._conn = conn
-                    return conn
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                if app_id == 0:
-                    self._initialise(conn)
-            except BaseException:
-                conn.close()
-                raise
-        self._conn, self._writable = conn, True
-        return conn
-
-    def _initialise(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have won the race to create the schema.
-            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                # One statement at a time: executescript() would commit our transaction.
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One short write transaction; writers wait for each other (busy timeout)."""
-        conn = self._connect()
-        with self._errors():
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        self._writable = False
+        """Close the connection; the next read or write opens it again."""
+        self._db.close()
 
     # -- records ----------------------------------------------------------------------------
 
@@ -253,7 +117,7 @@ class LocalTracker:
         try:
             return parse_comment(json.loads(data))
         except (ValueError, CommentFormatError) as exc:
-            raise self._broken(exc) from None
+            raise self._db.broken(exc) from None
 
     def _not_found(self, number: int) -> IssueNotFound:
         return IssueNotFound(
@@ -288,7 +152,7 @@ class LocalTracker:
             raise UsageError(f"issue number must be positive, got {number}")
         now = now_rfc3339()
         clean_labels = sorted({label.strip() for label in labels if label.strip()})
-        with self._write() as conn:
+        with self._db.write() as conn:
             if number is None:
                 number = conn.execute("SELECT coalesce(max(number), 0) + 1 FROM issues").fetchone()[
                     0
@@ -306,9 +170,9 @@ class LocalTracker:
         """Close or reopen an issue."""
         if state not in STATES:
             raise UsageError(f"state must be one of {', '.join(STATES)}, got {state!r}")
-        if self._reader() is None:
+        if self._db.reader() is None:
             raise self._not_found(number)
-        with self._write() as conn:
+        with self._db.write() as conn:
             self._require_issue(conn, number)
             conn.execute(
                 "UPDATE issues SET state = ?, updated_at = ? WHERE number = ?",
@@ -329,9 +193,9 @@ class LocalTracker:
         if association not in ASSOCIATIONS:
             raise UsageError(f"association must be one of {', '.join(ASSOCIATIONS)}")
         _check_body(body)
-        if self._reader() is None:
+        if self._db.reader() is None:
             raise self._not_found(number)
-        with self._write() as conn:
+        with self._db.write() as conn:
             self._require_issue(conn, number)
             # Ids grow strictly; created_at never goes backwards within an issue even if the
             # clock does, so (created_at, id) order is posting order.
@@ -361,9 +225,9 @@ class LocalTracker:
     def edit_comment(self, comment_id: int, body: str) -> Comment:
         """Replace a comment's body; ``updated_at`` moves, ``created_at`` stays."""
         _check_body(body)
-        if self._reader() is None:
+        if self._db.reader() is None:
             raise self._no_comment(comment_id)
-        with self._write() as conn:
+        with self._db.write() as conn:
             row = conn.execute("SELECT data FROM comments WHERE id = ?", (comment_id,)).fetchone()
             if row is None:
                 raise self._no_comment(comment_id)
@@ -385,7 +249,7 @@ class LocalTracker:
             raise UsageError(str(exc)) from None
         added = 0
         now = now_rfc3339()
-        with self._write() as conn:
+        with self._db.write() as conn:
             if conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone() is None:
                 conn.execute(
                     "INSERT INTO issues VALUES (?, ?, '', 'open', '[]', ?, ?)",
@@ -412,8 +276,8 @@ class LocalTracker:
 
     def export_comments(self, number: int) -> list[dict[str, Any]]:
         """The issue's comments in the shape of GitHub's list-comments answer."""
-        with self._errors():
-            conn = self._require_issue(self._reader(), number)
+        with self._db.errors():
+            conn = self._require_issue(self._db.reader(), number)
             rows = conn.execute(
                 "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
             ).fetchall()
@@ -426,8 +290,8 @@ class LocalTracker:
     # -- Tracker protocol -------------------------------------------------------------------
 
     def get_issue(self, number: int) -> Issue:
-        with self._errors():
-            conn = self._require_issue(self._reader(), number)
+        with self._db.errors():
+            conn = self._require_issue(self._db.reader(), number)
             row = conn.execute(
                 "SELECT number, title, body, state, labels FROM issues WHERE number = ?",
                 (number,),
@@ -435,20 +299,20 @@ class LocalTracker:
         return self._issue(row)
 
     def issue_exists(self, number: int) -> bool | None:
-        conn = self._reader()
+        conn = self._db.reader()
         if conn is None:
             return False
-        with self._errors():
+        with self._db.errors():
             row = conn.execute("SELECT 1 FROM issues WHERE number = ?", (number,)).fetchone()
         return row is not None
 
     def list_issues(self, *, labels: Sequence[str] = (), state: str = "open") -> list[Issue]:
         if state not in (*STATES, "all"):
             raise UsageError(f"state must be open, closed or all, got {state!r}")
-        conn = self._reader()
+        conn = self._db.reader()
         if conn is None:
             return []
-        with self._errors():
+        with self._db.errors():
             rows = conn.execute(
                 "SELECT number, title, body, state, labels FROM issues ORDER BY number"
             ).fetchall()
@@ -461,8 +325,8 @@ class LocalTracker:
         ]
 
     def list_comments(self, number: int) -> list[Comment]:
-        with self._errors():
-            conn = self._require_issue(self._reader(), number)
+        with self._db.errors():
+            conn = self._require_issue(self._db.reader(), number)
             rows = conn.execute(
                 "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
             ).fetchall()
