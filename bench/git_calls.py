@@ -42,11 +42,7 @@ def _wrapper(bindir: Path, log: Path) -> None:
     real = shutil.which("git")
     assert real, "git is not on PATH"
     script = bindir / "git"
-    script.write_text(
-        "#!/bin/sh\n"
-        f'printf "%s\\n" "$*" >> "{log}"\n'
-        f'exec "{real}" "$@"\n'
-    )
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 

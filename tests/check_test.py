@@ -153,6 +153,8 @@ def test_require_commit_from_config_file(project: Path) -> None:
     assert _codes(check(1, cwd=project, tracker=tracker)) == {"commit-missing"}
     head = git(project, "rev-parse", "HEAD").strip()
     tracker.post_comment(1, samples.review(1, commit=head[:7]))
+    assert _codes(check(1, cwd=project, tracker=tracker)) == {"ambiguous-commit"}
+    tracker.post_comment(1, samples.review(1, commit=head))
     assert check(1, cwd=project, tracker=tracker).passed
 
 
@@ -362,7 +364,6 @@ def _request(tracker: LocalTracker, issues: tuple[int, ...] = (7,)) -> target.Ga
         issues=issues,
         issue_source="--issue",
         head="abc",
-        head_unique_prefix=None,
         base=None,
         changed_files=(),
         changed_files_why="",
@@ -474,10 +475,7 @@ def test_missing_base_branch_config_is_a_config_error(project: Path, base: str) 
 
 def test_describe_config(project: Path) -> None:
     assert describe(load(project, environ={})) == "defaults (no config file)"
-    assert (
-        describe(load(project, environ={}, ref="main"))
-        == "defaults (no config file at main)"
-    )
+    assert describe(load(project, environ={}, ref="main")) == "defaults (no config file at main)"
     _commit_config(project, "retries = 2\n")
     env = {"REVIEW_GATE_TRUSTED_LOGINS": "x", "REVIEW_GATE_REPO": "o/r"}
     assert (

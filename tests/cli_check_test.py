@@ -80,7 +80,14 @@ def test_json_output(project: Path) -> None:
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert set(data) == {
-        "passed", "issues", "head", "base", "tracker", "source", "config", "verdicts"
+        "passed",
+        "issues",
+        "head",
+        "base",
+        "tracker",
+        "source",
+        "config",
+        "verdicts",
     }
     assert data["config"] == {
         "from": "defaults (no config file)",
@@ -153,7 +160,10 @@ def test_github_format_reports_usage_errors_as_annotations(tmp_path: Path) -> No
         (("--issue", "1", "--format", "xml"), "--format must be one of text, json, github"),
         (("--issue", "1", "--tracker", "svn"), "option --tracker must be one of github, local"),
         (("--issue", "1", "--repo", "nope"), "option --repo must look like owner/name"),
-        (("--issue", "1", "--head", "no-such-ref"), "--head 'no-such-ref' is not a full commit sha or a branch"),
+        (
+            ("--issue", "1", "--head", "no-such-ref"),
+            "--head 'no-such-ref' is not a full commit sha or a branch",
+        ),
         (("--issue", "7"), "issue #7"),
         (("--issue", "1", "--comments", "missing.json"), "missing.json: no such file"),
     ],

@@ -1153,3 +1153,12 @@ def test_unknown_hook_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("gate: error: unknown hook 'post-tool-use'\n")
     assert len(err.splitlines()) == 2
+
+
+def test_a_pr_of_a_branch_that_exists_nowhere_is_denied(
+    worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    post_review(worker)
+    call = bash('gh pr create --head feature/7-elsewhere --title t --body "Closes #7"', worker)
+    reason = deny_reason(hook("pre-tool-use", call, monkeypatch, capsys))
+    assert "cannot tell which commit" in reason and "git push" in reason

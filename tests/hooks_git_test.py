@@ -523,3 +523,23 @@ def test_pre_push_takes_remote_and_url_only(repo: Path) -> None:
     assert ok.returncode == 0 and "origin refs/heads/main" in ok.stderr
     extra = script("review-gate-pre-push", "origin", "/some/url", "x", cwd=repo, stdin=line)
     assert extra.returncode == 2 and "unrecognized arguments: x" in extra.stderr
+
+
+def test_git_stdin_wins_over_pre_commit_variables(worker_repo: tuple[Path, str]) -> None:
+    # Set by hand on `git push`, PRE_COMMIT_* must not replace what git says is pushed.
+    repo, sha = worker_repo
+    env = {
+        "PRE_COMMIT_TO_REF": sha,
+        "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/wip",
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/wip",
+    }
+    proc = script(
+        "review-gate-pre-push",
+        "origin",
+        "u",
+        cwd=repo,
+        stdin=_push_line("feature/7-x", sha),
+        env=env,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "feature/7-x" in proc.stderr

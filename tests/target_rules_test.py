@@ -274,3 +274,127 @@ def test_the_environment_may_tighten_and_name_the_worker(
     project: Path, variable: str, value: str, key: str, expected: object
 ) -> None:
     assert getattr(_policy(project, {variable: value}), key) == expected
+
+
+# -- found by red-teaming the front door: each a class, each at its root -------------------
+
+
+def test_grafts_do_not_rewrite_the_history_the_gate_reads(tmp_path: Path) -> None:
+    repo, _ = init_repo_with_remote(tmp_path)
+    run_git(repo, "checkout", "-q", "-b", "feature/7-x")
+    commit_file(repo, "src/auth/login.py", "x = 1\n")
+    head = run_git(repo, "rev-parse", "HEAD").strip()
+    base = run_git(repo, "rev-parse", "origin/main").strip()
+    # Make main's commit look like a child of HEAD: the merge base becomes HEAD.
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "grafts").write_text(f"{base} {head}\n")
+    graft_file = tmp_path / "grafts"
+    graft_file.write_text(f"{base} {head}\n")
+    found = Repository(repo)
+    files, _ = found.changes(find_base(found.refs, None), head, Config())
+    assert files == ("src/auth/login.py",)
+    os.environ["GIT_GRAFT_FILE"] = str(graft_file)
+    try:
+        files, _ = Repository(repo).changes(find_base(found.refs, None), head, Config())
+    finally:
+        del os.environ["GIT_GRAFT_FILE"]
+    assert files == ("src/auth/login.py",)
+
+
+def test_a_submodule_bump_counts_even_when_gitmodules_ignores_it(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    run_git(lib, "init", "-q", "-b", "main")
+    commit_file(lib, "a.txt", "1\n")
+    repo, _ = init_repo_with_remote(tmp_path)
+    run_git(
+        repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "src/auth/lib"
+    )
+    run_git(repo, "commit", "-q", "-m", "chore: lib")
+    run_git(repo, "push", "-q", "origin", "main")
+    run_git(repo, "checkout", "-q", "-b", "feature/7-x")
+    commit_file(repo / "src/auth/lib", "a.txt", "2\n")
+    (repo / ".gitmodules").write_text((repo / ".gitmodules").read_text() + "\tignore = all\n")
+    bumped = run_git(repo / "src/auth/lib", "rev-parse", "HEAD").strip()
+    run_git(repo, "update-index", "--cacheinfo", f"160000,{bumped},src/auth/lib")
+    run_git(repo, "add", ".gitmodules")
+    run_git(repo, "commit", "-q", "-m", "chore: bump")
+    assert bumped in run_git(repo, "ls-tree", "HEAD", "src/auth/lib")
+    found = Repository(repo)
+    assert found.checkout is not None
+    files, _ = found.changes(find_base(found.refs, None), found.checkout.head, Config())
+    assert files is not None and "src/auth/lib" in files
+
+
+@pytest.mark.parametrize(
+    "break_base",
+    [
+        ("update-ref", "-d", "refs/remotes/origin/HEAD"),
+        ("update-ref", "-d", "refs/remotes/origin/main"),
+        ("update-ref", "-d", "refs/heads/main"),
+    ],
+)
+def test_a_gate_decision_without_any_base_is_refused(
+    project: Path, break_base: tuple[str, ...]
+) -> None:
+    for args in (
+        ("update-ref", "-d", "refs/remotes/origin/HEAD"),
+        ("update-ref", "-d", "refs/remotes/origin/main"),
+        ("update-ref", "-d", "refs/heads/main"),
+    ):
+        run_git(project, *args)
+        if args == break_base:
+            break
+    run_git(project, "checkout", "-q", "--detach")
+    (project / ".review-gate.toml").write_text("sensitive_patterns = []\n")
+    repo = Repository(project)
+    if find_base(repo.refs, None) is not None:
+        return  # some base is left: the committed policy applies (tested above)
+    with pytest.raises(ConfigError, match="no base branch"):
+        target.from_checkout(project, {}, surface="pre-tool-use", bodies=["Closes #7"])
+
+
+def test_the_pr_head_is_what_was_pushed(project: Path) -> None:
+    pushed = run_git(project, "rev-parse", "HEAD").strip()
+    run_git(project, "push", "-q", "origin", "feature/7-x")
+    commit_file(project, "src/more.py", "y = 2\n")  # local only
+    request = target.from_checkout(
+        project, {}, surface="pre-tool-use", head_branch="feature/7-x", bodies=[]
+    )
+    assert request.head == pushed
+    nowhere = target.from_checkout(
+        project, {}, surface="pre-tool-use", head_branch="feature/7-nowhere", bodies=[]
+    )
+    assert nowhere.head is None
+
+
+def test_pr_configuration_never_comes_from_the_checkout(project: Path) -> None:
+    # No origin/HEAD: the default branch is found by the base order, not by the checkout's
+    # own file (which would choose the tracker and repository the PR is read from).
+    run_git(project, "update-ref", "-d", "refs/remotes/origin/HEAD")
+    (project / ".review-gate.toml").write_text("tracker = 'github'\nrepo = 'evil/fork'\n")
+    from review_gate.target.command import _first_config
+
+    config, why, default = _first_config(Repository(project), {}, None, None, 12)
+    assert config.repo is None and default == "main" and why == "default branch main"
+
+
+@pytest.mark.parametrize(
+    ("variables", "allowed"),
+    [
+        ({"REVIEW_GATE_TRACKER": "local", "REVIEW_GATE_BASE_BRANCH": "main"}, True),
+        ({"REVIEW_GATE_TRACKER": "github"}, False),
+        ({"REVIEW_GATE_BASE_BRANCH": "feature/7-x"}, False),
+        ({"REVIEW_GATE_REPO": "agent/own"}, False),
+    ],
+)
+def test_the_environment_may_restate_what_automatic_means_here(
+    project: Path, variables: dict[str, str], allowed: bool
+) -> None:
+    # What the dispatcher hands its workers: the tracker and base it resolved itself.
+    if allowed:
+        config = _policy(project, variables)
+        assert config.tracker == variables["REVIEW_GATE_TRACKER"]
+    else:
+        with pytest.raises(ConfigError, match="would loosen"):
+            _policy(project, variables)

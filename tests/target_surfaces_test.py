@@ -67,6 +67,13 @@ def _review(*issues: int, **kwargs: Any) -> Callable[[World], None]:
     return setup
 
 
+def _abbreviated_commit(world: World) -> None:
+    # Even an abbreviation this checkout shows as unique binds nothing: the reviewed commit
+    # may be absent from the clone, or a tag may be named like the prefix.
+    head = git(world.repo, "rev-parse", "HEAD").strip()
+    world.gh.add_comment(7, samples.review(7, commit=head[:12]))
+
+
 def _rename_out_of_auth(world: World) -> None:
     # main has src/auth/login.py; the branch moves it out of the sensitive directory.
     git(world.repo, "checkout", "-q", "main")
@@ -131,6 +138,7 @@ CASES = [
         None,
     ),
     Case("keyword-inside-word", "topic", "prefixes #7", _review(7), (), False, None),
+    Case("abbreviated-commit", W, "Closes #7", _abbreviated_commit, (7,), False, False),
     Case("rename-out-of-auth", W, "Closes #7", _rename_out_of_auth, (7,), False, False),
     Case("tag-shadows-base", W, "Closes #7", _tag_shadows_the_base, (7,), False, False),
     Case("develop-default", W, "Closes #7", _develop_is_the_default, (7,), False, False, "develop"),

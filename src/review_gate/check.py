@@ -112,7 +112,6 @@ def _review(request: GateRequest, issue: int, comments: Sequence[Any]) -> Verdic
         tracking_issues=tracking,
         trust=config.trust,
         repo=request.repo,
-        head_unique_prefix=request.head_unique_prefix,
     )
     return review_gate(comments, ctx)
 

@@ -35,6 +35,8 @@ def _environment() -> dict[str, str]:
         if key not in _DROPPED_ENV and not key.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
     }
     env["GIT_NO_REPLACE_OBJECTS"] = "1"
+    # Grafts (.git/info/grafts, GIT_GRAFT_FILE) rewrite history like replacements do.
+    env["GIT_GRAFT_FILE"] = os.devnull
     env["GIT_OPTIONAL_LOCKS"] = "0"
     env["GIT_TERMINAL_PROMPT"] = "0"
     return env
@@ -197,22 +199,14 @@ def _tree_modes(tree: bytes, id_bytes: int) -> dict[str, str]:
     return modes
 
 
-_PROBE_LENGTHS = range(7, 17)
-
-
-def read_root_files(
-    cwd: str | Path, commit: str, names: Sequence[str], probe: str | None = None
-) -> tuple[dict[str, str | None], int | None]:
-    """``(files, unique)``: the text of each file ``names`` at the root of ``commit`` (None
-    when absent or not a regular file: a directory or submodule of that name), and — when
-    ``probe`` (a full sha) is given — :func:`unique_prefix` of it (meaningless in a
-    shallow clone: the caller knows), all in one
-    ``git cat-file --batch``. A symbolic link, or a file that is not UTF-8, is refused
-    (ConfigError naming it): a gate's configuration is a text file committed as itself."""
+def read_root_files(cwd: str | Path, commit: str, names: Sequence[str]) -> dict[str, str | None]:
+    """The text of each file ``names`` at the root of ``commit`` (None when absent or not
+    a regular file: a directory or submodule of that name), in one ``git cat-file
+    --batch``. A symbolic link, or a file that is not UTF-8, is refused (ConfigError
+    naming it): a gate's configuration is a text file committed as itself."""
     if not FULL_SHA.fullmatch(commit):
         raise UsageError(f"read_root_files needs a full commit sha, got {commit!r}")
-    probes = [probe[:n] for n in _PROBE_LENGTHS] if probe and FULL_SHA.fullmatch(probe) else []
-    specs = [f"{commit}^{{tree}}", *(f"{commit}:{name}" for name in names), *probes]
+    specs = [f"{commit}^{{tree}}", *(f"{commit}:{name}" for name in names)]
     request = "".join(f"{spec}\n" for spec in specs).encode("utf-8", "surrogateescape")
     rc, out, err = run_bytes(
         "git", "cat-file", "--batch", cwd=cwd, env=_environment(), stdin=request
@@ -222,8 +216,7 @@ def read_root_files(
         raise GateError(f"cannot read {commit}: {detail}")
     bodies: list[tuple[str, bytes] | None] = []
     pos = 0
-    unique: int | None = None
-    for index, _ in enumerate(specs):
+    for _ in specs:
         end = out.index(b"\n", pos)
         header = out[pos:end].decode("ascii", "replace").split()
         pos = end + 1
@@ -233,9 +226,6 @@ def read_root_files(
         size = int(header[2])
         bodies.append((header[1], out[pos : pos + size]))
         pos += size + 1
-        probe_index = index - 1 - len(names)
-        if unique is None and probe_index >= 0 and probe and header[0] == probe:
-            unique = len(probes[probe_index])
     root = bodies[0]
     if root is None:
         raise ConfigError(f"{commit} is not a commit in this checkout")
@@ -252,19 +242,7 @@ def read_root_files(
             files[name] = found[1].decode("utf-8")
         except UnicodeDecodeError:
             raise ConfigError(f"{where}: not valid TOML: not UTF-8") from None
-    return files, unique
-
-
-def unique_prefix(cwd: str | Path, sha: str, *, shallow: bool) -> int | None:
-    """The length of the shortest prefix of ``sha`` that names no other object of the
-    repository, or None when the checkout cannot tell (shallow, or ``sha`` is absent)."""
-    if shallow:
-        return None
-    rc, out, _ = run_git(cwd, "rev-parse", "--short=7", sha, check=False)
-    short = out.strip()
-    if rc != 0 or not sha.startswith(short) or len(short) < 7:
-        return None
-    return len(short)
+    return files
 
 
 def changed_files(cwd: str | Path, base: str, head: str) -> list[str] | None:
@@ -275,6 +253,7 @@ def changed_files(cwd: str | Path, base: str, head: str) -> list[str] | None:
         "diff",
         "--no-renames",
         "--no-ext-diff",
+        "--ignore-submodules=none",  # a gitlink bump is a change, whatever .gitmodules says
         "--name-only",
         "-z",
         f"{base}...{head}",

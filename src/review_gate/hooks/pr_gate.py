@@ -50,6 +50,11 @@ def _branch_name(head: str) -> str:
     return head.split(":", 1)[1] if ":" in head else head
 
 
+_NO_HEAD = (
+    "{prefix}cannot tell which commit this pull request ({via}) would contain: branch "
+    "{head!r} is neither on origin nor in this checkout, so its review cannot be checked and "
+    "it is denied. Push the branch (`git push -u origin HEAD`), then retry."
+)
 _NO_ISSUE = (
     "{prefix}cannot tell which issue this pull request ({via}) is for, so it is denied. "
     "Put `Closes #N` in the PR body (--body or an existing --body-file), set "
@@ -90,6 +95,9 @@ def _gate_requests(
             tracker = request.tracker
             if not request.issues:
                 failures.append(_NO_ISSUE.format(prefix=_PREFIX, via=pr.via))
+                continue
+            if request.head is None:
+                failures.append(_NO_HEAD.format(prefix=_PREFIX, via=pr.via, head=pr.head))
                 continue
             denied = report.pr_denied(evaluate(request))
             if denied:

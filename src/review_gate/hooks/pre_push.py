@@ -300,16 +300,20 @@ def pre_push(
     policy = target.checkout_policy(repo, environ)
     config = policy[0]
     remote = ns.remote or environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
-    updates = updates_from_environment(environ, cwd, repo)
+    # git's own stdin wins: PRE_COMMIT_* describe the push only under pre-commit (which
+    # consumes stdin). Set by hand on `git push`, they must not replace what git says.
+    text = _read_stdin(stdin)
+    updates = parse_updates(text) if text and text.strip() else None
     if updates is None:
-        text = _read_stdin(stdin)
+        updates = updates_from_environment(environ, cwd, repo)
+    if updates is None:
         if text is None:
             raise GateError(
                 "review-gate-pre-push reads git's pre-push input on stdin",
                 hint="install it with `gate install git` or through pre-commit "
                 "(id: review-gate-pre-push) instead of running it by hand",
             )
-        updates = parse_updates(text)
+        updates = []
     worst = EXIT_PASS
     lines: list[str] = []
     for update in updates:

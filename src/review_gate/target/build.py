@@ -36,7 +36,6 @@ class Repository:
         self.cwd = Path(cwd)
         self.checkout = git.read_checkout(self.cwd)
         self.refs: Mapping[str, git.Ref] = git.read_refs(self.cwd) if self.checkout else {}
-        self._unique: dict[str, int | None] = {}
 
     @property
     def inside(self) -> bool:
@@ -51,9 +50,14 @@ class Repository:
         return self.checkout.common_dir if self.checkout else None
 
     def branch_head(self, branch: str) -> str | None:
-        """The commit of the local branch ``branch`` (fully qualified lookup)."""
-        ref = self.refs.get(f"refs/heads/{branch.removeprefix('refs/heads/')}")
-        return ref.sha if ref else None
+        """The commit a PR from ``branch`` would contain: the remote's branch
+        (``refs/remotes/origin/<branch>``: what was pushed) when it exists, else the local
+        branch; None when neither exists (fully qualified lookups)."""
+        name = branch.removeprefix("refs/heads/")
+        for full in (f"refs/remotes/origin/{name}", f"refs/heads/{name}"):
+            if full in self.refs:
+                return self.refs[full].sha
+        return None
 
     def commit_config(
         self,
@@ -65,13 +69,22 @@ class Repository:
     ) -> Config:
         """The configuration committed at ``ref`` (a ref, or a full sha)."""
         sha, label = (ref.sha, short_name(ref.name)) if isinstance(ref, git.Ref) else (ref, ref)
-        # HEAD's shortest unique prefix comes along in the same git call (most gated
-        # heads are HEAD): see unique_prefix.
-        probe = self.checkout.head if self.checkout else None
-        files, unique = git.read_root_files(self.cwd, sha, trusted.FILES, probe=probe)
-        if probe is not None:
-            self._unique[probe] = unique
-        return trusted.from_files(files, label, overrides, environ, tighten_only=tighten_only)
+        files = git.read_root_files(self.cwd, sha, trusted.FILES)
+
+        def effective() -> dict[str, Any]:
+            # What "automatic" means here, for the keys the committed file leaves open.
+            from review_gate.target.tracker import auto_tracker
+
+            url = git.remote_url("origin", self.cwd)
+            return {
+                "tracker": auto_tracker(self.cwd, environ),
+                "repo": git.repo_from_remote_url(url),
+                "base_branch": label.removeprefix("origin/") if label != sha else None,
+            }
+
+        return trusted.from_files(
+            files, label, overrides, environ, tighten_only=tighten_only, effective=effective
+        )
 
     def changes(
         self, base: git.Ref | None, head: str | None, config: Config, named: str | None = None
@@ -94,15 +107,6 @@ class Repository:
                 f"cannot diff {short_name(base.name)}...{head[:12]} (is the full history fetched?)"
             )
         return tuple(files), ""
-
-    def unique_prefix(self, head: str | None) -> int | None:
-        """The shortest prefix of ``head`` no other object shares; None when unknown (no
-        checkout, a shallow clone, ``head`` not in it)."""
-        if head is None or self.checkout is None or self.checkout.shallow:
-            return None
-        if head not in self._unique:
-            self._unique[head] = git.unique_prefix(self.cwd, head, shallow=False)
-        return self._unique[head]
 
 
 def short_name(ref: str) -> str:
@@ -156,6 +160,19 @@ def checkout_policy(
 # ----------------------------------------------------------------------------- surfaces
 
 
+def _require_base(repo: Repository, base: git.Ref | None) -> None:
+    """A gate decision in a checkout needs the base branch: without it neither the trusted
+    configuration nor the changed files are known (deleting the base refs must not turn
+    the gate's policy into the checkout's own)."""
+    if repo.inside and base is None:
+        raise ConfigError(
+            "no base branch (origin/HEAD, main or master) in this checkout, so the trusted "
+            "configuration and the changed files are unknown",
+            hint="fetch the base branch (`git fetch origin`), or set base_branch in the base "
+            "branch's committed .review-gate.toml",
+        )
+
+
 def _request(
     surface: str,
     repo: Repository,
@@ -178,7 +195,6 @@ def _request(
         issues=issues,
         issue_source=source,
         head=head,
-        head_unique_prefix=repo.unique_prefix(head) if "review" in gates else None,
         base=base.name if base else None,
         changed_files=files,
         changed_files_why=files_why or "the files changed on the branch are unknown",
@@ -208,6 +224,7 @@ def from_checkout(
     from it), the branch's issue first, then the issues ``bodies`` close."""
     repo = repo or Repository(cwd)
     config, why, base = policy or checkout_policy(repo, environ)
+    _require_base(repo, base)
     tracker = tracker or open_tracker(
         config, cwd=repo.cwd, environ=environ, read_only=True, common_dir=repo.common_dir
     )
@@ -244,6 +261,7 @@ def from_push(
 ) -> GateRequest:
     """The pre-push hook's request for one pushed ref: ``head`` is the commit pushed."""
     config, why, base = policy
+    _require_base(repo, base)
     tracker = tracker or open_tracker(
         config, cwd=repo.cwd, environ=environ, read_only=True, common_dir=repo.common_dir
     )

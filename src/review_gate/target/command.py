@@ -160,12 +160,20 @@ def _first_config(
     if env_base and repo.inside:
         config, _ = _base_config(repo, env_base, overrides, environ)
         return config, f"base branch {env_base} ($GITHUB_BASE_REF)", env_base
-    head = repo.refs.get("refs/remotes/origin/HEAD")
-    if pr_number is not None and head is not None and head.target:
+    if pr_number is not None and repo.inside:
         # The PR's base is unknown until the PR is read, and reading it needs a tracker:
-        # configure that from the default branch, not from the change being gated.
-        default = short_name(head.target).removeprefix("origin/")
-        config, _ = _base_config(repo, default, overrides, environ)
+        # configure that from the default branch (the one base order), never from the
+        # checkout, which is the change being gated and could name its own tracker.
+        base = find_base(repo.refs, None)
+        if base is None:
+            raise ConfigError(
+                "cannot tell this repository's default branch (no origin/HEAD, main or "
+                "master), so there is no trusted configuration to read the PR with",
+                hint="fetch the default branch (`git fetch origin`; in GitHub Actions "
+                "actions/checkout with `fetch-depth: 0`), or pass --config-ref BRANCH",
+            )
+        default = short_name(base.name).removeprefix("origin/")
+        config = repo.commit_config(base, overrides, environ, tighten_only=False)
         return config, f"default branch {default}", default
     why = "the checkout" if repo.inside else "not a git checkout"
     return config_mod.load(repo.cwd, overrides, environ), why, None

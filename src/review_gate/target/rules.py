@@ -43,7 +43,6 @@ class GateRequest(NamedTuple):
     issues: tuple[int, ...]
     issue_source: str  # how the issues were found, for reports
     head: str | None  # full sha of the commit being gated; None: unknown
-    head_unique_prefix: int | None  # shortest unambiguous prefix of head; None: unknown
     base: str | None  # the fully qualified base ref the changes are counted from
     changed_files: tuple[str, ...] | None  # None: unknown (see changed_files_why)
     changed_files_why: str

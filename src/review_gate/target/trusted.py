@@ -14,7 +14,7 @@ loosen it, naming the variable.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from review_gate.errors import ConfigError, GateError
 # Keys that say who is acting, not how strict the gate is: the dispatcher sets them in a
 # worker's environment. They add an issue to gate; they never remove the branch's.
 IDENTITY_KEYS = ("issue", "worker_id")
+# Keys a committed file may leave to automatic choice; restating the choice is no change.
+RESTATABLE = ("tracker", "repo", "base_branch")
 # The files of a commit's root the configuration is read from, in order of precedence.
 FILES = (CONFIG_FILE, "pyproject.toml")
 
@@ -36,17 +38,29 @@ def from_files(
     environ: Mapping[str, str],
     *,
     tighten_only: bool,
+    effective: Callable[[], Mapping[str, Any]] | None = None,
 ) -> Config:
     """The configuration committed at a commit, from its root ``files``
     (:data:`FILES`; ``label`` names the commit in reports: a ref such as ``origin/main``),
     with the environment and ``overrides`` applied on top. With
     ``tighten_only`` a value that would loosen the committed policy is refused
-    (ConfigError naming the variable or flag)."""
+    (ConfigError naming the variable or flag). ``effective`` gives what the committed
+    file leaves to automatic choice (``tracker``, ``repo``, ``base_branch``) resolves to
+    in this checkout: the environment may restate those (the dispatcher does), never
+    change them."""
     layer, where = file_layer(files, label)
     applied = _from_layers(layer, where, label, overrides, environ)
     if not tighten_only:
         return applied
     committed = _from_layers(layer, where, label, None, {})
+    automatic = [
+        k for k in RESTATABLE if getattr(committed, k) is None and getattr(applied, k) is not None
+    ]
+    if automatic and effective is not None:
+        resolved = effective()
+        committed = dataclasses.replace(
+            committed, **{k: resolved[k] for k in automatic if resolved.get(k) is not None}
+        )
     loosened = [
         change
         for change in config_mod.loosenings(committed, applied)
