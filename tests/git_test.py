@@ -56,7 +56,10 @@ def test_repository_facts(repo: Path, tmp_path: Path) -> None:
     run_git(repo, "checkout", "-q", "-b", "feature/7-x", "HEAD~1")
     commit_file(repo, "docs/a.md")
     commit_file(repo, "src/api/b.py")
-    assert git.changed_files("main", "HEAD", repo) == ["docs/a.md", "src/api/b.py"]
+    main = run_git(repo, "rev-parse", "refs/heads/main").strip()
+    head = run_git(repo, "rev-parse", "HEAD").strip()
+    assert git.changed_files(repo, main, head) == ["docs/a.md", "src/api/b.py"]
+    assert git.changed_files(repo, main, "0" * 40) is None  # not in the clone: unknown
     state = git.state_dir(repo)
     assert state == (repo / ".git" / "review-gate").resolve() and state.is_dir()
 

@@ -223,30 +223,18 @@ def from_checkout(
     """The agent hooks' request: the checkout at ``cwd`` (or a PR of ``head_branch``
     from it), the branch's issue first, then the issues ``bodies`` close."""
     repo = repo or Repository(cwd)
-    config, why, base = policy or checkout_policy(repo, environ)
-    _require_base(repo, base)
-    tracker = tracker or open_tracker(
-        config, cwd=repo.cwd, environ=environ, read_only=True, common_dir=repo.common_dir
-    )
-    branch = head_branch or repo.branch
+    policy = policy or checkout_policy(repo, environ)
+    config = policy[0]
+    tracker = tracker or _read_only_tracker(repo, config, environ)
     head = (
         repo.branch_head(head_branch)
         if head_branch
         else (repo.checkout.head if repo.checkout else None)
     )
-    issues, source = gated_issues(branch, bodies, config, repo_name(config, tracker, environ))
-    return _request(
-        surface,
-        repo,
-        issues=issues,
-        source=source,
-        head=head,
-        base=base,
-        config=config,
-        why=why,
-        tracker=tracker,
-        environ=environ,
+    issues, source = gated_issues(
+        head_branch or repo.branch, bodies, config, repo_name(config, tracker, environ)
     )
+    return _in_checkout(surface, repo, policy, environ, issues, source, head, tracker)
 
 
 def from_push(
@@ -260,15 +248,32 @@ def from_push(
     tracker: Tracker | None = None,
 ) -> GateRequest:
     """The pre-push hook's request for one pushed ref: ``head`` is the commit pushed."""
-    config, why, base = policy
-    _require_base(repo, base)
-    tracker = tracker or open_tracker(
+    tracker = tracker or _read_only_tracker(repo, policy[0], environ)
+    return _in_checkout("pre-push", repo, policy, environ, tuple(issues), source, head, tracker)
+
+
+def _read_only_tracker(repo: Repository, config: Config, environ: Mapping[str, str]) -> Tracker:
+    return open_tracker(
         config, cwd=repo.cwd, environ=environ, read_only=True, common_dir=repo.common_dir
     )
+
+
+def _in_checkout(
+    surface: str,
+    repo: Repository,
+    policy: tuple[Config, str, git.Ref | None],
+    environ: Mapping[str, str],
+    issues: tuple[int, ...],
+    source: str,
+    head: str | None,
+    tracker: Tracker,
+) -> GateRequest:
+    config, why, base = policy
+    _require_base(repo, base)
     return _request(
-        "pre-push",
+        surface,
         repo,
-        issues=tuple(issues),
+        issues=issues,
         source=source,
         head=head,
         base=base,
