@@ -63,6 +63,8 @@ def measure(src: Path | None) -> dict[str, dict[str, object]]:
         base = Path(tmp)
         repo, _ = init_repo_with_remote(base)
         config = f"tracker = 'github'\nrepo = '{gh.full_name}'\n"
+        if src is None:  # trees before the api_url key would refuse it as unknown
+            config += f"api_url = '{gh.url}'\n"
         commit_file(repo, ".review-gate.toml", config, "chore: review-gate configuration")
         git(repo, "push", "-q", "origin", "main")
         git(repo, "switch", "-q", "-c", "feature/7-thing")

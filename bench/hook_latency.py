@@ -4,6 +4,8 @@ Runs, alternating so that machine noise hits all alike, N times each:
 
 * ``gate hook pre-tool-use`` (the installed console script) on a command that
   creates no PR — the fast path every agent tool call pays;
+* the same hook on a Write, and on a Codex ``apply_patch``, of an ordinary file — the
+  file-tool fast path (budget: no more than the shell fast path);
 * ``python -c pass`` on the same interpreter — the floor (budget: fast path <= 2.5x);
 * a plain bash + jq hook that greps the command for "gh pr create" — what the
   public hooks do today;
@@ -45,7 +47,7 @@ GIT_ENV = {
 }
 
 
-def payload(command: str, cwd: str) -> bytes:
+def payload(command: str, cwd: str, tool: str = "Bash", tool_input: object = None) -> bytes:
     return json.dumps(
         {
             "session_id": "bench",
@@ -53,11 +55,24 @@ def payload(command: str, cwd: str) -> bytes:
             "cwd": cwd,
             "hook_event_name": "PreToolUse",
             "permission_mode": "default",
-            "tool_name": "Bash",
-            "tool_input": {"command": command, "description": "bench"},
+            "tool_name": tool,
+            "tool_input": tool_input or {"command": command, "description": "bench"},
             "tool_use_id": "toolu_bench",
         }
     ).encode()
+
+
+def write_payload(repo: str) -> bytes:
+    """Claude Code's Write of an ordinary file (the shape in tests/e2e/recordings/)."""
+    content = "def main() -> None:\n    print('hello')\n" * 20
+    tool_input = {"file_path": os.path.join(repo, "src", "app", "main.py"), "content": content}
+    return payload("", repo, "Write", tool_input)
+
+
+def patch_payload(repo: str) -> bytes:
+    """Codex's apply_patch of an ordinary file."""
+    body = "*** Begin Patch\n*** Update File: app.py\n@@\n-print(1)\n+print(2)\n*** End Patch\n"
+    return payload("", repo, "apply_patch", {"command": body})
 
 
 def timed(argv: Sequence[str], stdin: bytes, cwd: str, env: dict[str, str]) -> float:
@@ -110,6 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 [gate, "hook", "pre-tool-use"],
                 payload(GIT_COMMAND, repo),
             ),
+            "gate hook: Write (ordinary file)": (
+                [gate, "hook", "pre-tool-use"],
+                write_payload(repo),
+            ),
+            "gate hook: apply_patch (ordinary)": (
+                [gate, "hook", "pre-tool-use"],
+                patch_payload(repo),
+            ),
             "python -c pass": ([sys.executable, "-c", "pass"], b""),
         }
         if shutil.which("jq"):
@@ -137,6 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = medians[name] / floor
         verdict = "OK" if ratio <= 2.5 else "OVER BUDGET"
         print(f"{name} / python -c pass = {ratio:.2f}x (budget 2.5x) -> {verdict}")
+    shell = medians["gate hook pre-tool-use (no PR)"]
+    for name in ("gate hook: Write (ordinary file)", "gate hook: apply_patch (ordinary)"):
+        verdict = "OK" if medians[name] <= shell else "OVER BUDGET"
+        print(
+            f"{name} = {medians[name]:.1f} ms vs shell fast path {shell:.1f} ms "
+            f"({medians[name] / shell:.2f}x, budget 1.0x) -> {verdict}"
+        )
     return 0
 
 

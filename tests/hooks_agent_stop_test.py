@@ -203,7 +203,7 @@ def test_tracker_unreachable_blocks_counted(
     worker: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     commit_file(worker, "src/app.py")
-    set_base_config(worker, "tracker = 'github'\nrepo = 'o/r'\n")
+    set_base_config(worker, "tracker = 'github'\nrepo = 'o/r'\napi_url = 'http://127.0.0.1:9'\n")
     monkeypatch.setenv("REVIEW_GATE_RETRIES", "0")
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("GH_TOKEN", "x")

@@ -399,7 +399,10 @@ def test_unknown_issue_refuses(repo: Path) -> None:
 def test_tracker_unreachable(repo: Path, policy: str, code: int) -> None:
     # The github tracker pointed at a closed port: unreachable, fail closed unless the base
     # branch's configuration allows it (the environment may not: it can only tighten).
-    committed = f"tracker = 'github'\nrepo = 'octo/project'\non_unreachable = '{policy}'\n"
+    committed = (
+        f"tracker = 'github'\nrepo = 'octo/project'\non_unreachable = '{policy}'\n"
+        "api_url = 'http://127.0.0.1:9'\n"
+    )
     commit_file(repo, ".review-gate.toml", committed, "chore: config")
     git(repo, "checkout", "-q", "-b", "feature/7-x")
     sha = git(repo, "rev-parse", "HEAD").strip()

@@ -15,7 +15,12 @@ import pytest
 
 from review_gate.errors import UsageError
 from review_gate.install import agents as lib
-from review_gate.install.hook_files import is_our_command
+from review_gate.install.hook_files import (
+    CONFIG_MATCHER,
+    LEGACY_MATCHERS,
+    is_our_command,
+    matcher_covers,
+)
 from tests.helpers import GATE, git, init_repo, run_gate
 
 if sys.version_info >= (3, 11):
@@ -80,6 +85,14 @@ def test_install_writes_both_hooks_with_absolute_gate(
     assert pre[0]["timeout"] == 30 and pre[0]["type"] == "command"
     assert data["hooks"]["PreToolUse"][0]["matcher"] == lib.MATCHER
     assert "matcher" not in data["hooks"]["Stop"][0]
+    # Claude Code also gets ConfigChange (the same command answers it); Codex has no such
+    # event and would reject a hooks.json naming one.
+    if agent == "claude":
+        [config] = data["hooks"]["ConfigChange"]
+        assert config["matcher"] == CONFIG_MATCHER
+        assert config["hooks"] == [pre[0]]
+    else:
+        assert set(data["hooks"]) == {"PreToolUse", "Stop"}
 
 
 def test_claude_user_scope_honours_claude_config_dir(
@@ -95,15 +108,46 @@ def test_claude_user_scope_honours_claude_config_dir(
         ("Bash", True),
         ("mcp__github__create_pull_request", True),
         ("mcp__x__createPullRequest", True),
+        ("mcp__filesystem__write_file", True),
+        ("Write", True),
+        ("Edit", True),
+        ("MultiEdit", True),
+        ("NotebookEdit", True),
+        ("apply_patch", True),
         ("Read", False),
+        ("Glob", False),
+        ("Grep", False),
+        ("WebFetch", False),
         ("BashOutput", False),
         ("xBash", False),
+        ("Writer", False),
+        ("apply_patches", False),
     ],
 )
 def test_matcher(name: str, matches: bool) -> None:
     # Codex: anything beyond letters, digits, _ and | is a regex (unanchored, so anchor it).
     assert re.search(r"[^A-Za-z0-9_|]", lib.MATCHER)
     assert bool(re.search(lib.MATCHER, name)) is matches
+    assert matcher_covers(lib.MATCHER, name) is matches
+
+
+@pytest.mark.parametrize(
+    ("matcher", "tool", "covers"),
+    [
+        (None, "Write", True),
+        ("", "Write", True),
+        ("*", "apply_patch", True),
+        ("Bash|Write", "Write", True),
+        ("Bash|Write", "Writer", False),  # letters and | only: exact names
+        ("Bash", "Edit", False),
+        ("Edit|Write|Notebook.*", "NotebookEdit", True),  # a regex, unanchored
+        ("^(Bash|mcp__.*)$", "Write", False),  # what earlier releases installed
+        ("(", "Bash", False),  # not a regex: selects nothing we can tell
+        (7, "Bash", False),
+    ],
+)
+def test_matcher_covers(matcher: object, tool: str, covers: bool) -> None:
+    assert matcher_covers(matcher, tool) is covers
 
 
 @pytest.mark.parametrize("agent", lib.AGENTS)
@@ -624,3 +668,90 @@ def test_codex_trust_keeps_crlf_line_ends(repo: Path, tmp_path: Path) -> None:
     assert b"\n" not in raw.replace(b"\r\n", b"") and raw.count(b"trusted_hash") == 2
     lib.uninstall("codex", scope="project", cwd=repo)
     assert config.read_bytes() == b'model = "m"\r\n'
+
+
+# -- an install from before the file-tool checks -------------------------------------------
+
+LEGACY = LEGACY_MATCHERS[0]
+
+
+def old_install(agent: str, repo: Path) -> Path:
+    """What `gate install` wrote before the file tools: the Bash|mcp matcher, no
+    ConfigChange entry."""
+    result = lib.install(agent, cwd=repo)
+    data = json.loads(result.path.read_text())
+    data["hooks"]["PreToolUse"][0]["matcher"] = LEGACY
+    data["hooks"].pop("ConfigChange", None)
+    result.path.write_text(json.dumps(data))
+    return result.path
+
+
+@pytest.mark.parametrize("agent", lib.AGENTS)
+def test_doctor_reports_an_install_without_the_file_tools(agent: str, repo: Path) -> None:
+    path = old_install(agent, repo)
+    bad = [(m, f) for ok, m, f in findings(repo, agent) if not ok]
+    missing = "Write, Edit" if agent == "claude" else "apply_patch"
+    assert any("matcher" in m and missing in m and "re-run" in m for m, _ in bad), bad
+    ours_bad = [(m, f) for m, f in bad if "matcher" in m or "ConfigChange" in m]
+    assert ours_bad and all(
+        f and f.startswith(f"gate install {agent} --scope ") for _, f in ours_bad
+    )
+    if agent == "claude":
+        assert any("no review-gate ConfigChange hook" in m for m, _ in bad), bad
+    # Re-running the install fixes it in place.
+    lib.install(agent, cwd=repo)
+    data = json.loads(path.read_text())
+    assert data["hooks"]["PreToolUse"][0]["matcher"] == lib.MATCHER
+    assert len(ours(data, "PreToolUse")) == 1
+    if agent == "codex":
+        assert "ConfigChange" not in data["hooks"]
+    assert not [m for ok, m, _ in findings(repo, agent) if not ok and "matcher" in m]
+
+
+def test_doctor_accepts_a_wider_matcher(repo: Path) -> None:
+    result = lib.install("claude", cwd=repo)
+    data = json.loads(result.path.read_text())
+    data["hooks"]["PreToolUse"][0]["matcher"] = "*"
+    result.path.write_text(json.dumps(data))
+    [(ok, _, _)] = findings(repo, "claude")
+    assert ok
+
+
+def test_uninstall_removes_the_config_change_entry(repo: Path) -> None:
+    path = repo / ".claude" / "settings.json"
+    path.parent.mkdir()
+    theirs = {"hooks": [{"type": "command", "command": "audit-settings"}]}
+    path.write_text(json.dumps({"hooks": {"ConfigChange": [theirs]}}))
+    lib.install("claude", scope="project", cwd=repo)
+    data = json.loads(path.read_text())
+    assert data["hooks"]["ConfigChange"][0] == theirs and len(data["hooks"]["ConfigChange"]) == 2
+    lib.uninstall("claude", scope="project", cwd=repo)
+    assert json.loads(path.read_text()) == {"hooks": {"ConfigChange": [theirs]}}
+
+
+def test_codex_install_drops_a_config_change_entry_of_ours(repo: Path) -> None:
+    path = repo / ".codex" / "hooks.json"
+    path.parent.mkdir()
+    stray = {"hooks": [{"type": "command", "command": f"{GATE} hook pre-tool-use"}]}
+    path.write_text(json.dumps({"hooks": {"ConfigChange": [stray]}}))
+    lib.install("codex", scope="project", cwd=repo)
+    assert set(json.loads(path.read_text())["hooks"]) == {"PreToolUse", "Stop"}
+
+
+def test_uninstall_codex_removes_trust_of_an_old_matcher(repo: Path, tmp_path: Path) -> None:
+    # Trusted under the old matcher, then moved behind a hook of someone else's: the key at
+    # :0:0 is no longer our position, and only its (old) hash says it was ours.
+    lib.install("codex", scope="project", cwd=repo)
+    path = repo / ".codex" / "hooks.json"
+    data = json.loads(path.read_text())
+    data["hooks"]["PreToolUse"][0]["matcher"] = LEGACY
+    path.write_text(json.dumps(data))
+    from review_gate.install import codex_trust as trust
+
+    config = tmp_path / "codex-home" / "config.toml"
+    trust.save_trust(config, trust.trust_entries(path, data["hooks"], only=lambda h: True))
+    data["hooks"]["PreToolUse"].insert(0, OTHER_PRE)
+    path.write_text(json.dumps(data))
+    result = lib.uninstall("codex", scope="project", cwd=repo)
+    assert f"{path}:pre_tool_use:0:0" in result.untrusted
+    assert not config.exists()

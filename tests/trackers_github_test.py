@@ -9,7 +9,13 @@ import pytest
 
 from review_gate.config import Config
 from review_gate.errors import ConfigError, IssueNotFound, TrackerError, TrackerUnavailable
-from review_gate.trackers.github import GitHubTracker, resolve_repo, resolve_token
+from review_gate.trackers.github import (
+    DEFAULT_API_URL,
+    GitHubTracker,
+    api_url,
+    resolve_repo,
+    resolve_token,
+)
 from tests.artifact_samples import review
 from tests.github_standin import Fault, GitHubStandIn, refused_url
 from tests.helpers import git
@@ -220,6 +226,38 @@ def test_from_config_reads_the_environment(gh: GitHubStandIn, tmp_path: Path) ->
         GitHubTracker.from_config(
             Config(repo="o/r"), cwd=tmp_path, environ={"GITHUB_API_URL": "ftp://x"}
         )
+
+
+def test_from_config_takes_the_api_url_of_the_configuration(tmp_path: Path) -> None:
+    # The configuration's api_url wins over GITHUB_API_URL: a fake API in the environment
+    # is never asked. (A gated checkout's configuration always names it: target.trusted.)
+    with GitHubStandIn() as real, GitHubStandIn() as fake:
+        real.add_issue(7, "Real")
+        fake.add_issue(7, "Forged")
+        env = {"GITHUB_API_URL": fake.url, "GITHUB_TOKEN": real.token}
+        config = Config(repo=real.full_name, api_url=real.url)
+        tracker = GitHubTracker.from_config(config, cwd=tmp_path, environ=env)
+        assert tracker.api_url == real.url
+        assert tracker.get_issue(7).title == "Real"
+        assert fake.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("configured", "env", "expected"),
+    [
+        (None, {}, DEFAULT_API_URL),
+        (None, {"GITHUB_API_URL": "  "}, DEFAULT_API_URL),
+        (None, {"GITHUB_API_URL": "https://GHE.example/api/v3/"}, "https://ghe.example/api/v3"),
+        ("https://ghe.example/api/v3", {}, "https://ghe.example/api/v3"),
+        (
+            "https://ghe.example/api/v3",
+            {"GITHUB_API_URL": "http://127.0.0.1:9"},
+            "https://ghe.example/api/v3",
+        ),
+    ],
+)
+def test_api_url_order(configured: str | None, env: dict[str, str], expected: str) -> None:
+    assert api_url(configured, env) == expected
 
 
 def test_gate_check_of_1000_comments_stays_within_budget(gh: GitHubStandIn, tmp_path: Path) -> None:

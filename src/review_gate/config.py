@@ -36,11 +36,12 @@ from review_gate.config_files import (
     tomllib,
 )
 from review_gate.config_loosen import file_config, loosenings
-from review_gate.config_values import FIELDS, Config, coerce
+from review_gate.config_values import DEFAULT_API_URL, FIELDS, Config, coerce
 from review_gate.errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
+    "DEFAULT_API_URL",
     "ENV_PREFIX",
     "WORKTREE",
     "Config",

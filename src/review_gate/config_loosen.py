@@ -52,7 +52,8 @@ def _trust_loosenings(trusted: Config, other: Config) -> list[str]:
 def loosenings(trusted: Config, other: Config) -> list[str]:
     """How ``other`` would weaken the gates compared with ``trusted``, one phrase per key
     (empty when it would not): more trust (overall or for one artifact kind), fewer
-    sensitive patterns, requirements dropped, fail-open, or comments read from elsewhere."""
+    sensitive patterns, requirements dropped, fail-open, or comments read from elsewhere
+    (another tracker, GitHub API or repository)."""
     out: list[str] = []
 
     def added(name: str, fold: bool = False) -> None:
@@ -83,7 +84,7 @@ def loosenings(trusted: Config, other: Config) -> list[str]:
     # These decide where comments, issues and changed files come from: any change counts.
     if trusted.on_unreachable == "refuse" and other.on_unreachable == "allow":
         out.append("on_unreachable 'refuse' -> 'allow'")
-    for name in ("tracker", "repo", "base_branch", "worker_branch_pattern"):
+    for name in ("tracker", "api_url", "repo", "base_branch", "worker_branch_pattern"):
         old, new = getattr(trusted, name), getattr(other, name)
         if old != new:
             out.append(f"{name} {old!r} -> {new!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,9 @@ class Config:
     # tracker: "github" | "local"; None: github for a GitHub-hosted origin, else local
     tracker: str | None = None
     repo: str | None = None  # "owner/name" for the github tracker
+    # api_url: the GitHub API base; None: GITHUB_API_URL, else DEFAULT_API_URL (in a gated
+    # checkout: DEFAULT_API_URL, never the environment's)
+    api_url: str | None = None
     request_timeout: float = 10.0  # seconds, every tracker HTTP request
     retries: int = 3  # retries on 5xx / secondary rate limits
     # Gates
@@ -85,6 +89,8 @@ class Config:
         return entries
 
 
+DEFAULT_API_URL = "https://api.github.com"
+
 NOT_KEYS = ("sources", "config_file", "config_ref")
 FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name not in NOT_KEYS}
 # ``[trust] review = [...]`` in a file is the field ``trust_review`` (and the variable
@@ -100,6 +106,24 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 # A login as GitHub and the local tracker spell them: one word, no separators we use.
 _LOGIN = re.compile(r"[^\s,@]{1,100}")
 _UPPER_WORD = re.compile(r"[A-Z][A-Z_]*")
+
+
+def normal_api_url(text: str) -> str | None:
+    """``text`` as a GitHub API base URL in one spelling (scheme and host lower case, no
+    trailing slash), so that two spellings of one API compare equal; None when it is not
+    an http(s) URL with a host (or carries credentials, a query or a fragment)."""
+    try:
+        parts = urllib.parse.urlsplit(text.strip())
+        host = parts.hostname
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        return None
+    netloc = parts.netloc.lower()
+    return urllib.parse.urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
 
 
 def display_name(name: str) -> str:
@@ -221,6 +245,14 @@ def _string(name: str, raw: Any, bad: str) -> str:
             raise ConfigError(f"{bad} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
     if name == "repo" and not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
         raise ConfigError(f"{bad} must look like owner/name, got {value!r}")
+    if name == "api_url":
+        url = normal_api_url(value)
+        if url is None:
+            raise ConfigError(
+                f"{bad} must be an http(s) URL of a GitHub API, got {value!r}",
+                hint="e.g. https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise",
+            )
+        return url
     if name == "worker_branch_pattern":
         try:
             compiled = re.compile(value)

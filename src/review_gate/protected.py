@@ -37,6 +37,9 @@ _NAMES = frozenset(
         "config.toml",
         "config",
         "exclude",
+        ".claude",
+        ".codex",
+        ".git",
     }
 )
 _CHECKOUT_FILES = (
@@ -96,7 +99,7 @@ def protected_reason(
         real_install = _real(install)
         if _inside(full, real_install) or _inside(real_install, full):
             return f"review-gate's own installation ({install})"
-    if not might_be_protected(path):
+    if not might_be_protected(path) and not might_be_protected(full):
         return None
     candidates: list[tuple[str, str]] = []
     if top:
@@ -105,6 +108,10 @@ def protected_reason(
         pyproject = _real(os.path.join(top, "pyproject.toml"))
         if full == pyproject and _has_gate_table(pyproject):
             return "pyproject.toml (it holds the [tool.review-gate] configuration)"
+    claude_dir = os.environ.get("CLAUDE_CONFIG_DIR")
+    if claude_dir:
+        for rel in ("settings.json", "settings.local.json"):
+            candidates.append((_real(os.path.join(claude_dir, rel)), f"$CLAUDE_CONFIG_DIR/{rel}"))
     for home_dir, label in ((home, "~"), (codex_home, "$CODEX_HOME")):
         if home_dir:
             for rel in _HOME_FILES:
@@ -116,6 +123,10 @@ def protected_reason(
     for candidate, label in candidates:
         if full == candidate:
             return f"{label} (the gate's own settings)"
+        if _inside(candidate, full):
+            return (
+                f"{os.path.basename(full) or full}/, which holds {label} (the gate's own settings)"
+            )
     for directory in {d for d in (git_dir, common_dir) if d}:
         real_dir = _real(directory)
         if _inside(full, os.path.join(real_dir, "hooks")):

@@ -25,11 +25,16 @@ pytestmark = pytest.mark.e2e
 PR_COMMAND = 'gh pr create --title x --body "Closes #7"'
 
 
-def codex_home(tmp_path: Path, api: ResponsesStandin, project: Path) -> Path:
+def codex_home(
+    tmp_path: Path, api: ResponsesStandin, project: Path, model: str = "mock-model"
+) -> Path:
+    """A CODEX_HOME whose config points Codex at the stand-in. ``model`` picks the tools
+    Codex offers: a model of its catalog (``gpt-5.5``) gets the freeform ``apply_patch``
+    tool, an unknown one (``mock-model``) only the shell."""
     home = tmp_path / "codex-home"
     home.mkdir(exist_ok=True)
     (home / "config.toml").write_text(
-        'model = "mock-model"\n'
+        f'model = "{model}"\n'
         'model_provider = "mock"\n'
         "[model_providers.mock]\n"
         'name = "mock"\n'

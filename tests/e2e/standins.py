@@ -11,8 +11,9 @@ server in a thread, used as a context manager::
         api.requests             # every request received: Request(method, path, body)
 
 A script step is a shell command (str: a Bash / exec_command tool call), a dict
-``{"name": TOOL, "input": {...}}`` for any other tool (Anthropic only), or
-``{"text": "..."}`` for a final answer. Requests that expect the model's next move get
+``{"name": TOOL, "input": ...}`` for any other tool (Anthropic: a tool_use block; Responses:
+a freeform ``custom_tool_call`` such as Codex's ``apply_patch``, whose input is the patch
+text), or ``{"text": "..."}`` for a final answer. Requests that expect the model's next move get
 the next step; once the script is done they get the text ``"done"``.
 """
 
@@ -249,6 +250,15 @@ class ResponsesStandin(_Standin):
                 "call_id": f"call_{n}",
                 "name": "exec_command",
                 "arguments": json.dumps({"cmd": step}),
+            }
+        elif step is not None and "name" in step:
+            item = {
+                "type": "custom_tool_call",
+                "id": f"ctc_{n}",
+                "call_id": f"call_{n}",
+                "name": step["name"],
+                "input": step["input"],
+                "status": "completed",
             }
         else:
             text = "done" if step is None else str(step.get("text", "done"))

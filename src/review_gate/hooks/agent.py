@@ -14,9 +14,12 @@ decision is wrapped: whatever goes wrong around a gated call becomes a deny. Tha
 why these hooks do not go through ``review_gate.errors.handle`` (the handler of every
 other entry point): it turns an error into exit 1-4, which a client reads as no objection.
 
-This module is the fast path: it runs for every shell command the agent issues,
-so it imports only ``json``/``os``/``sys`` and the shell pre-filter; the analysis,
-the configuration and the tracker load only for commands that might matter.
+This module is the fast path: it runs for every tool call the hooks are installed for,
+so it imports only ``json``/``os``/``sys``, then the shell pre-filter for a command or
+the path test of :mod:`.file_targets` for a file tool; the analysis, git, the
+configuration and the tracker load only for calls that might matter. The same
+``gate hook pre-tool-use`` answers Claude Code's ConfigChange (:mod:`.config_change`)
+with a block, since the console entry sends only ``pre-tool-use``/``stop`` here.
 """
 
 from __future__ import annotations
@@ -30,22 +33,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any, TextIO
 
-USAGE = """\
-usage: gate hook pre-tool-use < HOOK_JSON
-       gate hook stop < HOOK_JSON
-
-Agent hooks for Claude Code and Codex (install them with `gate install claude|codex`).
-
-  pre-tool-use  Denies creating a pull request (gh pr create/new, gh api POST .../pulls,
-                curl/wget POSTs, hub pull-request, MCP create_pull_request tools) while the
-                review gate fails for the issue; denies `--no-verify` and hooksPath
-                overrides in a gated checkout. Commands that create no PR: no output.
-  stop          In a gated checkout with unreviewed work, keeps the agent working
-                (at most max_stop_blocks times per session) and says what is missing.
-
-Reads the client's hook JSON on stdin; answers with exit 0 and, when it objects, one
-JSON object on stdout. It never answers "allow": silence means no objection.
-"""
 
 # Tool names under which the clients run shell commands, compared in lower case (Claude
 # Code sends "Bash", Codex "Bash" or "shell"; the others are names other clients, newer
@@ -168,26 +155,43 @@ def _shell_command(tool_input: object) -> str | None:
     return None
 
 
+def _parse(raw: bytes) -> tuple[dict[str, Any], None] | tuple[None, str]:
+    """``(hook input, None)``, or ``(None, deny reason)`` for unusable input."""
+    if not raw.strip():
+        # Fail closed: a client always sends JSON, so an empty stdin means broken wiring.
+        return None, _malformed("no input on stdin")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        return None, _malformed(f"input is not JSON: {exc}")
+    if not isinstance(data, dict):
+        return None, _malformed(f"input is a JSON {type(data).__name__}, not an object")
+    return data, None
+
+
 def decide_pre_tool_use(raw: bytes, environ: Mapping[str, str]) -> str | None:
     """The deny reason for one PreToolUse call, or None for no objection.
 
     Raises only on internal errors; :func:`main` turns those into a deny too.
     """
-    if not raw.strip():
-        # Fail closed: a client always sends JSON, so an empty stdin means broken wiring.
-        return _malformed("no input on stdin")
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        return _malformed(f"input is not JSON: {exc}")
-    if not isinstance(data, dict):
-        return _malformed(f"input is a JSON {type(data).__name__}, not an object")
+    data, problem = _parse(raw)
+    return problem if data is None else _decide(data, environ)
+
+
+def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
+    if data.get("hook_event_name") == "ConfigChange":
+        from review_gate.hooks.config_change import decide
+
+        return decide(data, environ)
     tool = data.get("tool_name")
     if not isinstance(tool, str) or not tool:
         return _malformed("no tool_name")
     tool_input = data.get("tool_input")
+    low_tool = tool.strip().lower()
+    if low_tool in _FILE_TOOLS:  # before `command`: apply_patch carries its patch there
+        return _file_call(tool, tool_input, data, environ)
     command = _shell_command(tool_input)
-    if tool.strip().lower() in SHELL_TOOLS and command is None:
+    if low_tool in SHELL_TOOLS and command is None:
         return _malformed(f"{tool} call without a tool_input.command string")
     if is_pr_tool(tool) or _glued_pr_tool(tool):
         if not isinstance(tool_input, dict):
@@ -208,13 +212,48 @@ def decide_pre_tool_use(raw: bytes, environ: Mapping[str, str]) -> str | None:
         # A generic API tool: a REST POST to .../pulls or a createPullRequest mutation.
         from review_gate.hooks.pr_gate import gate_api_tool
 
-        return gate_api_tool(tool, tool_input, data, environ)
+        reason = gate_api_tool(tool, tool_input, data, environ)
+        if reason is not None:
+            return reason
+    if tool.startswith("mcp__") and isinstance(tool_input, dict):
+        return _file_call(tool, tool_input, data, environ)  # an MCP filesystem tool?
     return None
+
+
+# The clients' own file tools, lower case: file_targets.FILE_TOOLS (with their inputs),
+# repeated here so that a shell command does not import it (a test keeps them equal).
+_FILE_TOOLS = frozenset({"write", "edit", "multiedit", "notebookedit", "apply_patch", "applypatch"})
+
+
+def _file_call(
+    tool: str, tool_input: object, data: Mapping[str, Any], environ: Mapping[str, str]
+) -> str | None:
+    """Deny a write to one of the gate's own files in a gated checkout; silent, with no
+    git and no file reads, for a path that cannot be one (:mod:`.file_targets`)."""
+    from review_gate.hooks.file_targets import base_dir, file_targets, ordinary
+
+    found = file_targets(tool, tool_input)
+    if found is None:
+        return None
+    paths, away = found
+    if not paths or (not away and ordinary(paths, base_dir(data))):
+        return None
+    from review_gate.hooks.file_gate import gate_file_write
+
+    return gate_file_write(tool, paths, away, data, environ)
 
 
 def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
     from review_gate.shell import analyse, might_matter
 
+    if "*** " in command and "apply" in command:  # Codex applies `apply_patch <<EOF` itself
+        from review_gate.hooks.file_targets import shell_patch_paths
+
+        patched = shell_patch_paths(command)
+        if patched:
+            reason = _file_call("apply_patch", {"command": command}, data, environ)
+            if reason is not None:
+                return reason
     if not might_matter(command):
         return None
     analysis = analyse(command)
@@ -261,15 +300,20 @@ def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str]) -> int:
     import contextlib
     import io
 
+    config_change = False
     try:
         raw = _read_stdin()
         # Library code must not write to stdout: the client parses it as the answer.
         with contextlib.redirect_stdout(io.StringIO()):
-            reason = decide_pre_tool_use(raw, environ)
+            data, reason = _parse(raw)
+            if data is not None:
+                config_change = data.get("hook_event_name") == "ConfigChange"
+                reason = _decide(data, environ)
     except BaseException as exc:  # a crash must never become a pass (exit 1 = go ahead)
         reason = _internal(exc)
     if reason is not None:
-        _emit(_deny(reason), out)
+        # Claude Code's ConfigChange takes a block (the loaded settings stay), not a deny.
+        _emit({"decision": "block", "reason": reason} if config_change else _deny(reason), out)
     return 0
 
 
@@ -292,55 +336,13 @@ def _run_stop(out: TextIO, environ: Mapping[str, str]) -> int:
     return 0
 
 
-def _usage_error(event: str, rest: Sequence[str]) -> int:
-    """Unexpected arguments. Run by hand: one error line and a hint, exit 2. Run by an
-    agent client (the hook JSON on stdin): fail closed as for any unusable input."""
-    shown = " ".join(rest)
-    known = event in ("pre-tool-use", "stop")
-    if known:
-        message = f"unexpected arguments for `gate hook {event}`: {shown} (it takes none)"
-        hint = f"see `gate hook {event} --help`; the hook reads the client's JSON on stdin"
-    else:
-        message = f"unknown hook {event!r}{f' (with {shown})' if shown else ''}"
-        hint = "the hooks are `gate hook pre-tool-use` and `gate hook stop` (`gate hook --help`)"
-    lines = f"gate: error: {message}\ngate: hint: {hint}\n"
-    if event == "stop" and _from_client():
-        # Blocking here would be a block nobody counts, which traps a Codex agent
-        # forever: let the agent stop, loudly, as for any other unusable Stop input.
-        sys.stderr.write(lines)
-        answer = {"systemMessage": f"review-gate stop hook: {message}; not blocking ({hint})"}
-        _emit(answer, sys.stdout)
-        return 0
-    # Exit 2 with a reason on stderr is a deny for both clients: pre-tool-use (and an
-    # unknown event) fails closed, and by hand it is the usual one-line usage error.
-    sys.stderr.write(lines)
-    return 2
-
-
-def _from_client() -> bool:
-    """Whether an agent client is calling: something other than a terminal on stdin
-    that holds input (clients always send the hook JSON; a person at a shell does not)."""
-    stream = sys.stdin
-    if stream is None or stream.isatty():
-        return False
-    try:
-        return bool(_read_stdin().strip())
-    except (OSError, ValueError):
-        return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``gate hook pre-tool-use|stop``: read the hook JSON on stdin, answer on stdout."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
-        (sys.stdout if args else sys.stderr).write(USAGE)
-        return 0 if args else 2
-    event, rest = args[0], args[1:]
-    if rest and all(a in ("-h", "--help") for a in rest):
-        sys.stdout.write(USAGE)
-        return 0
-    if event not in ("pre-tool-use", "stop") or rest:
-        return _usage_error(event, rest)
-    if event == "pre-tool-use":
+    if len(args) != 1 or args[0] not in ("pre-tool-use", "stop"):
+        from review_gate.hooks.agent_usage import usage  # --help, or a usage error
+
+        return usage(args)
+    if args[0] == "pre-tool-use":
         return _run_pre_tool_use(sys.stdout, os.environ)
     return _run_stop(sys.stdout, os.environ)

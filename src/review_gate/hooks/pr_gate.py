@@ -17,6 +17,7 @@ from review_gate.hooks import checkout as ctx
 
 if TYPE_CHECKING:
     from review_gate.shell import Analysis
+    from review_gate.target import Repository
 
 _MAX_BODY_FILE = 1 << 20
 _PREFIX = "review-gate: "
@@ -124,14 +125,78 @@ def _repo_name(repo: str | None) -> str | None:
     return f"{parts[-2]}/{parts[-1]}"
 
 
+#: The next step for each kind of tamper route (``shell.records.KINDS``).
+_NEXT_STEP = {
+    "no-verify": "Run it without --no-verify / -n: the gate's git hooks must run; if one fails, "
+    "fix what it reports (`gate check` shows the review gate).",
+    "hooks-path": "Leave core.hooksPath, and the git configuration that can set it, as it is: "
+    "the gate's git hooks must run; if one fails, fix what it reports (`gate check`).",
+    "skip": "Drop the variable that switches hooks off (SKIP=..., HUSKY=...); if a hook fails, "
+    "fix what it reports (`gate check`).",
+    "hookless-push": "Push with `git push`, which runs the pre-push hook.",
+    "protected": "Leave the gate's own files as they are: its policy comes from the base "
+    "branch, so a change to them belongs in a pull request of its own that a person reviews "
+    "and merges. Reading them is fine; `gate check` shows what the gate wants.",
+    "uninstall": "Keep review-gate and its hooks installed; removing them is for a person to "
+    "do outside this session (`gate doctor` shows the setup).",
+    "agent-hooks": "Start the agent with its hooks: no --bare, --safe-mode, disableAllHooks, "
+    "--setting-sources, CLAUDE_CODE_SIMPLE or codex hook overrides.",
+}
+
+
+def _routes(
+    analysis: Analysis, repo: Repository | None, cwd: Path, environ: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
+    """(route as shown, what it does, kind) for every tamper route in ``analysis``."""
+    found = [(f"`{t.command}`", t.reason, t.kind or "no-verify") for t in analysis.tampering]
+    if analysis.paths:
+        from review_gate.protected import own_installs
+        from review_gate.shell.judge import Place, judge
+
+        checkout = repo.checkout if repo is not None else None
+        place = Place(
+            cwd=str(cwd),
+            top=str(checkout.top) if checkout else None,
+            git_dir=str(checkout.git_dir) if checkout else None,
+            common_dir=str(checkout.common_dir) if checkout else None,
+            home=environ.get("HOME") or None,
+            codex_home=environ.get("CODEX_HOME") or None,
+            installs=own_installs(),
+            environ=environ,
+        )
+        for use in analysis.paths:
+            reason = judge(use, place)
+            if reason:
+                if use.route.endswith(" code"):
+                    shown = use.command
+                elif "{}" in use.route:
+                    shown = use.route.replace("{}", use.source, 1)
+                else:
+                    shown = f"{use.route} {use.source}"
+                found.append((f"`{shown}`", reason, "protected"))
+    return found
+
+
 def _tampering(
-    tampering: Sequence[Any], data: Mapping[str, Any], environ: Mapping[str, str]
+    analysis: Analysis, data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> str | None:
+    """The deny reason for the tamper routes of ``analysis`` in a gated checkout, or None."""
     from review_gate import target
 
     cwd = ctx.hook_cwd(data)
+    where = cwd if cwd.is_dir() else Path(".")
+    repo: target.Repository | None = None
+    broken: GateError | None = None
     try:
-        repo = target.Repository(cwd if cwd.is_dir() else Path("."))
+        repo = target.Repository(where)
+    except GateError as exc:
+        broken = exc
+    routes = _routes(analysis, repo, where, environ)
+    if not routes:
+        return None
+    try:
+        if broken is not None or repo is None:
+            raise broken or GateError("the checkout could not be read")
         config, _, _ = target.checkout_policy(repo, environ)
         if not config.protect:
             return None
@@ -141,11 +206,11 @@ def _tampering(
         why = f"the configuration could not be read ({exc})"
     if why is None:
         return None
-    found = "; ".join(f"`{t.command}`: {t.reason}" for t in tampering)
+    found = "; ".join(f"{shown}: {reason}" for shown, reason, _ in routes)
+    steps = dict.fromkeys(_NEXT_STEP.get(kind, _NEXT_STEP["no-verify"]) for *_, kind in routes)
     return (
-        f"{_PREFIX}this checkout is gated ({why}), and this command would bypass its "
-        f"hooks: {found}. Run it without --no-verify / -n / core.hooksPath overrides; if a "
-        "hook fails, fix what it reports (`gate check` shows the review gate)."
+        f"{_PREFIX}this checkout is gated ({why}), and this command would bypass the gate: "
+        f"{found}. {' '.join(steps)}"
     )
 
 
@@ -160,8 +225,8 @@ def gate_analysis(
             "a plain command, without building it at run time."
         )
     reasons: list[str] = []
-    if analysis.tampering:
-        reason = _tampering(analysis.tampering, data, environ)
+    if analysis.tampering or analysis.paths:
+        reason = _tampering(analysis, data, environ)
         if reason:
             reasons.append(reason)
     if analysis.pr_creations:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from review_gate.errors import GateError
 from review_gate.install import codex
 from review_gate.install import codex_trust as trust
 from review_gate.install.codex import codex_trust_args, main_checkout
@@ -104,7 +105,7 @@ def install(
     path = settings_path(agent, scope, cwd, env)
     data, text = read_settings(path)
     gate_path = resolve_gate(gate)
-    merged = merge_hooks(data, gate_path)
+    merged = merge_hooks(data, gate_path, agent)
     changed = merged != data or text is None
     config_toml = trust.codex_home(env) / "config.toml"
     if agent == "codex":
@@ -147,6 +148,7 @@ def uninstall(
         # which trust keys were theirs, so a failure here must leave both files as they were.
         untrusted, notes = codex.remove_our_trust(path, data, trust.codex_home(env) / "config.toml")
     if text is None:
+        notes += _cleanup(path, scope, cwd)  # leftovers of an earlier uninstall
         return InstallResult(agent, scope, path, False, None, (), tuple(notes), tuple(untrusted))
     merged = merge_hooks(data, None)
     changed = merged != data
@@ -155,7 +157,20 @@ def uninstall(
             path.unlink()  # nothing left but what we wrote
         else:
             write_settings(path, merged, like=text)
+    notes += _cleanup(path, scope, cwd)
     return InstallResult(agent, scope, path, changed, None, (), tuple(notes), tuple(untrusted))
+
+
+def _cleanup(path: Path, scope: str, cwd: Path) -> list[str]:
+    """The directories and info/exclude lines the install added, once unused."""
+    if scope == "user":
+        return []
+    from review_gate.install import cleanup
+
+    try:
+        return cleanup.remove_if_unused(path, checkout_top(cwd))
+    except GateError:
+        return []
 
 
 def doctor_checks(cwd: Path) -> list[Finding]:

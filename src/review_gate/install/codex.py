@@ -15,7 +15,7 @@ from typing import Any
 
 from review_gate.errors import GateError
 from review_gate.install import codex_trust as trust
-from review_gate.install.hook_files import EVENTS, handler, is_ours, resolve_gate
+from review_gate.install.hook_files import LEGACY_MATCHERS, events, handler, is_ours, resolve_gate
 from review_gate.install.settings_file import checkout_top, read_settings
 from review_gate.proc import run
 
@@ -82,9 +82,10 @@ def _our_trust_keys(path: Path, data: Mapping[str, Any], config_toml: Path) -> s
     with contextlib.suppress(GateError):  # the gate a new install would write
         gates.add(resolve_gate())
     ours = {
-        trust.handler_hash(event, matcher, handler(gate_path, arg))
+        trust.handler_hash(event, variant, handler(gate_path, arg))
         for gate_path in gates
-        for event, arg, matcher in EVENTS
+        for event, arg, matcher in events("codex")
+        for variant in ((matcher, *LEGACY_MATCHERS) if matcher else (None,))
     }
     prefix = f"{path.absolute()}:"
     keys.update(

@@ -11,7 +11,7 @@ from review_gate.doctor import Finding
 from review_gate.errors import GateError
 from review_gate.install import codex_trust as trust
 from review_gate.install.codex import main_checkout
-from review_gate.install.hook_files import EVENTS, is_ours
+from review_gate.install.hook_files import COVERED_TOOLS, events, is_ours, matcher_covers
 from review_gate.install.settings_file import (
     AGENT_NAMES,
     AGENTS,
@@ -57,14 +57,17 @@ def _file_findings(
     hooks = data.get("hooks", {})
     ours = {
         event: [h for g in hooks.get(event, []) for h in g.get("hooks", []) if is_ours(h)]
-        for event, _, _ in EVENTS
+        for event, _, _ in events(agent)
     }
     if not any(ours.values()):
         return None
     findings: list[Finding] = []
     for event, handlers in ours.items():
         if not handlers:
-            findings.append(Finding(agent, False, f"{path}: no review-gate {event} hook", fix=fix))
+            why = _WHY_MISSING.get(event, "")
+            findings.append(
+                Finding(agent, False, f"{path}: no review-gate {event} hook{why}", fix=fix)
+            )
         for handler in handlers:
             problem = _command_problem(str(handler.get("command", "")))
             if problem:
@@ -77,11 +80,45 @@ def _file_findings(
                         fix=fix,
                     )
                 )
+    if ours["PreToolUse"]:
+        findings += _matcher_findings(agent, path, hooks.get("PreToolUse", []), fix)
     if agent == "codex":
         findings += _codex_trust_findings(scope, path, hooks, cwd, where)
     if not findings:
         findings.append(Finding(agent, True, f"{name} hooks configured in {path}"))
     return findings
+
+
+_WHY_MISSING = {
+    "ConfigChange": " (an installation older than the file-tool checks): a settings change "
+    "that switches the gate off is loaded into the running session",
+}
+
+
+def _matcher_findings(
+    agent: str, path: Path, groups: list[dict[str, object]], fix: str
+) -> list[Finding]:
+    """Our PreToolUse entry must select every tool the hook checks: an older install's
+    matcher (``^(Bash|mcp__.*)$``) lets file edits of the gate's own settings through."""
+    matchers = [g.get("matcher") for g in groups if _holds_ours(g.get("hooks"))]
+    missing = [t for t in COVERED_TOOLS[agent] if not any(matcher_covers(m, t) for m in matchers)]
+    if not missing:
+        return []
+    shown = ", ".join(repr(m) for m in matchers)
+    return [
+        Finding(
+            agent,
+            False,
+            f"{path}: review-gate's PreToolUse matcher {shown} does not select "
+            f"{', '.join(missing)}, so those tool calls are not checked (edits of the gate's "
+            "own settings, hooks and configuration go through): re-run the install",
+            fix=fix,
+        )
+    ]
+
+
+def _holds_ours(handlers: object) -> bool:
+    return isinstance(handlers, list) and any(is_ours(h) for h in handlers)
 
 
 def _codex_trust_findings(

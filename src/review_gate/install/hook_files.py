@@ -24,13 +24,53 @@ PROJECT_HOOK_FILES = (".claude/settings.json", ".claude/settings.local.json", ".
 #: Finds our hook command in a handler's command line (or anywhere in a hook file's text).
 OUR_COMMAND = re.compile(r"""(?:^|[/\\\s"'])gate(?:\.exe)?["']?\s+hook\s+(?:pre-tool-use|stop)\b""")
 
-# Shell commands, plus every MCP tool: the hook itself decides by name which MCP tools
-# create a pull request (see agent.is_pr_tool), so a server naming its tool
-# differently is still gated. Anchored regex: valid for Claude Code (JS) and Codex (Rust).
-MATCHER = "^(Bash|mcp__.*)$"
+# Shell commands, the file-editing tools (Claude Code's Write, Edit, MultiEdit and
+# NotebookEdit; Codex's apply_patch, which reaches PreToolUse as tool_name "apply_patch",
+# recorded in tests/e2e/recordings/), plus every MCP tool: the hook itself decides which
+# MCP tools create a pull request or write a file (see agent.is_pr_tool and
+# hooks/file_targets.py), so a server naming its tool differently is still gated. Anchored
+# regex: valid for Claude Code (JS) and Codex (Rust), which match it against tool_name.
+MATCHER = "^(Bash|Write|Edit|MultiEdit|NotebookEdit|apply_patch|mcp__.*)$"
+#: What earlier releases installed; `gate doctor` asks to re-run the install, and
+#: `gate uninstall codex` recognises the trust recorded for it.
+LEGACY_MATCHERS = ("^(Bash|mcp__.*)$",)
+#: Tool names the PreToolUse matcher must cover, per agent (checked by `gate doctor`).
+COVERED_TOOLS = {
+    "claude": ("Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "mcp__server__tool"),
+    "codex": ("Bash", "apply_patch", "mcp__server__tool"),
+}
+# Claude Code's ConfigChange fires when a settings file changes during a session (its
+# matcher is the settings `source`); blocking it keeps the loaded settings. The console
+# entry sends only `gate hook pre-tool-use|stop` to the fast path, so the same
+# `gate hook pre-tool-use` answers it, by the input's hook_event_name. Codex has no such
+# event (and would reject a hooks.json naming one), so it is Claude Code's only.
+CONFIG_MATCHER = "user_settings|project_settings|local_settings"
 TIMEOUT = 30
-#: (client event, ``gate hook`` argument, matcher or None)
+#: (client event, ``gate hook`` argument, matcher or None): what both clients get.
 EVENTS = (("PreToolUse", "pre-tool-use", MATCHER), ("Stop", "stop", None))
+_CLAUDE_EVENTS = (*EVENTS, ("ConfigChange", "pre-tool-use", CONFIG_MATCHER))
+_ALL_EVENT_NAMES = tuple(event for event, _, _ in _CLAUDE_EVENTS)
+
+
+def events(agent: str | None) -> tuple[tuple[str, str, str | None], ...]:
+    """Our hook entries for ``agent`` (None: those both clients take, as for dispatch)."""
+    return _CLAUDE_EVENTS if agent == "claude" else EVENTS
+
+
+def matcher_covers(matcher: object, tool: str) -> bool:
+    """Whether a hook group's ``matcher`` selects ``tool``, as both clients read it: absent,
+    empty or ``*`` selects all; letters, digits, ``_`` and ``|`` list exact names; anything
+    else is an unanchored regular expression."""
+    if matcher is None or matcher in ("", "*"):
+        return True
+    if not isinstance(matcher, str):
+        return False
+    if re.fullmatch(r"[A-Za-z0-9_|]+", matcher):
+        return tool in matcher.split("|")
+    try:
+        return re.search(matcher, tool) is not None
+    except re.error:
+        return False
 
 
 def is_our_command(command: object) -> bool:
@@ -78,8 +118,9 @@ def handler(gate: str, arg: str) -> dict[str, Any]:
     return {"type": "command", "command": hook_command(gate, arg), "timeout": TIMEOUT}
 
 
-def merge_hooks(data: dict[str, Any], gate: str | None) -> dict[str, Any]:
-    """A copy of ``data`` with our entries set (``gate``) or removed (``gate=None``).
+def merge_hooks(data: dict[str, Any], gate: str | None, agent: str | None = None) -> dict[str, Any]:
+    """A copy of ``data`` with our entries for ``agent`` set (``gate``) or removed
+    (``gate=None``: from every event, whichever agent's).
 
     An existing group holding only our handler is replaced in place (so Codex trust
     indexes stay put); our handlers elsewhere are removed; other handlers, groups,
@@ -87,9 +128,11 @@ def merge_hooks(data: dict[str, Any], gate: str | None) -> dict[str, Any]:
     """
     result: dict[str, Any] = json.loads(json.dumps(data))
     hooks: dict[str, Any] = result.setdefault("hooks", {})
-    for event, arg, matcher in EVENTS:
+    entries = {event: (arg, matcher) for event, arg, matcher in events(agent)}
+    for event in _ALL_EVENT_NAMES:
         wanted: dict[str, Any] | None = None
-        if gate is not None:
+        if gate is not None and event in entries:
+            arg, matcher = entries[event]
             ours = handler(gate, arg)
             wanted = {"matcher": matcher, "hooks": [ours]} if matcher else {"hooks": [ours]}
         groups = hooks.get(event, [])

@@ -1,10 +1,14 @@
-"""Understand a Bash command line: does it create a pull request or switch the git hooks off?
+"""Understand a Bash command line: does it create a pull request or switch the gate off?
 
 ``might_matter`` is the hook's fast path: pure string tests, no imports. Only when it says
 True does ``analyse`` load tree-sitter-bash and look at every simple command that would
 run (pipelines, lists, subshells, substitutions, ``bash -c``, ``eval``, wrappers...).
 
-The records (``PrCreation``, ``Tampering``, ``Analysis``) are loaded on first use, so
+The analysis knows no checkout: the files a command changes that may be the gate's own are
+reported as ``PathUse`` records, and the hook decides about them with the checkout in hand
+(:mod:`.judge`, :func:`review_gate.protected.protected_reason`).
+
+The records (``PrCreation``, ``Tampering``, ``PathUse``, ``Analysis``) load on first use, so
 ``from review_gate.shell import might_matter`` costs well under a millisecond.
 """
 
@@ -14,13 +18,14 @@ from review_gate.shell.prefilter import might_matter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from review_gate.shell.records import Analysis, PrCreation, Tampering
+    from review_gate.shell.records import Analysis, PathUse, PrCreation, Tampering
 
-__all__ = ["Analysis", "PrCreation", "Tampering", "analyse", "might_matter"]
+__all__ = ["Analysis", "PathUse", "PrCreation", "Tampering", "analyse", "might_matter"]
 
 
 def analyse(command: str, *, max_depth: int = 8) -> Analysis:
-    """Every PR creation, hook tampering and undecidable construct in ``command``; never raises."""
+    """Every PR creation, tamper route, file change that may touch the gate's own files, and
+    undecidable construct in ``command``; never raises."""
     from review_gate.shell.records import Analysis
 
     if not isinstance(command, str):
@@ -54,7 +59,7 @@ def _analyse(command: str, *, max_depth: int = 8) -> Analysis:
 
 
 def __getattr__(name: str) -> object:
-    if name in ("Analysis", "PrCreation", "Tampering"):
+    if name in ("Analysis", "PathUse", "PrCreation", "Tampering"):
         from review_gate.shell import records
 
         return getattr(records, name)

@@ -36,7 +36,8 @@ DATA = words(
 #: Programs that run the command line given after their own options.
 RUNNABLE = words(
     "gh hub curl wget http https xh xhs git sh bash zsh dash ksh mksh ash yash fish eval "
-    "exec env command builtin sudo doas nohup setsid timeout nice time xargs find source ."
+    "exec env command builtin sudo doas nohup setsid timeout nice time xargs find source . "
+    "claude codex"
 )
 _SPELLINGS = ("gh pr create", "gh pr new", "hub pull-request", "git pull-request")
 _GLOB = re.compile(r"([*?]|\[[^\]]*\])")

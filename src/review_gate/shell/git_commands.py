@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from fnmatch import fnmatchcase
 
 from review_gate.shell import options as opts
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.records import Findings, PrCreation
-from review_gate.shell.words import DYN, Word, expand_braces
+from review_gate.shell.words import DYN, Word
 
 _GLOBAL_SHORT = "Cc"
 _GLOBAL_LONG = words("--git-dir --work-tree --namespace --config-env --super-prefix --list-cmds")
@@ -25,9 +24,6 @@ _CONFIG_SHORT = "f"
 _CONFIG_LONG = words("--file --blob --type --default --comment --value")
 _CONFIG_READ = words("--get --get-all --get-regexp --get-urlmatch --list -l --show-origin")
 _CONFIG_WRITE_VERBS = words("set unset rename-section remove-section edit")
-_HOOK_DIR_WRITERS = words(
-    "rm mv cp ln chmod chown truncate tee unlink shred install dd sed touch rmdir perl rsync"
-)
 #: Push without running the pre-push hook (only `git push` runs it).
 _HOOKLESS_PUSH = words("send-pack http-push")
 #: git subcommand -> options whose value is a shell command git runs.
@@ -54,6 +50,10 @@ _CODE_OPTIONS = {
 }
 
 
+_NV = "no-verify"
+_HP = "hooks-path"
+
+
 def _is_no_verify(arg: str) -> bool:
     # git's option parser accepts unambiguous abbreviations: --no-verif, --no-veri
     return len(arg) >= len("--no-ver") and "--no-verify".startswith(arg)
@@ -68,8 +68,13 @@ def _mentions_bypass(value: str) -> bool:
     return "--no-verify" in low or "hookspath" in low or " -n" in f" {low}"
 
 
-def _none(_: object) -> None:
+def _none(*_: object) -> None:
     return None
+
+
+def _include_key(key: str) -> bool:
+    low = key.strip().lower()
+    return low == "include.path" or (low.startswith("includeif.") and low.endswith(".path"))
 
 
 def git(
@@ -79,11 +84,13 @@ def git(
     *,
     code: Callable[[str | None], None] = _none,
     run: Callable[[list[Word]], None] = _none,
+    include: Callable[[str, Word], None] = _none,
 ) -> None:
     """``git push --no-verify``, ``commit -n``, ``-c core.hooksPath=...``, ``config``.
 
     ``code`` gets strings git would run as shell commands (``-c core.pager=...``,
-    ``rebase --exec``); ``run`` gets command lines it runs (``bisect run CMD...``).
+    ``rebase --exec``); ``run`` gets command lines it runs (``bisect run CMD...``);
+    ``include`` gets configuration files git reads (``-c include.path=F``).
     """
     parsed = opts.parse(args, (_GLOBAL_SHORT, _GLOBAL_LONG), stop_at_positional=True)
     pos = opts.positionals(parsed)
@@ -101,12 +108,14 @@ def git(
         if o.name == "-c" and DYN not in value:
             code(value[1:] if value.startswith("!") else value)  # core.pager, alias.x=!cmd
         if DYN in key and hooked and sub_opt is not None:
-            out.tamper(text, "git -c with a computed setting could set core.hooksPath")
+            out.tamper(text, "git -c with a computed setting could set core.hooksPath", _HP)
         elif _hookspath(key) and hooked:
-            out.tamper(text, "git -c core.hooksPath=... bypasses the review gate's git hooks")
+            out.tamper(text, "git -c core.hooksPath=... bypasses the review gate's git hooks", _HP)
+        elif _include_key(key):
+            include(text, Word(value, None if DYN in value else value, value))
         elif key.lower().startswith("alias.") and _mentions_bypass(value):
             out.tamper(
-                text, "a git alias with --no-verify or core.hooksPath bypasses the git hooks"
+                text, "a git alias with --no-verify or core.hooksPath bypasses the git hooks", _NV
             )
         elif key.lower().startswith("alias.") and prish(value):
             out.undecided(text, "a git alias that runs PR-creating commands")
@@ -115,7 +124,7 @@ def git(
     rest = args[sub_opt.at + 1 :]
     if sub is None:
         if any(w.value is not None and _is_no_verify(w.value) for w in rest):
-            out.tamper(text, "git --no-verify skips the review gate's git hooks")
+            out.tamper(text, "git --no-verify skips the review gate's git hooks", _NV)
         return
     if sub == "pull-request":
         out.pr(PrCreation(via="hub pull-request", command=text))
@@ -124,7 +133,11 @@ def git(
     elif sub == "config":
         _config(text, rest, out, code)
     if sub in _HOOKLESS_PUSH:
-        out.tamper(text, f"git {sub} pushes without running the review gate's pre-push hook")
+        out.tamper(
+            text,
+            f"git {sub} pushes without running the review gate's pre-push hook",
+            "hookless-push",
+        )
     _embedded(sub, rest, code, run)
 
 
@@ -156,11 +169,11 @@ def _no_verify(text: str, sub: str, rest: Sequence[Word], out: Findings) -> None
     )
     for o in opts.parse(rest, table, attached="Su" if sub == "commit" else ""):
         if o.name.startswith("--") and _is_no_verify(o.name):
-            out.tamper(text, f"git {sub} --no-verify skips the review gate's git hooks")
+            out.tamper(text, f"git {sub} --no-verify skips the review gate's git hooks", _NV)
         elif sub == "commit" and o.name == "-n":
-            out.tamper(text, "git commit -n (--no-verify) skips the review gate's git hooks")
+            out.tamper(text, "git commit -n (--no-verify) skips the review gate's git hooks", _NV)
         elif o.name == "--verify" and o.value is not None and o.value.value == "false":
-            out.tamper(text, f"git {sub} --verify=false skips the review gate's git hooks")
+            out.tamper(text, f"git {sub} --verify=false skips the review gate's git hooks", _NV)
 
 
 def _config(
@@ -171,7 +184,7 @@ def _config(
     pos = opts.positionals(parsed)
     values = [o.value.value if o.value is not None else None for o in pos]
     if names & {"--edit", "-e"} or values[:1] == ["edit"]:
-        out.tamper(text, "git config --edit can change core.hooksPath")
+        out.tamper(text, "git config --edit can change core.hooksPath", _HP)
         return
     sections = [
         o.value.value
@@ -183,7 +196,7 @@ def _config(
     elif names & {"--remove-section", "--rename-section"}:
         sections += values[:1]
     if any(v is None or v.lower() == "core" for v in sections):
-        out.tamper(text, "removing git's core section drops core.hooksPath")
+        out.tamper(text, "removing git's core section drops core.hooksPath", _HP)
         return
     verb = values[0] if values and values[0] in _CONFIG_WRITE_VERBS | {"get", "list"} else None
     if verb is not None:
@@ -201,131 +214,58 @@ def _config(
     for value in values[1:]:
         code(value[1:] if value and value.startswith("!") else value)  # core.pager, alias.x=!cmd
     if key is None:
-        out.tamper(text, "git config with a computed key could set core.hooksPath")
-    elif key.lower() == "include.path" or (
-        key.lower().startswith("includeif.") and key.lower().endswith(".path")
-    ):
-        out.tamper(text, "git config include.path can pull in a core.hooksPath setting")
+        out.tamper(text, "git config with a computed key could set core.hooksPath", _HP)
+    elif _include_key(key):
+        out.tamper(text, "git config include.path can pull in a core.hooksPath setting", _HP)
     elif _hookspath(key):
-        out.tamper(text, "git config core.hooksPath changes where the review gate's git hooks live")
+        out.tamper(
+            text, "git config core.hooksPath changes where the review gate's git hooks live", _HP
+        )
     elif key.lower().startswith("alias.") and any(
         v is not None and _mentions_bypass(v) for v in values[1:]
     ):
-        out.tamper(text, "a git alias with --no-verify or core.hooksPath bypasses the git hooks")
+        out.tamper(
+            text, "a git alias with --no-verify or core.hooksPath bypasses the git hooks", _NV
+        )
     elif key.lower().startswith("alias.") and prish(" ".join(map(str, values[1:]))):
         out.undecided(text, "a git alias that runs PR-creating commands")
 
 
 def assignments(
-    text: str, assigns: Sequence[tuple[str, Word]], out: Findings, *, before_git: bool
+    text: str,
+    assigns: Sequence[tuple[str, Word]],
+    out: Findings,
+    *,
+    before_git: bool,
+    include: Callable[[str, Word], None] = _none,
 ) -> None:
-    """Environment assignments that switch hooks off (pre-commit SKIP, GIT_CONFIG_*, HUSKY)."""
+    """Environment assignments that switch hooks off (pre-commit SKIP, GIT_CONFIG_*, HUSKY);
+    ``include`` gets configuration files they make git read (``GIT_CONFIG_GLOBAL=F``)."""
+    values = dict(assigns)
     for name, word in assigns:
         value = word.template.lower()
         if name == "SKIP" and (
             "review" in value or "gate" in value or (DYN in value and before_git)
         ):
-            out.tamper(text, "SKIP=... tells pre-commit to skip the review gate's hooks")
+            out.tamper(text, "SKIP=... tells pre-commit to skip the review gate's hooks", "skip")
         elif name == "GIT_CONFIG_PARAMETERS" and (
-            "hookspath" in value or (DYN in value and before_git)
+            "hookspath" in value or "include" in value or (DYN in value and before_git)
         ):
-            out.tamper(text, "GIT_CONFIG_PARAMETERS setting core.hooksPath bypasses the git hooks")
+            out.tamper(
+                text, "GIT_CONFIG_PARAMETERS setting core.hooksPath bypasses the git hooks", _HP
+            )
         elif name.startswith("GIT_CONFIG_KEY_") and (_hookspath(value) or DYN in value):
-            out.tamper(text, "GIT_CONFIG_KEY_n=core.hooksPath bypasses the review gate's git hooks")
+            out.tamper(
+                text, "GIT_CONFIG_KEY_n=core.hooksPath bypasses the review gate's git hooks", _HP
+            )
+        elif name.startswith("GIT_CONFIG_KEY_") and _include_key(value):
+            number = name.removeprefix("GIT_CONFIG_KEY_")
+            include(text, values.get(f"GIT_CONFIG_VALUE_{number}", Word("", None, DYN)))
+        elif name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG"):
+            include(text, word)
         elif before_git and (
             (name == "HUSKY" and value == "0") or (name == "HUSKY_SKIP_HOOKS" and value != "0")
         ):
-            out.tamper(text, f"{name}={word.template} switches the repository's git hooks off")
-
-
-#: Files that wire review-gate's agent hooks into Claude Code and Codex.
-_AGENT_HOOK_FILES = (".claude/settings.json", ".claude/settings.local.json", ".codex/hooks.json")
-
-
-def agent_hooks_write(name: str, args: Sequence[Word], targets: Sequence[Word]) -> bool:
-    """Does this command remove or rewrite the agent hook configuration?"""
-
-    def hooks_file(w: Word) -> bool:
-        low = w.template.replace("\\", "/").lower().rstrip("/")
-        return low.endswith(_AGENT_HOOK_FILES) or low.endswith((".claude", ".codex"))
-
-    return any(hooks_file(t) for t in targets) or (
-        name in _HOOK_DIR_WRITERS and any(hooks_file(a) for a in args)
-    )
-
-
-def uninstalls_hooks(name: str, args: Sequence[Word]) -> bool:
-    """``gate uninstall ...`` / ``pre-commit uninstall``: the gate's hooks removed."""
-    values = [w.value for w in args]
-    return name in ("gate", "pre-commit") and "uninstall" in values[:3]
-
-
-def join_dir(cwd: str, target: str) -> str:
-    """The directory after ``cd target`` from ``cwd`` (textual, for .git/hooks checks)."""
-    if target.startswith(("/", "~")) or not cwd:
-        return target
-    return cwd.rstrip("/") + "/" + target
-
-
-def _in_hooks(word: Word, cwd: str = "") -> bool:
-    """Could ``word`` name .git/hooks or a file in it (after ``cd cwd``)?"""
-    template = word.template.replace("\\", "/")
-    if DYN in template and "git" in word.text.lower() and "hook" in word.text.lower():
-        return True  # "$(git rev-parse --git-path hooks)/pre-push"
-    path = join_dir(cwd, template).lower()
-    if "git" not in path:
-        return False
-    variants = expand_braces(path) if "{" in path else [path]
-    for variant in variants:
-        segments: list[str] = []
-        for seg in variant.replace(DYN, "*").split("/"):
-            if seg == "..":
-                if segments:
-                    segments.pop()
-            elif seg not in ("", "."):
-                segments.append(seg)
-        for i, seg in enumerate(segments):
-            if "git" in seg and fnmatchcase(".git", seg):
-                tail = "/".join(segments[i:])
-                if fnmatchcase(".git/hooks", tail) or fnmatchcase(".git/hooks/pre-push", tail):
-                    return True
-    return False
-
-
-def hook_dir_write(
-    text: str, name: str, args: Sequence[Word], targets: Sequence[Word], cwd: str = ""
-) -> bool:
-    """Does this command modify files under .git/hooks?"""
-    if any(_in_hooks(t, cwd) for t in targets):
-        return True
-    return name in _HOOK_DIR_WRITERS and any(_in_hooks(a, cwd) for a in args)
-
-
-def config_file_write(name: str, args: Sequence[Word], targets: Sequence[Word]) -> bool:
-    """Does this command write a git config file (the caller checks for hooksPath)?"""
-
-    def config(w: Word) -> bool:
-        low = w.template.lower()
-        return low.endswith(("config", "gitconfig")) or "/config" in low
-
-    return any(config(t) for t in targets) or (
-        name in _HOOK_DIR_WRITERS and any(config(a) for a in args)
-    )
-
-
-def find_deletes_hooks(args: Sequence[Word], cwd: str = "") -> bool:
-    """``find .git/hooks -delete``, ``find .git -name pre-push -exec rm {} +``."""
-    starts: list[Word] = []
-    for word in args:
-        if word.template.startswith(("-", "(", "!")):
-            break
-        starts.append(word)
-    values = {w.value for w in args}
-    runs = values & {"-exec", "-execdir", "-ok", "-okdir"}
-    if "-delete" not in values and not (runs and values & _HOOK_DIR_WRITERS):
-        return False
-    for start in starts:
-        path = join_dir(cwd, start.template).rstrip("/").lower()
-        if path.endswith(".git") or _in_hooks(start, cwd):
-            return True
-    return False
+            out.tamper(
+                text, f"{name}={word.template} switches the repository's git hooks off", "skip"
+            )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from review_gate.shell import options as opts
+from review_gate.shell.paths import WRITES, Touch, child
 from review_gate.shell.pr_commands import (
     _NOT_CREATING,
     _graphql_fields,
@@ -215,3 +216,68 @@ def httpie(text: str, args: Sequence[Word], out: Findings, *, reads_stdin: bool)
         stdin = reads_stdin and not names & {"--ignore-stdin", "-I"}
         method = "POST" if data or stdin or "--raw" in names else "GET"
     _post_to(text, "httpie", method, [url], [], out, fields=fields)
+
+
+# --- the files they write (``shell.writers``) ------------------------------------------
+
+
+def curl_outputs(name: str, args: list[Word]) -> list[Touch]:
+    """The files curl writes: ``-o``, ``-O`` (named like the URL), ``-D``, ``-c``..."""
+    parsed = opts.parse(args, (_CURL_SHORT, _CURL_LONG | _CURL_FILES))
+    flags = {o.name for o in parsed}
+    out = [
+        Touch(f"curl {o.name}", WRITES, o.value)
+        for o in parsed
+        if o.name in ("-o", *_CURL_FILES, "-D", "-c")
+        and o.value is not None
+        and o.value.value != "-"
+    ]
+    if flags & {"-O", "--remote-name", "--remote-name-all"}:
+        prefix = opts.values(parsed, "--output-dir")
+        for url in _positionals(parsed):
+            named = _basename(Word(url.text, url.value, url.template.partition("?")[0]))
+            if named:
+                plain = Word(named, None if DYN in named else named, named)
+                out.append(Touch("curl -O", WRITES, child(prefix[-1], named) if prefix else plain))
+    return out
+
+
+_CURL_FILES = words(
+    "--output --dump-header --cookie-jar --trace --trace-ascii --stderr --etag-save "
+    "--libcurl --hsts --alt-svc"
+)
+
+
+def wget_outputs(name: str, args: list[Word]) -> list[Touch]:
+    """The files wget writes: ``-O``, its log, or the URL's name (in ``-P DIR``)."""
+    parsed = opts.parse(args, (_WGET_SHORT, _WGET_LONG | {"--append-output"}))
+    written = (
+        "-O",
+        "--output-document",
+        "-o",
+        "--output-file",
+        "-a",
+        "--append-output",
+        "--save-cookies",
+    )
+    out = [
+        Touch(f"wget {o.name}", WRITES, o.value)
+        for o in parsed
+        if o.name in written and o.value is not None and o.value.value != "-"
+    ]
+    if not {o.name for o in parsed} & {"-O", "--output-document"}:
+        prefix = opts.values(parsed, "-P", "--directory-prefix")
+        for url in _positionals(parsed):
+            named = _basename(Word(url.text, url.value, url.template.partition("?")[0]))
+            if named and "/" in url.template:
+                plain = Word(named, None if DYN in named else named, named)
+                out.append(Touch("wget", WRITES, child(prefix[-1], named) if prefix else plain))
+    return out
+
+
+def _basename(word: Word) -> str:
+    return word.template.rstrip("/").rpartition("/")[2]
+
+
+def _positionals(parsed: Sequence[opts.Opt]) -> list[Word]:
+    return [o.value for o in opts.positionals(parsed) if o.value is not None]

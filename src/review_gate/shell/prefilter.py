@@ -22,6 +22,8 @@ DECODERS = words(
 )
 #: Tool names (as words of normalised text) whose commands can create a PR.
 _TOOLS = words("gh hub curl wget http https xh xhs")
+#: Agent CLIs: started without their hooks, they would run without the gate.
+_AGENTS = words("claude codex")
 #: Substrings that matter wherever they appear.
 _ALWAYS = (
     "pull",
@@ -33,9 +35,37 @@ _ALWAYS = (
     "uninstall",
     ".claude",
     ".codex",
+    # the gate's own files (review_gate.protected) and switches that start an agent
+    # without its hooks
+    ".review-gate",
+    "pre-commit-config",
+    "hooks.json",
+    "include.path",
+    "includeif",
+    "git_config",
+    "disableallhooks",
+    "allowmanagedhooksonly",
+    "claude_code_s",
+    "setting-sources",
+    "--bare",
+    "--safe-mode",
+    "ignore-user-config",
+    "codex_hooks",
 )
 #: With a ``git`` word: what git tamper checks look at.
-_GIT_HINTS = ("config", "alias", "hook", "$", "`", "*", "?", "delete", "send-pack", "http-push")
+_GIT_HINTS = (
+    "config",
+    "alias",
+    "hook",
+    "$",
+    "`",
+    "*",
+    "?",
+    "delete",
+    "send-pack",
+    "http-push",
+    "clean",
+)
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
@@ -145,6 +175,107 @@ def builds_words(command: str) -> bool:
     return "`" in command and (_glued(command, "`") or _glued_after(command, "`"))
 
 
+#: Programs that write, move or remove the files they are given (or run code that may).
+WRITERS = words(
+    "rm rmdir unlink shred truncate mv cp ln install rsync tee sponge dd sed perl ruby curl "
+    "wget tar unzip chmod chown chgrp touch patch xargs python python3 node php awk vi vim "
+    "nvim ex"
+)
+#: Writers that may change a whole directory tree (always, or with a recursive flag).
+_TREE_WRITERS = words("mv rsync tar unzip shred")
+_TREE_WITH_FLAG = words("rm chmod chown chgrp cp")
+#: Parts of a path that may name one of the gate's own files (``review_gate.protected``
+#: decides; this is the pre-filter's superset), or its installation.
+PATH_HINTS = (
+    ".review-gate",
+    "pre-commit-config",
+    "pyproject",
+    ".claude",
+    ".codex",
+    "settings",
+    "hook",
+    "config",
+    "exclude",
+    ".git",
+    "gate",
+)
+#: The base names of the gate's own files, matched against globs (``rm *.toml``).
+PROTECTED_NAMES = (
+    ".review-gate.toml",
+    "pyproject.toml",
+    ".pre-commit-config.yaml",
+    "settings.json",
+    "settings.local.json",
+    "hooks.json",
+    "config.toml",
+    "config",
+    "exclude",
+    ".git",
+    "hooks",
+    ".claude",
+    ".codex",
+    "gate",
+)
+
+
+def _install_names() -> tuple[str, ...]:
+    """The last component of the running environment (``.venv``, ``review-gate``): removing
+    it removes the gate. No imports: ``sys`` is always loaded."""
+    import sys
+
+    if sys.prefix == sys.base_prefix:
+        return ()
+    name = sys.prefix.replace("\\", "/").rstrip("/").rpartition("/")[2].lower()
+    return (name,) if name else ()
+
+
+INSTALL_NAMES = _install_names()
+
+
+def path_hint(text: str) -> bool:
+    """Could ``text`` (lower case) name a protected file or the gate's installation?"""
+    return any(h in text for h in PATH_HINTS) or any(n in text for n in INSTALL_NAMES)
+
+
+def _anchored(command: str) -> bool:
+    """A word that names a directory that may hold the checkout or home (``/x``, ``~``,
+    ``..``): removing it recursively may remove the gate's files."""
+    for word in command.replace("'", " ").replace('"', " ").split():
+        if word.startswith(("/", "~")) or word.strip("./") == "" or word.endswith("/.."):
+            return True
+    return False
+
+
+def _recursive(command: str, toks: set[str]) -> bool:
+    """Could the command change a whole directory tree (``rm -rf``, ``mv``, ``find -delete``)?"""
+    if not toks.isdisjoint(_TREE_WRITERS):
+        return True
+    if "find" in toks and not toks.isdisjoint(("delete", "exec", "execdir", "ok", "okdir")):
+        return True
+    if toks.isdisjoint(_TREE_WITH_FLAG):
+        return False
+    for word in command.split():
+        if word in ("--recursive", "--archive") or (
+            word.startswith("-") and not word.startswith("--") and not set("rRa").isdisjoint(word)
+        ):
+            return True
+    return False
+
+
+def may_write_protected(command: str, norm: str, toks: set[str]) -> bool:
+    """Does the command write or remove files, and may one of them be protected?"""
+    finds = "find" in toks and not toks.isdisjoint(("delete", "exec", "execdir", "ok", "okdir"))
+    # `git checkout REF -- PATH`, `git restore PATH` rewrite PATH
+    restores = "git" in toks and ("restore" in toks or "--" in command.split())
+    if ">" not in command and WRITERS.isdisjoint(toks) and not finds and not restores:
+        return False
+    return (
+        path_hint(norm)
+        or any(c in command for c in "*?[~$`")
+        or (_recursive(command, toks) and _anchored(command))
+    )
+
+
 def might_matter(command: str) -> bool:
     """Cheap pre-filter: False means the full analysis would certainly find nothing."""
     if "$'" in command:
@@ -155,9 +286,17 @@ def might_matter(command: str) -> bool:
     toks = tokens(norm)
     if "{" in command:  # brace expansion splits words too: `{gh,pr} $X`
         toks |= tokens(command.lower())
-    if not _TOOLS.isdisjoint(toks) or any(s in norm for s in _ALWAYS):
+    if not (_TOOLS.isdisjoint(toks) and _AGENTS.isdisjoint(toks)) or any(
+        s in norm for s in _ALWAYS
+    ):
+        return True
+    if "review" in toks and "gate" in toks:  # `uv remove review-gate`, `poetry remove ...`
         return True
     if "pr" in norm and ("create" in norm or "new" in norm):
+        return True
+    if "pr" in toks and ("$" in command or "`" in command):
+        return True  # `$X pr $Y`: the expansions may supply gh and create
+    if may_write_protected(command, norm, toks):
         return True
     if "git" in toks:
         if any(s in norm for s in _GIT_HINTS):

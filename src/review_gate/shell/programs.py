@@ -11,7 +11,15 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from review_gate.shell import foreign, git_commands, http_commands, pr_commands, runners
+from review_gate.shell import (
+    foreign,
+    git_commands,
+    http_commands,
+    paths,
+    pr_commands,
+    runners,
+    writers,
+)
 from review_gate.shell import options as opts
 from review_gate.shell import syntax as tree
 from review_gate.shell.prefilter import words
@@ -56,6 +64,7 @@ def dispatch(
             out,
             code=lambda value: a.embedded_code(value, depth),
             run=lambda words: a.argv(cmd, src, depth + 1, words, [], stdin=False),
+            include=a.include,
         )
     elif name == "eval":
         a.shell_code(text, joined(args), depth, "eval of text computed at run time")
@@ -114,8 +123,8 @@ def dispatch(
         head = cmd.words[0].value or ""
         if "/" in head and name not in _PR_TOOLS and name == program_name(head):
             a.unknown_code(text, text, "runs a script this hook cannot see")
-        if name in ("cd", "pushd") and args and args[-1].value is not None:
-            a.cwd = git_commands.join_dir(a.cwd, args[-1].value)
+        if name in ("cd", "pushd") and (not args or args[-1].value is not None):
+            a.cwd = paths.join_dir(a.cwd, args[-1].value or "~" if args else "~")
         foreign.program(a, cmd, src, depth, name, args, stdin=stdin)
     _tampering(a, text, name, args, cmd.redirect_targets)
 
@@ -123,16 +132,19 @@ def dispatch(
 def _tampering(
     a: Analyser, text: str, name: str, args: list[Word], targets: Sequence[Word]
 ) -> None:
-    """Whatever the program, does the command change the hooks that hold the gate?"""
-    out = a.out
-    if git_commands.hook_dir_write(text, name, args, targets, a.cwd):
-        out.tamper(text, "modifies files in .git/hooks, where the review gate's hooks live")
-    if a.full_hookspath and git_commands.config_file_write(name, args, targets):
-        out.tamper(text, "edits core.hooksPath in a git config file")
-    if git_commands.agent_hooks_write(name, args, targets):
-        out.tamper(text, "removes or rewrites the agent hook configuration")
-    if git_commands.uninstalls_hooks(name, args):
-        out.tamper(text, "uninstalls the review gate's hooks")
+    """Whatever the program, the files it changes (redirections are the walker's)."""
+    touched = writers.touches(name, args)
+    for touch in touched:
+        a.touch(text, touch)
+    if a.full_hookspath and any(
+        _git_config_file(w) for w in [*targets, *(t.word for t in touched)]
+    ):
+        a.out.tamper(text, "edits core.hooksPath in a git config file", "hooks-path")
+
+
+def _git_config_file(word: Word) -> bool:
+    low = word.template.lower()
+    return low.endswith(("config", "gitconfig")) or "/config" in low
 
 
 def _alias(a: Analyser, text: str, args: list[Word], depth: int) -> None:

@@ -21,10 +21,43 @@ class PrCreation(NamedTuple):
 
 
 class Tampering(NamedTuple):
-    """A command that would switch off or walk around the git hooks of the review gate."""
+    """A command that would switch off or walk around the review gate's hooks."""
 
     command: str
     reason: str  # one sentence
+    kind: str = ""  # what the next step is about (one of KINDS; see ``hooks.pr_gate``)
+
+
+#: ``Tampering.kind`` values: skipping the git hooks (``no-verify``), moving them
+#: (``hooks-path``), an environment switch (``skip``), a push that runs no hook
+#: (``hookless-push``), the gate's own files (``protected``), removing the gate
+#: (``uninstall``), an agent started without its hooks (``agent-hooks``).
+KINDS = (
+    "no-verify",
+    "hooks-path",
+    "skip",
+    "hookless-push",
+    "protected",
+    "uninstall",
+    "agent-hooks",
+)
+
+
+class PathUse(NamedTuple):
+    """A file the command writes, moves, removes or changes the mode of, whose name may be
+    one of the gate's own files. The analysis cannot tell (it knows no checkout): the hook
+    decides with :func:`review_gate.protected.protected_reason` (``shell.judge``)."""
+
+    command: str  # source text of the simple command (for messages)
+    route: str  # how: "sed -i", "> (redirection)", "cp", "rm", "python code", ...
+    action: str  # "writes", "removes", "moves", "changes the mode of", "writes into", ...
+    path: str  # the path as bash resolves it; DYN marks parts computed at run time
+    source: str  # the path's source text (re-read with $HOME, $CODEX_HOME when they matter)
+    cwd: str = ""  # the directory an earlier literal `cd` moved to ("" = the tool call's)
+    glob: bool = False  # bash expands the path as a glob
+    recursive: bool = False  # everything under the path is affected (rm -r, find -delete)
+    names: tuple[str, ...] = ()  # find's filters: ("name:*.pyc", "path:./x/*")
+    mentions: tuple[str, ...] = ()  # a run-time path: the command's words that may be protected
 
 
 class Analysis(NamedTuple):
@@ -33,10 +66,11 @@ class Analysis(NamedTuple):
     pr_creations: tuple[PrCreation, ...] = ()
     tampering: tuple[Tampering, ...] = ()
     undecidable: tuple[str, ...] = ()  # reasons a PR creation could not be ruled out
+    paths: tuple[PathUse, ...] = ()  # files it changes that may be the gate's own
 
     @property
     def matters(self) -> bool:
-        return bool(self.pr_creations or self.tampering or self.undecidable)
+        return bool(self.pr_creations or self.tampering or self.undecidable or self.paths)
 
 
 class Findings:
@@ -46,15 +80,21 @@ class Findings:
         self.pr_creations: list[PrCreation] = []
         self.tampering: list[Tampering] = []
         self.undecidable: list[str] = []
+        self.paths: list[PathUse] = []
 
     def pr(self, creation: PrCreation) -> None:
         if creation not in self.pr_creations:
             self.pr_creations.append(creation)
 
-    def tamper(self, command: str, reason: str) -> None:
-        record = Tampering(_short(command), reason)
+    def tamper(self, command: str, reason: str, kind: str) -> None:
+        record = Tampering(_short(command), reason, kind)
         if record not in self.tampering:
             self.tampering.append(record)
+
+    def path(self, use: PathUse) -> None:
+        use = use._replace(command=_short(use.command))
+        if use not in self.paths:
+            self.paths.append(use)
 
     def undecided(self, command: str, reason: str) -> None:
         message = f"{reason}: {_short(command)}"
@@ -62,7 +102,12 @@ class Findings:
             self.undecidable.append(message)
 
     def freeze(self) -> Analysis:
-        return Analysis(tuple(self.pr_creations), tuple(self.tampering), tuple(self.undecidable))
+        return Analysis(
+            tuple(self.pr_creations),
+            tuple(self.tampering),
+            tuple(self.undecidable),
+            tuple(self.paths),
+        )
 
 
 def _short(command: str, limit: int = 200) -> str:

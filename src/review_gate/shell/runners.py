@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from review_gate.shell import code_text, paths
 from review_gate.shell import syntax as tree
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.words import Word, literal
@@ -106,11 +107,15 @@ def shell(
 
 
 def interpreted(a: Analyser, text: str, name: str, codes: Sequence[str]) -> None:
-    """Code in another language: it matters only if it mentions PRs or the hooks."""
-    if any(prish(code) for code in codes):
+    """Code in another language: it matters if it may create a PR (it mentions one and can
+    run programs or reach the network) or write the gate's own files."""
+    if any(prish(code) and code_text.can_run(code) for code in codes):
         a.out.undecided(text, f"{name} code that mentions PR creation")
-    if any(".git/hooks" in c.replace("\\", "/") or "hookspath" in c.lower() for c in codes):
-        a.out.tamper(text, f"{name} code that touches .git/hooks or core.hooksPath")
+    for code in codes:
+        if "hookspath" in code.lower() and code_text.writes(code):
+            a.out.tamper(text, f"{name} code that changes core.hooksPath", "hooks-path")
+        for path in code_text.written_paths(code):
+            a.touch(text, paths.Touch(f"{name} code", "may write or remove", literal(path)))
 
 
 def interpreter(
@@ -176,7 +181,6 @@ def interpreter(
     elif stdin:
         feed = tree.stdin_of(cmd, src)
         if feed is not None and feed.code is not None:
-            if prish(feed.code):
-                a.out.undecided(text, f"{name} code that mentions PR creation")
+            interpreted(a, text, name, [feed.code])
         elif feed is not None:
             a.unknown_code(text, feed.source, f"{name} reads code from stdin")

@@ -158,8 +158,8 @@ def command(node: Node, src: bytes, env: Mapping[str, str | None] | None = None)
         if redirect.type == "file_redirect":
             ops = [c.type for c in redirect.children if not c.is_named]
             dest = redirect.child_by_field_name("destination")
-            if dest is not None and any(">" in op for op in ops):
-                cmd.redirect_targets.append(resolve(text(dest)))
+            if write_redirect(redirect):
+                cmd.redirect_targets.append(resolve(text(dest), env))
             elif "<" in ops:
                 cmd.stdin_redirects.append(redirect)
         elif redirect.type in ("heredoc_redirect", "herestring_redirect"):
@@ -186,6 +186,19 @@ _INHERITS_STDIN = frozenset(
         "negated_command",
     }
 )
+
+
+def write_redirect(redirect: Node) -> str:
+    """The operator of a ``file_redirect`` that writes a file (``>``, ``>>``, ``>|``, ``&>``,
+    ``&>>``, ``<>``, ``>&FILE``), else "" (``<``, ``2>&1``)."""
+    dest = redirect.child_by_field_name("destination")
+    if dest is None or dest.type == "number":
+        return ""
+    ops = "".join(text(c) for c in redirect.children if not c.is_named or c.type == "ERROR")
+    op = ops.strip()
+    if ">" not in op:
+        return ""
+    return "<>" if op.startswith("<") else op
 
 
 def heredoc_text(redirect: Node) -> str:

@@ -15,8 +15,9 @@ import time
 from collections.abc import Sequence
 
 from review_gate.errors import TooComplex
-from review_gate.shell import git_commands, programs, variables, wrappers
+from review_gate.shell import gate_removal, git_commands, paths, programs, variables, wrappers
 from review_gate.shell import syntax as tree
+from review_gate.shell.code_text import without_test_selectors
 from review_gate.shell.foreign import spells_pr
 from review_gate.shell.prefilter import has_decoder, might_matter, normalise, prish
 from review_gate.shell.records import Analysis, Findings
@@ -34,17 +35,39 @@ class Analyser:
     def __init__(self, command: str, max_depth: int) -> None:
         self.out = Findings()
         self.max_depth = max_depth
-        self.full_prish = prish(command)
+        self.full_prish = prish(without_test_selectors(command))
         # A client treats a hook that times out as no objection: a command built to make
         # the analysis slow is denied instead (see shell.analyse).
         self.deadline = time.monotonic() + BUDGET_SECONDS
-        self.full_hookspath = "hookspath" in command.lower()
+        self.full_lower = command.lower()
+        self.full_hookspath = "hookspath" in self.full_lower
         self.aliases: dict[str, str] = {}  # `alias g=gh` earlier in the command
         self.vars: variables.Vars = {}  # `A=g; B=h; $A$B pr create`
         self.cwd = ""  # the last literal `cd DIR` seen, for paths like `cd .git/hooks && rm x`
+        # Paths that may be protected, for writes to paths computed at run time.
+        self.mentions = paths.mentions(command)
+        self.written: set[str] = set()  # every path the command writes (normalised)
+        # `git -c include.path=F`, GIT_CONFIG_GLOBAL=F: (command, F, cwd), judged at the end
+        self.includes: list[tuple[str, Word, str]] = []
 
     def result(self) -> Analysis:
+        for text, word, cwd in self.includes:
+            if word.value is None or paths.normal(cwd, word.value) in self.written:
+                self.out.tamper(
+                    text,
+                    f"git reads configuration from {word.text}, which this command writes "
+                    "(it can set core.hooksPath)",
+                    "hooks-path",
+                )
         return self.out.freeze()
+
+    def touch(self, text: str, touch: paths.Touch) -> None:
+        """``text`` changes ``touch.word``: remember it, and report it when it may be one of
+        the gate's own files."""
+        self.written.add(paths.normal(self.cwd, touch.word.template))
+        use = paths.use(text, touch, self.cwd, self.mentions)
+        if use is not None:
+            self.out.path(use)
 
     # --- code ----------------------------------------------------------------------------
 
@@ -74,17 +97,21 @@ class Analyser:
             ):
                 name, word = tree.assignment(node)
                 git_commands.assignments(
-                    tree.text(node), [(name, word)], self.out, before_git=False
+                    tree.text(node),
+                    [(name, word)],
+                    self.out,
+                    before_git=False,
+                    include=self.include,
                 )
+                gate_removal.assignments(tree.text(node), [(name, word)], self.out)
             elif kind == "heredoc_redirect":
                 self._heredoc_backticks(node, depth)
             elif kind == "file_redirect":
+                op = tree.write_redirect(node)
                 dest = node.child_by_field_name("destination")
-                ops = [c.type for c in node.children if not c.is_named]
-                if dest is not None and any(">" in op for op in ops):
-                    word = resolve(tree.text(dest))
-                    if git_commands.hook_dir_write("", "", [], [word]):
-                        self.out.tamper(tree.text(node), "writes into .git/hooks")
+                if op and dest is not None:
+                    word = resolve(tree.text(dest), self.vars)
+                    self.touch(tree.text(node), paths.Touch(op, paths.WRITES, word))
 
     def _heredoc_backticks(self, node: tree.Node, depth: int) -> None:
         """`cmd` in an unquoted heredoc runs; tree-sitter only parses $(...) there."""
@@ -102,8 +129,12 @@ class Analyser:
 
     def unknown_code(self, text: str, source: str, reason: str) -> None:
         """Code that will run but is not in the command (a variable, a file, a download)."""
-        if self.full_prish or prish(source) or has_decoder(source):
+        if self.full_prish or prish(without_test_selectors(source)) or has_decoder(source):
             self.out.undecided(text, reason)
+
+    def include(self, text: str, word: Word) -> None:
+        """git reads configuration from ``word`` (``-c include.path=``, ``GIT_CONFIG_GLOBAL``)."""
+        self.includes.append((text, word, self.cwd))
 
     def shell_code(self, text: str, word: Word, depth: int, reason: str) -> None:
         """``word`` is shell code (``bash -c WORD``, ``eval WORD``): analyse it if known."""
@@ -143,7 +174,10 @@ class Analyser:
                 # `$(git --exec-path)/git-push`, `${HOME}/bin/gh`: the program is known
                 head = literal(tail)
             if head.exact is None:
-                git_commands.assignments(text, assigns, self.out, before_git=True)
+                git_commands.assignments(
+                    text, assigns, self.out, before_git=True, include=self.include
+                )
+                gate_removal.assignments(text, assigns, self.out)
                 if spells_pr(words):
                     self.out.undecided(text, "the command name is computed at run time")
                 else:
@@ -151,6 +185,7 @@ class Analyser:
                 return
             name = programs.program_name(head.exact)
             args = words[1:]
+            gate_removal.check(self, text, name, args, assigns)
             if head.exact in self.aliases:
                 # `shopt -s expand_aliases; alias g='gh pr'` ... `g create`
                 value = self.aliases.pop(head.exact)
@@ -165,7 +200,9 @@ class Analyser:
             words = unwrapped
         else:
             return
-        git_commands.assignments(text, assigns, self.out, before_git=name == "git")
+        git_commands.assignments(
+            text, assigns, self.out, before_git=name == "git", include=self.include
+        )
         for _, word in assigns:  # GIT_EDITOR='...' git commit, PAGER='...' man x
             self.embedded_code(word.value, depth)
         programs.dispatch(self, cmd, src, depth, name, args, stdin=stdin)

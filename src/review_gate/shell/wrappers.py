@@ -7,12 +7,13 @@ file (``xargs``, ``find -exec``, ``parallel``) itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from review_gate.shell import foreign, git_commands
+from review_gate.shell import foreign, paths, writers
 from review_gate.shell import options as opts
 from review_gate.shell import syntax as tree
+from review_gate.shell.paths import FIND_ITEM
 from review_gate.shell.prefilter import words as _words
 from review_gate.shell.words import DYN, Word, joined, literal
 
@@ -101,7 +102,7 @@ def unwrap(
                 rest = [literal("sh")]
         return rest
     if name == "env":
-        return _env(a, cmd, depth, args, assigns)
+        return _env(a, cmd, src, depth, args, assigns, stdin=stdin)
     if name in _RUNNERS:
         if not args or args[0].value not in _RUNNERS[name]:
             return False
@@ -119,10 +120,11 @@ def unwrap(
         foreign.xargs(a, cmd, src, depth, args, assigns, stdin=stdin)
         return False
     if name == "find":
-        for group in _find_exec(args):
+        groups = _find_exec(args)
+        for group in groups:
             a.argv(cmd, src, depth, group, list(assigns), stdin=False)
-        if git_commands.find_deletes_hooks(args, a.cwd):
-            a.out.tamper(cmd.text, "deletes files in .git/hooks")
+        for touch in writers.find_touches(args, groups):
+            a.touch(cmd.text, touch)
         return False
     if name == "parallel":
         foreign.parallel(a, cmd, src, depth, args, stdin=stdin)
@@ -133,9 +135,12 @@ def unwrap(
 def _env(
     a: Analyser,
     cmd: tree.Cmd,
+    src: bytes,
     depth: int,
     args: list[Word],
     assigns: list[tuple[str, Word]],
+    *,
+    stdin: bool,
 ) -> list[Word] | bool:
     parsed = opts.parse(
         args, ("uCSP", ("--unset", "--chdir", "--split-string")), stop_at_positional=True
@@ -148,7 +153,21 @@ def _env(
     if split:
         a.shell_code(cmd.text, joined(split + rest), depth, "env -S string")
         return False
+    chdir = opts.values(parsed, "-C", "--chdir")
+    if chdir and chdir[-1].value is not None and rest:
+        in_dir(a, chdir[-1].value, lambda: a.argv(cmd, src, depth, rest, assigns, stdin=stdin))
+        return False
     return rest
+
+
+def in_dir(a: Analyser, directory: str, run: Callable[[], None]) -> None:
+    """``run()`` with relative paths taken from ``directory`` (``env -C DIR cmd``)."""
+    before = a.cwd
+    a.cwd = paths.join_dir(before, directory)
+    try:
+        run()
+    finally:
+        a.cwd = before
 
 
 def _assignment(word: Word) -> bool:
@@ -173,7 +192,7 @@ def _find_exec(args: Sequence[Word]) -> list[list[Word]]:
             groups.append(current)
             current = None
         elif word.value == "{}":
-            current.append(Word("{}", None, DYN))
+            current.append(FIND_ITEM)
         else:
             current.append(word)
     if current:

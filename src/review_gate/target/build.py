@@ -36,6 +36,7 @@ class Repository:
         self.cwd = Path(cwd)
         self.checkout = git.read_checkout(self.cwd)
         self.refs: Mapping[str, git.Ref] = git.read_refs(self.cwd) if self.checkout else {}
+        self._origin: tuple[str | None] | None = None  # read when first asked for
 
     @property
     def inside(self) -> bool:
@@ -70,21 +71,20 @@ class Repository:
         """The configuration committed at ``ref`` (a ref, or a full sha)."""
         sha, label = (ref.sha, short_name(ref.name)) if isinstance(ref, git.Ref) else (ref, ref)
         files = git.read_root_files(self.cwd, sha, trusted.FILES)
-
-        def effective() -> dict[str, Any]:
-            # What "automatic" means here, for the keys the committed file leaves open.
-            from review_gate.target.tracker import auto_tracker
-
-            url = git.remote_url("origin", self.cwd)
-            return {
-                "tracker": auto_tracker(self.cwd, environ),
-                "repo": git.repo_from_remote_url(url),
-                "base_branch": label.removeprefix("origin/") if label != sha else None,
-            }
-
-        return trusted.from_files(
-            files, label, overrides, environ, tighten_only=tighten_only, effective=effective
+        # What "automatic" means here, for the keys the committed file leaves open.
+        checkout = trusted.CheckoutFacts(
+            origin=self.origin_url,
+            base_branch=label.removeprefix("origin/") if label != sha else None,
         )
+        return trusted.from_files(
+            files, label, overrides, environ, tighten_only=tighten_only, checkout=checkout
+        )
+
+    def origin_url(self) -> str | None:
+        """The ``origin`` remote's URL (one git call, the first time it is asked for)."""
+        if self._origin is None:
+            self._origin = (git.remote_url("origin", self.cwd) if self.inside else None,)
+        return self._origin[0]
 
     def changes(
         self, base: git.Ref | None, head: str | None, config: Config, named: str | None = None
@@ -128,9 +128,11 @@ def checkout_policy(
     """``(config, why, base)`` for a checkout an agent works in (hooks, pre-push).
 
     The policy is the base branch's committed configuration, never the working tree's,
-    and the environment may only tighten it. A checkout with no base branch to read it
-    from uses its own file, unless it is a worker's (a worker branch, or an issue or
-    worker id in the environment): that is refused, since nothing trusted is left.
+    and the environment may only tighten it; where reviews are read from (tracker,
+    GitHub API, repository) is pinned to it (:func:`review_gate.target.trusted.pin`).
+    A checkout with no base branch to read it from uses its own file, unless it is a
+    worker's (a worker branch, or an issue or worker id in the environment): that is
+    refused, since nothing trusted is left.
     """
     if not repo.inside:
         return config_mod.load(repo.cwd, overrides, environ), "not a git checkout", None
@@ -225,6 +227,7 @@ def from_checkout(
     repo = repo or Repository(cwd)
     policy = policy or checkout_policy(repo, environ)
     config = policy[0]
+    environ = trusted.pinned_environ(config, environ)
     tracker = tracker or _read_only_tracker(repo, config, environ)
     head = (
         repo.branch_head(head_branch)
@@ -248,6 +251,7 @@ def from_push(
     tracker: Tracker | None = None,
 ) -> GateRequest:
     """The pre-push hook's request for one pushed ref: ``head`` is the commit pushed."""
+    environ = trusted.pinned_environ(policy[0], environ)
     tracker = tracker or _read_only_tracker(repo, policy[0], environ)
     return _in_checkout("pre-push", repo, policy, environ, tuple(issues), source, head, tracker)
 

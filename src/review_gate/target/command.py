@@ -139,7 +139,7 @@ def from_cli(
 
 def _identity(config: Config) -> tuple[object, ...]:
     # What decides which tracker (and repository) comments and pull requests come from.
-    return (config.tracker, config.repo, config.request_timeout, config.retries)
+    return (config.tracker, config.api_url, config.repo, config.request_timeout, config.retries)
 
 
 def _first_config(

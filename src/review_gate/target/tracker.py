@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,29 +19,43 @@ def _host(url: str) -> str | None:
     """The host of an https/ssh URL or of an scp-like ``git@host:owner/repo``."""
     url = url.strip()
     if "://" in url:
-        return (urlsplit(url).hostname or "").lower() or None
+        try:
+            return (urlsplit(url).hostname or "").lower() or None
+        except ValueError:  # e.g. an unclosed [IPv6] bracket: no host we could match
+            return None
     match = re.match(r"^(?:[^@/]+@)?([^:/]+):", url)
     return match.group(1).lower() if match else None
 
 
-def auto_tracker(cwd: Path, environ: Mapping[str, str] | None = None) -> str:
-    """``github`` when running in GitHub Actions or when origin is hosted on GitHub
-    (github.com, or the host of ``GITHUB_API_URL`` for GitHub Enterprise), else ``local``."""
-    env = os.environ if environ is None else environ
-    if env.get("GITHUB_ACTIONS"):
-        return "github"
-    url = git.remote_url("origin", cwd) if Path(cwd).is_dir() else None
-    host = _host(url) if url else None
+def hosted_tracker(origin_url: str | None, api_urls: Iterable[str | None] = ()) -> str:
+    """``github`` when the ``origin`` URL is on github.com or on the host of one of
+    ``api_urls`` (a GitHub Enterprise API, ``https://HOST/api/v3`` or ``https://api.HOST``),
+    else ``local``. Reads nothing but its arguments."""
+    host = _host(origin_url) if origin_url else None
     if host is None:
         return "local"
     hosts = {"github.com"}
-    api = env.get("GITHUB_API_URL")
-    if api:
-        api_host = _host(api)
+    for api in api_urls:
+        api_host = _host(api) if api else None
         if api_host:
             hosts.add(api_host)
             hosts.add(api_host.removeprefix("api."))
     return "github" if host in hosts or host.endswith(".github.com") else "local"
+
+
+def auto_tracker(
+    cwd: Path, environ: Mapping[str, str] | None = None, api_url: str | None = None
+) -> str:
+    """``github`` when running in GitHub Actions or when origin is hosted on GitHub
+    (github.com, the host of the configuration's ``api_url``, or of ``GITHUB_API_URL``
+    for GitHub Enterprise), else ``local``. In a gated checkout the environment does not
+    choose: :mod:`review_gate.target.trusted` pins the tracker with
+    :func:`hosted_tracker` instead."""
+    env = os.environ if environ is None else environ
+    if env.get("GITHUB_ACTIONS"):
+        return "github"
+    url = git.remote_url("origin", cwd) if Path(cwd).is_dir() else None
+    return hosted_tracker(url, (api_url, env.get("GITHUB_API_URL")))
 
 
 def open_tracker(
@@ -67,7 +81,7 @@ def open_tracker(
         return ExportTracker.from_text(comments_text, "<stdin>", repo=export_repo)
     if comments_file is not None:
         return ExportTracker(Path(comments_file), repo=export_repo)
-    name = config.tracker or auto_tracker(Path(cwd), environ)
+    name = config.tracker or auto_tracker(Path(cwd), environ, config.api_url)
     if name == "local":
         from review_gate.trackers.local import FILENAME, STATE_DIR, LocalTracker
 

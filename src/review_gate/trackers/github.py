@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review_gate import git
+from review_gate.config_values import DEFAULT_API_URL, normal_api_url
 from review_gate.errors import (
     ConfigError,
     GateError,
@@ -37,7 +38,8 @@ from review_gate.trackers.export import CommentFormatError, parse_comment
 if TYPE_CHECKING:
     from review_gate.config import Config
 
-DEFAULT_API_URL = "https://api.github.com"
+__all__ = ["DEFAULT_API_URL", "GitHubTracker", "api_url", "resolve_repo", "resolve_token"]
+
 PER_PAGE = 100
 BACKOFF_FACTOR = 0.25  # seconds; urllib3 doubles it per consecutive failure
 MAX_WAIT = 60.0  # longest single wait (Retry-After, rate-limit reset) before giving up
@@ -96,12 +98,22 @@ def resolve_repo(
     )
 
 
-def _api_url(environ: Mapping[str, str]) -> str:
-    url = environ.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
-    parsed = urllib.parse.urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigError(f"GITHUB_API_URL {url!r} is not an http(s) URL")
-    return url.rstrip("/")
+def api_url(config_url: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The GitHub API base: ``api_url`` of the configuration (``config_url``, already
+    checked), else ``GITHUB_API_URL`` (GitHub Actions sets it, on Enterprise runners to the
+    Enterprise API), else https://api.github.com. In a gated checkout the configuration
+    always names it (:mod:`review_gate.target.trusted` pins it), so the environment
+    cannot send the gate to another API there."""
+    if config_url:
+        return config_url
+    env = os.environ if environ is None else environ
+    raw = env.get("GITHUB_API_URL", "").strip()
+    if not raw:
+        return DEFAULT_API_URL
+    url = normal_api_url(raw)
+    if url is None:
+        raise ConfigError(f"GITHUB_API_URL {raw!r} is not an http(s) URL")
+    return url
 
 
 class GitHubTracker:
@@ -160,13 +172,15 @@ class GitHubTracker:
     def from_config(
         cls, config: Config, *, cwd: str | Path = ".", environ: Mapping[str, str] | None = None
     ) -> GitHubTracker:
-        """Token, API URL and repository from the environment, config and checkout."""
+        """The repository and API URL of the configuration (``repo``, ``api_url``), else
+        of the environment and checkout (:func:`resolve_repo`, :func:`api_url`); the token
+        from the environment (:func:`resolve_token`)."""
         env = os.environ if environ is None else environ
-        api_url = _api_url(env)
+        base = api_url(config.api_url, env)
         return cls(
             resolve_repo(config.repo, cwd, env),
-            token=resolve_token(env, api_url),
-            api_url=api_url,
+            token=resolve_token(env, base),
+            api_url=base,
             timeout=config.request_timeout,
             retries=config.retries,
         )
@@ -198,7 +212,8 @@ class GitHubTracker:
     def _unreachable(self, what: str, reason: str) -> TrackerUnavailable:
         return TrackerUnavailable(
             f"GitHub API at {self.api_url} unreachable for {what}: {reason}",
-            hint="check the network and GITHUB_API_URL, then run again; "
+            hint="check the network and the API URL (api_url in the configuration, else "
+            "GITHUB_API_URL), then run again; "
             "the gate stays closed until GitHub answers",
         )
 
