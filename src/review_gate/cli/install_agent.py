@@ -77,8 +77,7 @@ def _install(
 @_GATE
 @_FORMAT
 def install_claude(scope: str, cwd: Path, gate_path: str | None, fmt: str) -> int:
-    """Add review-gate's PreToolUse (shell, file-editing and MCP tools), Stop and ConfigChange
-    hooks to Claude Code's settings."""
+    """Add review-gate's PreToolUse, Stop and ConfigChange hooks to Claude Code's settings."""
     return _install("claude", scope, cwd, gate_path, fmt)
 
 
@@ -94,8 +93,7 @@ def install_claude(scope: str, cwd: Path, gate_path: str | None, fmt: str) -> in
     "untrusted hooks).",
 )
 def install_codex(scope: str, cwd: Path, gate_path: str | None, fmt: str, trust: bool) -> int:
-    """Add review-gate's PreToolUse (shell, apply_patch and MCP tools) and Stop hooks to
-    Codex's hooks.json."""
+    """Add review-gate's PreToolUse and Stop hooks to Codex's hooks.json."""
     return _install("codex", scope, cwd, gate_path, fmt, trust)
 
 

@@ -31,7 +31,7 @@ import sys
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block anyway
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Any, TextIO
+    from typing import Any, TextIO, TypeGuard
 
 
 # Tool names under which the clients run shell commands, compared in lower case (Claude
@@ -145,13 +145,117 @@ def _shell_command(tool_input: object) -> str | None:
     if not isinstance(tool_input, dict):
         return None
     command = tool_input.get("command", tool_input.get("cmd"))
+    given = tool_input.get("args", tool_input.get("arguments"))
+    args: list[str] = given if _str_list(given) else []
     if isinstance(command, str):
+        if args:  # {"command": "gh", "args": ["pr", "create"]}
+            import shlex
+
+            return command + " " + shlex.join(args)
         return command
-    if isinstance(command, list) and command and all(isinstance(c, str) for c in command):
+    if _str_list(command):
         # Some clients send an argv; judge it as the shell would run it.
         import shlex
 
         return shlex.join(command)
+    argv = tool_input.get("argv")
+    program = tool_input.get("program", tool_input.get("executable"))
+    if _str_list(argv):
+        import shlex
+
+        return shlex.join(argv)
+    if isinstance(program, str) and program and (args or "args" in tool_input):
+        import shlex
+
+        return shlex.join([program, *args])
+    for key in ("script", "code", "shell_command", "commands"):
+        code = tool_input.get(key)
+        if _str_list(code):
+            return _as_shell("\n".join(code), tool_input)
+        if isinstance(code, str) and code:
+            return _as_shell(code, tool_input)
+    return None
+
+
+def _str_list(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and bool(value) and all(isinstance(c, str) for c in value)
+
+
+#: ``language`` values of code tools, and the command line that runs such code.
+_LANGUAGES = {
+    "python": ("python3", "-c"),
+    "py": ("python3", "-c"),
+    "python3": ("python3", "-c"),
+    "javascript": ("node", "-e"),
+    "js": ("node", "-e"),
+    "node": ("node", "-e"),
+    "typescript": ("node", "-e"),
+    "ruby": ("ruby", "-e"),
+    "perl": ("perl", "-e"),
+}
+
+
+def _as_shell(code: str, tool_input: dict[str, Any]) -> str:
+    """Code under ``script``/``code``: shell code, unless a ``language`` key says otherwise
+    (then the interpreter one-liner that runs it, for the shell analysis to judge)."""
+    lang = tool_input.get("language", tool_input.get("lang", tool_input.get("interpreter")))
+    if isinstance(lang, str) and lang.strip().lower() in _LANGUAGES:
+        import shlex
+
+        return shlex.join([*_LANGUAGES[lang.strip().lower()], code])
+    return code
+
+
+#: Keys of a generic tool's input that name the operation it performs.
+_OPERATION_KEYS = (
+    "operation",
+    "op",
+    "action",
+    "method",
+    "function",
+    "operation_id",
+    "operationId",
+    "endpoint",
+    "api",
+    "tool",
+    "tool_name",
+)
+#: Keys whose (object) value holds the operation's parameters.
+_PARAM_KEYS = (
+    "params",
+    "parameters",
+    "arguments",
+    "args",
+    "input",
+    "data",
+    "body",
+    "payload",
+    "request",
+    "options",
+)
+
+
+def _pr_operation(tool_input: object) -> dict[str, Any] | None:
+    """The parameters of a generic tool call that creates a PR by operation name
+    (``{"operation": "create_pull_request"}``, ``{"method": "pulls.create"}``), or None."""
+    if not isinstance(tool_input, dict):
+        return None
+    for key in _OPERATION_KEYS:
+        value = tool_input.get(key)
+        if (
+            isinstance(value, str)
+            and len(value) < 200
+            and (
+                is_pr_tool(value.replace(".", "_").replace("/", "_"))
+                or _glued_pr_tool(value.replace(".", "_").replace("/", "_"))
+            )
+        ):
+            params = {k: v for k, v in tool_input.items() if isinstance(v, str)}
+            for inner in _PARAM_KEYS:
+                nested = tool_input.get(inner)
+                if isinstance(nested, dict):
+                    params.update(nested)
+            return params
     return None
 
 
@@ -199,8 +303,17 @@ def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
         from review_gate.hooks.pr_gate import gate_pr_tool
 
         return gate_pr_tool(tool, tool_input, data, environ)
+    if low_tool not in SHELL_TOOLS:
+        operation = _pr_operation(tool_input)
+        if operation is not None:  # a generic tool: {"operation": "create_pull_request"}
+            from review_gate.hooks.pr_gate import gate_pr_tool
+
+            return gate_pr_tool(tool, operation, data, environ)
     if command is not None:  # a shell tool, or any tool that carries a shell command
-        return _shell_call(command, data, environ)
+        reason = _shell_call(command, data, environ)
+        if reason is not None or low_tool in SHELL_TOOLS or not tool.startswith("mcp__"):
+            return reason
+        # an MCP tool with code under `argv`/`script`/`code`...: its other checks still apply
     if (
         tool.startswith("mcp__")
         and isinstance(tool_input, dict)

@@ -277,19 +277,24 @@ def gate_api_tool(
     if any("createpullrequest" in s.lower() and "mutation" in s.lower() for s in strings):
         request = PrRequest(tool, fields.get("body"), None, fields.get("headRefName"), None)
         return _gate_requests([request], data, environ)
-    path = _str_field(tool_input, "path", "url", "endpoint", "uri", "route", "resource")
-    if path is None:
-        return None
-    kind, repo = classify(path)
-    if kind != "pulls":
-        return None
-    method = _str_field(tool_input, "method", "http_method", "httpMethod", "verb")
-    if method is None:
-        method = "POST" if any(tool_input.get(k) for k in _API_BODY_KEYS) else "GET"
-    if method.upper() in _NOT_CREATING:
-        return None
-    request = PrRequest(tool, fields.get("body"), None, fields.get("head"), repo)
-    return _gate_requests([request], data, environ)
+    # The request may be the input itself or nested: {"request": {"method": ..., "url": ...}}
+    requests = [tool_input, *(v for v in tool_input.values() if isinstance(v, dict))]
+    for request_input in requests:
+        path = _str_field(request_input, "path", "url", "endpoint", "uri", "route", "resource")
+        if path is None:
+            continue
+        kind, repo = classify(path)
+        if kind != "pulls":
+            continue
+        method = _str_field(request_input, "method", "http_method", "httpMethod", "verb")
+        if method is None:
+            body = any(request_input.get(k) for k in _API_BODY_KEYS)
+            method = "POST" if body else "GET"
+        if method.upper() in _NOT_CREATING:
+            continue
+        request = PrRequest(tool, fields.get("body"), None, fields.get("head"), repo)
+        return _gate_requests([request], data, environ)
+    return None
 
 
 def _shell_fields(blob: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from review_gate.shell.pr_commands import (
 )
 from review_gate.shell.prefilter import words
 from review_gate.shell.records import Findings, PrCreation
-from review_gate.shell.words import DYN, Word
+from review_gate.shell.words import DYN, Word, literal
 
 _CURL_SHORT = "AbcCdDeEFHKmoPQrtTuUwxXyYz"
 _CURL_LONG = words(
@@ -94,12 +94,36 @@ def _post_to(
 
 def curl(text: str, args: Sequence[Word], out: Findings) -> None:
     """``curl``: POSTs (``-d``, ``--json``, ``-F``, ``-X POST``) to pulls or GraphQL."""
+    args = _unexpand(args)
     # `-:`/`--next` starts a new request with fresh options.
     start = 0
     for i, word in enumerate([*args, Word("--next", "--next", "--next")]):
         if word.value in ("-:", "--next"):
             _curl_request(text, args[start:i], out)
             start = i + 1
+
+
+def _unexpand(args: Sequence[Word]) -> list[Word]:
+    """curl 8.3+ ``--expand-OPTION VALUE`` is ``--OPTION`` with ``{{variables}}`` in VALUE
+    expanded at run time: read it as ``--OPTION`` and the variables as unknown text."""
+    out: list[Word] = []
+    expand_next = False
+    for word in args:
+        if expand_next and "{{" in word.template:
+            template = re.sub(r"\{\{[^}]*\}\}", DYN, word.template)
+            word = Word(word.text, None, template)
+        expand_next = False
+        value = word.value
+        if value is not None and value.startswith("--expand-") and len(value) > 9:
+            flag, eq, attached = value[9:].partition("=")
+            if eq and "{{" in attached:
+                template = "--" + flag + "=" + re.sub(r"\{\{[^}]*\}\}", DYN, attached)
+                word = Word(word.text, None, template)
+            else:
+                word = literal("--" + value[9:])
+                expand_next = not eq
+        out.append(word)
+    return out
 
 
 def _curl_request(text: str, args: Sequence[Word], out: Findings) -> None:
@@ -113,7 +137,9 @@ def _curl_request(text: str, args: Sequence[Word], out: Findings) -> None:
     config = names & {"-K", "--config"}
     if config:  # options and URLs from a file this hook cannot see
         urls.append(Word("<config>", None, DYN))
-    if explicit is not None:
+    if any("method-override" in h.template.lower() for h in opts.values(parsed, "-H", "--header")):
+        method = "?"  # X-HTTP-Method-Override: the server may treat a PUT as a POST
+    elif explicit is not None:
         method = explicit.value.upper() if explicit.value is not None else "?"
     elif config:
         method = "?"
@@ -281,3 +307,126 @@ def _basename(word: Word) -> str:
 
 def _positionals(parsed: Sequence[opts.Opt]) -> list[Word]:
     return [o.value for o in opts.positionals(parsed) if o.value is not None]
+
+
+# --- any other program given a GitHub API URL ------------------------------------------
+
+#: Options that name the request method (their value is the next word, or attached).
+_METHOD_OPTS = ("-X", "-m", "--request", "--method")
+#: Parts of a long option's name that say it sends a request body.
+_BODY_HINTS = ("data", "json", "body", "form", "post", "upload", "field", "payload")
+_BODY_SHORT = ("-d", "-T", "-F", "-f")
+_FILE_HINTS = ("file", "upload", "-T")
+
+
+def _api_target(word: Word) -> bool:
+    """Is ``word`` (or the value of ``--url=WORD``) a GitHub URL or path that can create a PR?"""
+    template = word.template
+    low = template.lower()
+    if "pull" not in low and "graphql" not in low:
+        return False
+    if template.startswith("-") and "=" in template:
+        template = template.partition("=")[2]
+    if "/" not in template:
+        return False  # a bare `graphql` is a package name, not an endpoint
+    if "://" not in template:
+        # A host (`api.github.com/...`, `:8080/...`) or an API path (`/repos/...`), not a
+        # local file such as `tests/api/repos/o/r/pulls`.
+        first = template.lstrip("/").partition("/")[0].lower()
+        api_path = first in ("repos", "repositories", "graphql", "api", DYN)
+        if not api_path and ("." not in first.strip(".") and ":" not in first):
+            return False
+    return classify(template)[0] in ("pulls", "graphql")
+
+
+def generic(
+    text: str, name: str, args: Sequence[Word], out: Findings, *, reads_stdin: bool
+) -> None:
+    """Any HTTP client, judged by what it is given (``wget2``, ``POST``, ``lwp-request -m
+    POST``, ``curlie post``, ``aria2c``...): a GitHub pulls/GraphQL URL plus a write method
+    or a request body is a PR creation; a method computed at run time is undecidable."""
+    targets = [w for w in args if _api_target(w)]
+    if not targets:
+        return
+    upper = name.upper()
+    method: str | None = upper if upper in _METHODS else None
+    body = reads_stdin
+    unknown = False
+    data: list[Word] = []
+    fields: dict[str, Word] = {}
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        i += 1
+        if any(word is t for t in targets):
+            continue
+        if value is None:
+            unknown = True
+            continue
+        flag, eq, attached = value.partition("=")
+        if flag in _METHOD_OPTS or (value[:2] in ("-X", "-m") and value[2:].upper() in _METHODS):
+            if flag in _METHOD_OPTS and eq:
+                given: Word | None = literal(attached)
+            elif flag in _METHOD_OPTS:
+                given = args[i] if i < len(args) else None
+                if (
+                    given is not None
+                    and given.value is not None
+                    and (given.value.upper() not in _METHODS)
+                ):
+                    continue  # `-m message`: not a method
+                i += 1
+            else:
+                given = literal(value[2:])
+            if given is not None:
+                seen = given.value.upper() if given.value is not None else "?"
+                # two different methods: which option is the method is a guess
+                method = seen if method in (None, seen) else _conflict(method, seen)
+            continue
+        if value.startswith("-"):
+            low = flag.lower()
+            if flag in _BODY_SHORT or (
+                flag.startswith("--") and any(h in low for h in _BODY_HINTS)
+            ):
+                body = True
+                payload = literal(attached) if eq else (args[i] if i < len(args) else None)
+                if payload is not None and not eq and flag in _BODY_SHORT:
+                    i += 1  # `-d DATA`: the value is the next word
+                if any(h in flag for h in _FILE_HINTS) or (
+                    payload is not None and payload.template.startswith("@")
+                ):
+                    data.append(Word("<file>", None, DYN))
+                elif payload is not None and (eq or flag in _BODY_SHORT):
+                    data.append(payload)
+            continue
+        if value.upper() in _METHODS:  # `curlie post URL`, `xh PUT URL`
+            seen = value.upper()
+            method = seen if method in (None, seen) else _conflict(method, seen)
+            continue
+        split = _item(word.template)
+        if split is not None and "://" not in word.template:
+            key, sep, item = split
+            if sep not in ("==", ":"):
+                body = True
+                if sep == "=" and DYN not in key:
+                    fields[key] = Word(item, None if DYN in item else item, item)
+    if reads_stdin:
+        data.append(Word("<stdin>", None, DYN))
+    if method is None:
+        if body:
+            method = "POST"
+        elif unknown:
+            method = "?"
+        else:
+            return  # a plain GET
+    if "method-override" in text.lower():
+        method = "?"
+    if "createpullrequest" in text.lower():
+        data.append(literal(text))
+    _post_to(text, name, method, targets, data, out, fields=fields)
+
+
+def _conflict(first: str, second: str) -> str:
+    """The method of a request given two: unknown unless neither may create a PR."""
+    return "GET" if first in _NOT_CREATING and second in _NOT_CREATING else "?"

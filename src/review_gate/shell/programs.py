@@ -22,7 +22,7 @@ from review_gate.shell import (
 )
 from review_gate.shell import options as opts
 from review_gate.shell import syntax as tree
-from review_gate.shell.prefilter import words
+from review_gate.shell.prefilter import prish, words
 from review_gate.shell.words import DYN, Word, joined, literal
 
 if TYPE_CHECKING:
@@ -48,12 +48,15 @@ def dispatch(
     out = a.out
     if name == "gh":
         pr_commands.gh(text, args, out, loose=a.full_prish)
+        _gh_config(a, text, args, depth)
     elif name == "hub":
         pr_commands.hub(text, args, out)
     elif name == "curl":
         http_commands.curl(text, args, out)
-    elif name == "wget":
+    elif name in ("wget", "wget2"):
         http_commands.wget(text, args, out)
+        if name == "wget2":  # options wget does not know
+            _generic_http(a, cmd, src, name, args, stdin=stdin)
     elif name in ("http", "https", "xh", "xhs"):
         reads = stdin and tree.stdin_of(cmd, src) is not None
         http_commands.httpie(text, args, out, reads_stdin=reads)
@@ -79,9 +82,10 @@ def dispatch(
         runners.shell(a, cmd, src, depth, args, stdin=stdin)
     elif name in ("watch",):
         _watch(a, cmd, depth, args)
-    elif name in ("ssh",):
-        parsed = opts.parse(args, ("BbcDEeFIiJLlmOoPpQRSWw", ()), stop_at_positional=True)
-        pos = opts.positionals(parsed)
+    elif name in ("ssh", "scp", "sftp", "slogin"):
+        parsed = opts.parse(args, ("BbcDEeFIiJLlmOoPpQRSWwS", ()), stop_at_positional=True)
+        _ssh_options(a, text, parsed, depth)
+        pos = opts.positionals(parsed) if name in ("ssh", "slogin") else []
         if len(pos) >= 2 and pos[1].value is not None and pos[1].value.value == "--":
             pos = pos[1:]  # ssh host -- cmd
         if len(pos) >= 2:
@@ -109,7 +113,17 @@ def dispatch(
         if rest:
             a.argv(cmd, src, depth, rest, [], stdin=stdin)
         else:  # `docker run IMAGE gh pr create`
+            if args[0].value in ("run", "create", "container", "compose") and prish(
+                " ".join(w.template for w in args)
+            ):  # `docker run ghcr.io/cli/cli pr create`: the image's entrypoint may be gh
+                out.undecided(text, f"{name} runs a container command that mentions a PR")
             foreign.program(a, cmd, src, depth, name, args, stdin=stdin)
+    elif name == "hash":
+        _hash(a, text, args)
+    elif name == "crontab":
+        _crontab(a, cmd, src, depth, args, stdin=stdin)
+    elif name in ("at", "batch") and any(w.value is None or w.value.startswith("-f") for w in args):
+        _at_file(a, cmd, src, depth, args)
     elif runners.INTERPRETER.fullmatch(name):
         runners.interpreter(a, cmd, src, depth, name, args, stdin=stdin)
     elif (
@@ -125,6 +139,8 @@ def dispatch(
             a.unknown_code(text, text, "runs a script this hook cannot see")
         if name in ("cd", "pushd") and (not args or args[-1].value is not None):
             a.cwd = paths.join_dir(a.cwd, args[-1].value or "~" if args else "~")
+        if name not in foreign.DATA:  # `POST URL`, `curlie post URL`, `lwp-request -m POST`
+            _generic_http(a, cmd, src, name, args, stdin=stdin)
         foreign.program(a, cmd, src, depth, name, args, stdin=stdin)
     _tampering(a, text, name, args, cmd.redirect_targets)
 
@@ -170,3 +186,153 @@ def _watch(a: Analyser, cmd: tree.Cmd, depth: int, args: list[Word]) -> None:
     rest = opts.after_options(parsed, args, 0)
     if rest:
         _joined_code(a, cmd.text, rest, depth, "watch command")
+
+
+def _generic_http(
+    a: Analyser, cmd: tree.Cmd, src: bytes, name: str, args: list[Word], *, stdin: bool
+) -> None:
+    if any("pull" in w.template.lower() or "graphql" in w.template.lower() for w in args):
+        reads = stdin and tree.stdin_of(cmd, src) is not None
+        http_commands.generic(cmd.text, name, args, a.out, reads_stdin=reads)
+
+
+#: ssh options (``-o Key=Value``) whose value is a command run by a local shell.
+_SSH_CODE = words("proxycommand localcommand knownhostscommand remotecommand")
+
+
+def _ssh_options(a: Analyser, text: str, parsed: list[opts.Opt], depth: int) -> None:
+    """``ssh -o ProxyCommand='...'``: the value is shell code; ``-F FILE`` may hold some."""
+    for word in opts.values(parsed, "-o"):
+        template = word.template.lstrip()
+        cut = min((i for i in (template.find("="), template.find(" ")) if i > 0), default=-1)
+        if cut < 0:
+            continue
+        key = template[:cut].strip().lower()
+        value = template[cut + 1 :].lstrip(" =")
+        if DYN in key:
+            a.unknown_code(text, word.text, "ssh option computed at run time")
+        elif key in _SSH_CODE:
+            code = Word(value, None if DYN in value else value, value)
+            a.shell_code(text, code, depth, f"ssh {key} computed at run time")
+    if opts.values(parsed, "-F"):
+        a.unknown_code(text, text, "ssh reads a config file (ProxyCommand...) this hook cannot see")
+
+
+#: gh settings whose value is a program gh runs (``gh browse``, ``gh pr edit``, paging).
+_GH_PROGRAMS = words("browser editor pager")
+
+
+def _gh_config(a: Analyser, text: str, args: list[Word], depth: int) -> None:
+    """``gh config set browser CMD``: CMD runs later (``gh browse``): analyse it now."""
+    vals = [w.value for w in args]
+    if "config" not in vals or "set" not in vals:
+        return
+    at = vals.index("set")
+    if at == 0 or vals[at - 1] != "config":
+        return
+    rest: list[Word] = []
+    i = at + 1
+    while i < len(args):
+        value = args[i].value
+        if value in ("-h", "--host"):
+            i += 2
+            continue
+        if value is not None and value.startswith("--host="):
+            i += 1
+            continue
+        rest.append(args[i])
+        i += 1
+    if len(rest) < 2:
+        return
+    key = rest[0].value
+    if key is None or key.lower() in _GH_PROGRAMS:
+        a.shell_code(text, rest[1], depth, f"gh {key or 'setting'} computed at run time")
+
+
+def _hash(a: Analyser, text: str, args: list[Word]) -> None:
+    """``hash -p /usr/bin/gh ls``: later ``ls`` runs gh (an alias in all but name)."""
+    import shlex
+
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value == "-p" and i + 1 < len(args):
+            path = args[i + 1]
+            for word in args[i + 2 :]:
+                if word.value is None:
+                    a.unknown_code(text, text, "hash -p of a name computed at run time")
+                elif path.value is None:
+                    a.aliases[word.value] = "$__review_gate_unknown"
+                    a.unknown_code(text, text, "hash -p of a path computed at run time")
+                elif not word.value.startswith("-"):
+                    a.aliases[word.value] = shlex.quote(path.value)
+            return
+        i += 1
+
+
+def _cron_commands(table: str) -> list[str]:
+    """The commands of a crontab: each line without its schedule (``%`` starts stdin)."""
+    found: list[str] = []
+    for raw in table.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            parts = line.split(None, 1)
+            found.append(parts[1] if len(parts) > 1 else "")
+            continue
+        first = line.split(None, 1)[0]
+        if "=" in first and first.partition("=")[0].replace("_", "").isalnum():
+            found.append(line)  # `SHELL=/bin/sh`, `BASH_ENV=...`: analysed as assignments
+            continue
+        parts = line.split(None, 5)
+        found.append(parts[5] if len(parts) > 5 else line)
+    return [c.replace("%", "\n") for c in found]
+
+
+def _crontab(
+    a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, args: list[Word], *, stdin: bool
+) -> None:
+    """``crontab FILE`` / ``crontab -``: the table's commands run later, unattended: a PR
+    they create is undecidable (no review of today's commit can vouch for it)."""
+    saved = a.out.pr_creations
+    a.out.pr_creations = []
+    try:
+        _crontab_table(a, cmd, src, depth, args, stdin=stdin)
+    finally:
+        found, a.out.pr_creations = a.out.pr_creations, saved
+    if found:
+        a.out.undecided(cmd.text, "crontab schedules a PR creation to run later")
+
+
+def _crontab_table(
+    a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, args: list[Word], *, stdin: bool
+) -> None:
+    parsed = opts.parse(args, ("u", ()))
+    names = {o.name for o in parsed}
+    if names & {"-l", "-r", "-e", "-h", "-V"}:
+        return
+    operands = [o for o in opts.positionals(parsed) if o.value is not None]
+    if operands and operands[0].value is not None and operands[0].value.value != "-":
+        runners.script(a, cmd, src, depth, args, operands[0].at, "crontab installs a file")
+        return
+    feed = tree.stdin_of(cmd, src) if stdin else None
+    if feed is None:
+        return
+    if feed.code is None:
+        a.unknown_code(cmd.text, feed.source, "crontab reads a table computed at run time")
+        return
+    for code in _cron_commands(feed.code):
+        a.code(code, depth + 1)
+
+
+def _at_file(a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, args: list[Word]) -> None:
+    """``at -f FILE now``: the file's commands run later."""
+    for i, word in enumerate(args):
+        value = word.value
+        if value is None:
+            a.unknown_code(cmd.text, cmd.text, "at option computed at run time")
+        elif value == "-f" and i + 1 < len(args):
+            runners.script(a, cmd, src, depth, args, i + 1, "at runs a file")
+        elif value.startswith("-f") and len(value) > 2:
+            a.unknown_code(cmd.text, cmd.text, "at runs a file this hook cannot see")

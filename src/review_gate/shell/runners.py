@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from review_gate.shell import code_text, paths
 from review_gate.shell import syntax as tree
 from review_gate.shell.prefilter import prish, words
-from review_gate.shell.words import Word, literal
+from review_gate.shell.words import Word, joined, literal
 
 if TYPE_CHECKING:
     from review_gate.shell.walker import Analyser
@@ -19,6 +19,8 @@ _SAFE_MODULES = words(
     "twine json.tool http.server pydoc timeit cProfile compileall ensurepip doctest "
     "py_compile pdb trace tox nox pre_commit"
 )
+#: ``python -m`` modules whose arguments are Python code they run (or pdb commands).
+_ARG_CODE_MODULES = words("timeit pdb")
 INTERPRETER = re.compile(
     r"(python|pypy|perl|ruby|php|lua|node|nodejs|deno|bun|rscript|osascript|pwsh|powershell"
     r"|luajit|tclsh|jshell|julia)[\d.]*"
@@ -162,8 +164,13 @@ def interpreter(
                         i += 1
                     break
                 if family == "python" and char == "m":
+                    attached_module = bool(value[j + 2 :])
                     module = value[j + 2 :] or (args[i + 1].value if i + 1 < len(args) else "")
                     runs_other = module not in _SAFE_MODULES
+                    if module in _ARG_CODE_MODULES:
+                        # `python -m timeit 'os.system(...)'`, `-m pdb -c '!...'`
+                        start = i + (1 if attached_module else 2)
+                        codes.append(joined(args[start:]))
                     i = len(args)
                     break
             i += 1

@@ -104,6 +104,7 @@ class Analyser:
                     include=self.include,
                 )
                 gate_removal.assignments(tree.text(node), [(name, word)], self.out)
+                self.startup_file(tree.text(node), name, word)
             elif kind == "heredoc_redirect":
                 self._heredoc_backticks(node, depth)
             elif kind == "file_redirect":
@@ -131,6 +132,11 @@ class Analyser:
         """Code that will run but is not in the command (a variable, a file, a download)."""
         if self.full_prish or prish(without_test_selectors(source)) or has_decoder(source):
             self.out.undecided(text, reason)
+
+    def startup_file(self, text: str, name: str, word: Word) -> None:
+        """``BASH_ENV=FILE``/``ENV=FILE``: every shell started later sources FILE first."""
+        if name in ("BASH_ENV", "ENV"):
+            self.unknown_code(text, word.text, f"{name}: shells source a file this hook cannot see")
 
     def include(self, text: str, word: Word) -> None:
         """git reads configuration from ``word`` (``-c include.path=``, ``GIT_CONFIG_GLOBAL``)."""
@@ -203,6 +209,7 @@ class Analyser:
         git_commands.assignments(
             text, assigns, self.out, before_git=name == "git", include=self.include
         )
-        for _, word in assigns:  # GIT_EDITOR='...' git commit, PAGER='...' man x
+        for var, word in assigns:  # GIT_EDITOR='...' git commit, PAGER='...' man x
             self.embedded_code(word.value, depth)
+            self.startup_file(text, var, word)
         programs.dispatch(self, cmd, src, depth, name, args, stdin=stdin)
