@@ -124,7 +124,8 @@ def protected_reason(
         if full == candidate:
             return f"{label} (the gate's own settings)"
         if _inside(candidate, full):
-            return f"{os.path.basename(full) or full}/, a directory holding {label} (the gate's own settings)"
+            shown = os.path.basename(full) or full
+            return f"{shown}/, a directory holding {label} (the gate's own settings)"
     for directory in {d for d in (git_dir, common_dir) if d}:
         real_dir = _real(directory)
         if _inside(full, os.path.join(real_dir, "hooks")):
