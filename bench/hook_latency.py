@@ -1,17 +1,20 @@
-"""Latency of ``gate hook pre-tool-use`` (README, Benchmarks).
+"""Latency of the PreToolUse hook as installed (README, Benchmarks).
 
-Runs, alternating so that machine noise hits all alike, N times each:
+Runs, alternating so that machine noise hits all alike, N times each, the command line
+``gate install`` writes (``python -I -S .../run_hook.py pre-tool-use``):
 
-* ``gate hook pre-tool-use`` (the installed console script) on a command that
-  creates no PR — the fast path every agent tool call pays;
-* the same hook on a Write, and on a Codex ``apply_patch``, of an ordinary file — the
-  file-tool fast path (budget: no more than the shell fast path);
-* ``python -c pass`` on the same interpreter — the floor (budget: fast path <= 2.5x);
-* a plain bash + jq hook that greps the command for "gh pr create" — what the
-  public hooks do today;
+* on a command that creates no PR and that the text pre-filter rules out — the fast path
+  every agent tool call pays (goals: <= 1.0x ``python -c pass``, <= 0.6x a bash + jq hook);
+* on two commands that reach the shell parser and create no PR (``gh pr view``, and the
+  ``git commit -m "$(cat <<'EOF' ...)"`` form Claude Code uses for every commit; goal
+  <= 2.0x ``python -c pass``);
+* on a Write and a Codex ``apply_patch`` of an ordinary file (goal: the shell fast path);
+* ``gate hook pre-tool-use`` through the console script, for comparison;
+* ``python -c pass`` on the same interpreter, and a plain bash + jq hook that greps the
+  command for "gh pr create" (skipped with a message when jq is not installed);
 
 then the PR path: ``gh pr create`` denied in a checkout with the local tracker.
-Prints medians in milliseconds and the ratio. Usage:
+Prints medians in milliseconds and the ratios. Usage:
 
     .venv/bin/python bench/hook_latency.py [--runs 40] [--gate PATH]
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -31,8 +35,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 FAST_COMMAND = "ls -la | grep -v node_modules | head -n 20 && cat README.md"
-# Mentions git: the text pre-filter cannot rule it out, so the shell parser looks at it.
-GIT_COMMAND = "git status --short && git log --oneline -5"
+# Both reach the shell parser (the text pre-filter cannot rule them out) and create no PR:
+# any `gh` command, and the commit form Claude Code uses for every commit.
+PARSED_COMMAND = "gh pr view 12 --json title,state"
+COMMIT_COMMAND = (
+    "git commit -m \"$(cat <<'EOF'\nfeat: add the app (#7)\n\nCo-Authored-By: agent\nEOF\n)\""
+)
 JQ_HOOK = (
     'cmd=$(jq -r ".tool_input.command // empty"); '
     'if printf "%s" "$cmd" | grep -q "gh pr create"; then '
@@ -104,6 +112,25 @@ def make_checkout(root: Path, gate: str, env: dict[str, str]) -> Path:
     return repo
 
 
+def installed_argv(gate: str) -> list[str]:
+    """The command line ``gate install`` writes for this gate (the fast start when it can)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    from review_gate.install.hook_files import hook_command
+
+    return shlex.split(hook_command(gate, "pre-tool-use"))
+
+
+GOALS = (
+    # (variant, compared with, goal ratio)
+    ("hook: ls | grep (fast path)", "python -c pass", 1.0),
+    ("hook: ls | grep (fast path)", "bash + jq grep hook", 0.6),
+    ("hook: gh pr view (parsed)", "python -c pass", 2.0),
+    ("hook: git commit heredoc (parsed)", "python -c pass", 2.0),
+    ("hook: Write (ordinary file)", "hook: ls | grep (fast path)", 1.0),
+    ("hook: apply_patch (ordinary)", "hook: ls | grep (fast path)", 1.0),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40)
@@ -114,30 +141,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("cannot find the gate console script: pass --gate")
     env = {**os.environ, **GIT_ENV}
     env = {k: v for k, v in env.items() if not k.startswith("REVIEW_GATE_")}
+    hook = installed_argv(gate)
+    print(f"installed hook command: {shlex.join(hook)}")
     with tempfile.TemporaryDirectory() as tmp:
         repo = str(make_checkout(Path(tmp), gate, env))
         variants = {
-            "gate hook pre-tool-use (no PR)": (
+            "hook: ls | grep (fast path)": (hook, payload(FAST_COMMAND, repo)),
+            "hook: gh pr view (parsed)": (hook, payload(PARSED_COMMAND, repo)),
+            "hook: git commit heredoc (parsed)": (hook, payload(COMMIT_COMMAND, repo)),
+            "hook: Write (ordinary file)": (hook, write_payload(repo)),
+            "hook: apply_patch (ordinary)": (hook, patch_payload(repo)),
+            "gate hook (console script)": (
                 [gate, "hook", "pre-tool-use"],
                 payload(FAST_COMMAND, repo),
-            ),
-            "gate hook: git status (parsed)": (
-                [gate, "hook", "pre-tool-use"],
-                payload(GIT_COMMAND, repo),
-            ),
-            "gate hook: Write (ordinary file)": (
-                [gate, "hook", "pre-tool-use"],
-                write_payload(repo),
-            ),
-            "gate hook: apply_patch (ordinary)": (
-                [gate, "hook", "pre-tool-use"],
-                patch_payload(repo),
             ),
             "python -c pass": ([sys.executable, "-c", "pass"], b""),
         }
         if shutil.which("jq"):
             variants["bash + jq grep hook"] = (["bash", "-c", JQ_HOOK], payload(FAST_COMMAND, repo))
-        pr_variant = ([gate, "hook", "pre-tool-use"], payload("gh pr create --fill", repo))
+        else:
+            print("jq is not installed: the bash + jq column is skipped (apt install jq)")
+        pr_variant = (hook, payload("gh pr create --fill", repo))
         times: dict[str, list[float]] = {name: [] for name in variants}
         pr_times: list[float] = []
         for cmd, data in variants.values():  # warm-up: page cache, .pyc files
@@ -152,21 +176,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, value in medians.items():
         print(f"  {name:<34} median {value:7.1f} ms  (min {min(times[name]):6.1f})")
     print(
-        f"  {'gate hook: gh pr create (denied)':<34} median {statistics.median(pr_times):7.1f} ms"
+        f"  {'hook: gh pr create (denied)':<34} median {statistics.median(pr_times):7.1f} ms"
         "  (local tracker)"
     )
-    floor = medians["python -c pass"]
-    for name in ("gate hook pre-tool-use (no PR)", "gate hook: git status (parsed)"):
-        ratio = medians[name] / floor
-        verdict = "OK" if ratio <= 2.5 else "OVER BUDGET"
-        print(f"{name} / python -c pass = {ratio:.2f}x (budget 2.5x) -> {verdict}")
-    shell = medians["gate hook pre-tool-use (no PR)"]
-    for name in ("gate hook: Write (ordinary file)", "gate hook: apply_patch (ordinary)"):
-        verdict = "OK" if medians[name] <= shell else "OVER BUDGET"
-        print(
-            f"{name} = {medians[name]:.1f} ms vs shell fast path {shell:.1f} ms "
-            f"({medians[name] / shell:.2f}x, budget 1.0x) -> {verdict}"
-        )
+    for name, other, goal in GOALS:
+        if other not in medians:
+            continue
+        ratio = medians[name] / medians[other]
+        verdict = "OK" if ratio <= goal else "OVER GOAL"
+        print(f"{name} / {other} = {ratio:.2f}x (goal <= {goal}x) -> {verdict}")
     return 0
 
 

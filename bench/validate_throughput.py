@@ -6,17 +6,29 @@ vary it (emoji or not, backticks, separator widths, "None." sections, extra
 sections and prose, a Commit row or not, 0-6 fixed and 0-3 deferred findings,
 tables without a # column). The budget is >= 1,000 artifacts/s.
 
-    .venv/bin/python bench/validate_throughput.py [--comments 1000] [--rounds 3]
+    .venv/bin/python bench/validate_throughput.py [--comments 1000] [--rounds 5] [--src OTHER/src]
+
+With ``--src`` (the ``src`` directory of another checkout, e.g. a worktree of an
+older commit: ``git worktree add --detach ../before HEAD``) both trees validate the
+same corpora, each in a process of its own, rounds alternating, and the ratio of
+their rates is printed. Rates are per CPU second of the validating process (the
+steadier figure on a shared machine); wall clock is printed beside them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
-from review_gate.artifacts.extract import extract
+HERE = Path(__file__).resolve()
+OWN_SRC = HERE.parent.parent / "src"
 
 CRITERIA = (
     "Blindspots",
@@ -129,44 +141,96 @@ def corpus(n: int, seed: int = 2026) -> list[str]:
     return [_comment(rng, i) for i in range(n)]
 
 
+def measure(comments: int, seed: int) -> dict[str, float | str]:
+    """Validate one fresh corpus in this process: CPU and wall seconds."""
+    from review_gate.artifacts.extract import extract
+
+    bodies = corpus(comments, seed=seed)
+    start = time.perf_counter()
+    for body in corpus(20, seed=0):  # warm-up: schema compile, parser set-up
+        extract(body)
+    warmup = time.perf_counter() - start
+    start, start_cpu = time.perf_counter(), time.process_time()
+    found = [a for body in bodies for a in extract(body)]
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    invalid = [a for a in found if not a.valid]
+    problem = ""
+    if len(found) != len(bodies) or invalid:
+        problem = f"{len(found)} artifacts, {len(invalid)} invalid: {invalid[0].errors[:1]}"
+    import review_gate
+
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "warmup": warmup,
+        "size": sum(map(len, bodies)) / len(bodies),
+        "problem": problem,
+        "module": str(Path(review_gate.__file__).resolve().parent.parent),
+    }
+
+
+def _run(src: Path, comments: int, seed: int) -> dict[str, float | str]:
+    """One round in a fresh interpreter that imports review_gate from ``src``."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    proc = subprocess.run(
+        (sys.executable, str(HERE), "--measure", str(seed), "--comments", str(comments)),
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark round failed with {src}:\n{proc.stderr.strip()}")
+    result: dict[str, float | str] = json.loads(proc.stdout)
+    if Path(str(result["module"])) != src.resolve():
+        raise SystemExit(f"{src}: imported review_gate from {result['module']} instead")
+    if result["problem"]:
+        raise SystemExit(f"corpus problem with {src}: {result['problem']}")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--src", type=Path, help="another checkout's src directory, run side by side"
+    )
+    parser.add_argument("--measure", type=int, metavar="SEED", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    # Each round validates a corpus it has never seen (a new seed), so no per-process
-    # memo of earlier rounds helps it; a small warm-up compiles the schema first.
-    start = time.perf_counter()
-    for body in corpus(20, seed=0):
-        extract(body)
-    warmup = time.perf_counter() - start
-    walls, cpus = [], []
+    if args.measure is not None:
+        print(json.dumps(measure(args.comments, args.measure)))
+        return 0
+    trees = {"this tree": OWN_SRC}
+    if args.src is not None:
+        if not (args.src / "review_gate" / "artifacts").is_dir():
+            print(f"error: {args.src} holds no review_gate package", file=sys.stderr)
+            return 2
+        trees["--src tree"] = args.src
+    results: dict[str, list[dict[str, float | str]]] = {name: [] for name in trees}
+    order = list(trees)
+    # Each round validates a corpus no process has seen (a new seed), so no memo of an
+    # earlier round helps; the trees take turns going first.
     for round_ in range(1, args.rounds + 1):
-        bodies = corpus(args.comments, seed=2026 + round_)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        found = [a for body in bodies for a in extract(body)]
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - start_cpu)
-        invalid = [a for a in found if not a.valid]
-        if len(found) != len(bodies) or invalid:
-            print(
-                f"corpus problem: {len(found)} artifacts, {len(invalid)} invalid", file=sys.stderr
-            )
-            for art in invalid[:3]:
-                print(art.errors, file=sys.stderr)
-            return 1
-    size = sum(len(b) for b in bodies) / len(bodies)
+        for name in order if round_ % 2 else reversed(order):
+            results[name].append(_run(trees[name], args.comments, 2026 + round_))
     n = args.comments
-    wall, cpu = sorted(walls)[len(walls) // 2], sorted(cpus)[len(cpus) // 2]
-    # Wall time suffers when other processes share the CPU; the CPU time of this
-    # process is the steadier figure on a busy machine (both are printed).
+    size = float(results["this tree"][0]["size"])
     print(
         f"{n} REVIEW comments per round (avg {size:,.0f} chars), all valid; "
-        f"{args.rounds} rounds, each on a fresh corpus\n"
-        f"warm-up (schema compile, 20 comments): {warmup * 1e3:.0f} ms\n"
-        f"median wall clock: {n / wall:,.0f} artifacts/s ({wall / n * 1e3:.2f} ms each)\n"
-        f"median CPU time:   {n / cpu:,.0f} artifacts/s ({cpu / n * 1e3:.2f} ms each)"
+        f"{args.rounds} rounds, each on a fresh corpus, one process per tree and round"
     )
+    rates = {}
+    for name, runs in results.items():
+        cpu = statistics.median(float(r["cpu"]) for r in runs)
+        wall = statistics.median(float(r["wall"]) for r in runs)
+        warm = statistics.median(float(r["warmup"]) for r in runs)
+        rates[name] = n / cpu
+        print(
+            f"{name:>10}: {n / cpu:7,.0f} artifacts/s CPU ({cpu / n * 1e3:.2f} ms each), "
+            f"{n / wall:7,.0f}/s wall; warm-up {warm * 1e3:.0f} ms  [{trees[name]}]"
+        )
+    if "--src tree" in rates:
+        print(f"ratio this/--src: {rates['this tree'] / rates['--src tree']:.2f}x (CPU rates)")
     return 0
 
 

@@ -836,3 +836,68 @@ def test_pr_without_origin_head_still_reads_the_base(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "commit-missing" in proc.stdout
     assert "(base branch main of PR #12)" in proc.stdout
+
+
+# -- --quiet and the step outputs -------------------------------------------------------------
+
+
+def test_quiet_prints_nothing_on_a_pass_and_everything_on_a_fail(project: Path) -> None:
+    failing = run_gate("check", "--issue", "1", "--quiet", cwd=project)
+    loud = run_gate("check", "--issue", "1", cwd=project)
+    assert failing.returncode == loud.returncode == 1
+    assert failing.stdout == loud.stdout and "review gate, issue #1: FAIL" in failing.stdout
+    post(project, 1, samples.review(1))
+    for fmt in ("text", "json", "github"):
+        proc = run_gate("check", "--issue", "1", "-q", "--format", fmt, cwd=project)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", ""), fmt
+
+
+def test_quiet_still_writes_the_step_summary(project: Path, tmp_path: Path) -> None:
+    post(project, 1, samples.review(1))
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    proc = run_gate("check", "--issue", "1", "-q", "--format", "github", cwd=project, env=env)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert "### review-gate: passed" in summary.read_text()
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    from tests.action_runner import parse_file_commands
+
+    return parse_file_commands(path.read_text())
+
+
+def test_step_outputs(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "github_output"
+    env = {"GITHUB_OUTPUT": str(out)}
+    post(project, 1, samples.review(1, unaddressed=1))
+    proc = run_gate("check", "--issue", "1", cwd=project, env=env)
+    assert proc.returncode == 1
+    outputs = _outputs(out)
+    assert (outputs["verdict"], outputs["issues"]) == ("fail", "1")
+    (reason,) = json.loads(outputs["reasons-json"])
+    assert reason["gate"] == "review" and reason["issue"] == 1 and reason["fix"]
+    out.write_text("")
+    post(project, 1, samples.review(1))
+    assert (
+        run_gate("check", "--issue", "1", "--format", "json", cwd=project, env=env).returncode == 0
+    )
+    assert _outputs(out) == {"verdict": "pass", "issues": "1", "reasons-json": "[]"}
+
+
+def test_step_outputs_when_the_gate_cannot_be_evaluated(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "github_output"
+    proc = run_gate("check", "--issue", "99", cwd=project, env={"GITHUB_OUTPUT": str(out)})
+    assert proc.returncode == 2
+    outputs = _outputs(out)
+    assert outputs["verdict"] == "error"  # never pass
+    (reason,) = json.loads(outputs["reasons-json"])
+    assert reason["code"] == "could-not-evaluate" and "99" in reason["message"]
+
+
+def test_output_file_keeps_multi_line_values_apart() -> None:
+    from review_gate.report import output_file_text
+    from tests.action_runner import parse_file_commands
+
+    text = output_file_text({"reasons-json": "a\nverdict=pass", "verdict": "fail"}, "D_1")
+    assert parse_file_commands(text) == {"reasons-json": "a\nverdict=pass", "verdict": "fail"}

@@ -320,3 +320,36 @@ def test_writes_still_create_the_tracker(repo: Path) -> None:
     assert "no open issues" in ok("issue", "list", cwd=repo)
     ok("issue", "new", "--title", "x", cwd=repo)
     assert (repo / DB).is_file()
+
+
+# -- an invalid artifact is posted with a warning; --strict refuses it ---------------------
+
+
+def test_comment_warns_about_an_invalid_artifact_and_strict_refuses(
+    repo: Path, tmp_path: Path
+) -> None:
+    ok("issue", "new", "--title", "t", "--number", "7", cwd=repo)
+    draft = tmp_path / "draft.md"
+    draft.write_text(ok("new", "review", "--issue", "7", cwd=repo))  # placeholders unfilled
+
+    refused = run_gate("issue", "comment", "7", "--strict", "--body-file", str(draft), cwd=repo)
+    assert refused.returncode == 1
+    line = one_line_error(refused.stderr)
+    assert "not posted: the REVIEW artifact at line 1 is invalid" in line
+    assert "unfilled template placeholder" in line
+    assert json.loads(ok("issue", "show", "7", "--format", "json", cwd=repo))["comments"] == []
+
+    posted = run_gate("issue", "comment", "7", "--body-file", str(draft), cwd=repo)
+    assert posted.returncode == 0 and "posted comment" in posted.stdout
+    assert "gate: warning: the REVIEW artifact at line 1 is invalid" in posted.stderr
+    assert "the latest artifact of each kind wins" in posted.stderr
+    assert run_gate("check", "--issue", "7", cwd=repo).returncode == 1
+
+    # A valid review, or a body without artifacts, posts silently, --strict or not.
+    good = tmp_path / "good.md"
+    good.write_text(review(7))
+    for body in (good, tmp_path / "note.md"):
+        if not body.exists():
+            body.write_text("just a note\n")
+        proc = run_gate("issue", "comment", "7", "--strict", "--body-file", str(body), cwd=repo)
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr

@@ -30,6 +30,7 @@ def _pinned_environment(
             "GH_TOKEN",
             "GITHUB_TOKEN",
             "GITHUB_STEP_SUMMARY",
+            "GITHUB_OUTPUT",
             "GITHUB_ACTIONS",
         ):
             monkeypatch.delenv(key, raising=False)

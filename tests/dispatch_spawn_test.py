@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,7 +37,7 @@ def test_spawn_wires_the_worker(project: Project, tmp_path: Path) -> None:
     worktree = project.repo.parent / "project-worker-1"
     assert result["worktree"] == str(worktree)
     assert result["branch"] == "feature/1-add-the-settings-parser"
-    assert result["worker_id"].startswith("worker-") and result["worker_id"].endswith("-1")
+    assert re.fullmatch(r"worker-\d+-1-[0-9a-f]{6}", result["worker_id"])
     seen = json.loads(wait_for(lambda: dump.exists() and dump.read_text(), what="env dump"))
     # cwd, own process group and session, no terminal on stdin, argv filled in, no shell
     assert Path(seen["cwd"]) == worktree
@@ -45,6 +46,7 @@ def test_spawn_wires_the_worker(project: Project, tmp_path: Path) -> None:
     env = seen["env"]
     assert env["REVIEW_GATE_ISSUE"] == "1"
     assert env["REVIEW_GATE_WORKER_ID"] == result["worker_id"]
+    assert env["REVIEW_GATE_WORKTREE"] == str(worktree)
     assert env["REVIEW_GATE_TRACKER"] == "local"
     assert str(Path(GATE).parent) in env["PATH"].split(":")[0]
     # the worktree: on the branch, from origin/main, hooks wired, nothing to commit
@@ -328,7 +330,8 @@ def test_prompt_file_holds_issue_and_protocol(project: Project) -> None:
     result = project.spawn(issue, "crash")
     text = Path(result["prompt_file"]).read_text()
     assert "#1 Parse settings" in text and "Parse the settings file." in text
-    assert result["worker_id"] in text and "gate issue comment 1 --body-file review.md" in text
+    assert result["worker_id"] in text and "gate issue comment 1 --body-file " in text
+    assert f"review-gate-drafts-{result['worker_id']}/review.md" in text  # not in the worktree
 
 
 def test_spawn_continues_a_pushed_branch(project: Project) -> None:

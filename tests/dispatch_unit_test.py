@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -268,7 +269,8 @@ def test_prompt_has_issue_identity_protocol_and_contexts() -> None:
     text = render(load_template(), _inputs(handover="HANDOVER BLOCK", failure="it crashed"))
     for needle in (
         "#7 Parse settings", "Body with $dollar and ${brace}", "worker-1-7", "**Attempt:** 2",
-        "gate new review --issue 7 > review.md", "gate issue comment 7 --body-file review.md",
+        "gate new review --issue 7 > ", "review-gate-drafts-worker-1-7/review.md",
+        "gate issue comment 7 --body-file ", "never in the worktree",
         "gate new handover --issue 7", "**Worker Blocked**", "## Exit Conditions",
         "## Context from the previous worker", "HANDOVER BLOCK",
         "## Failure context from the previous attempt", "it crashed",
@@ -277,7 +279,9 @@ def test_prompt_has_issue_identity_protocol_and_contexts() -> None:
     plain = render(load_template(), _inputs())
     assert "Context from the previous worker" not in plain and "Failure context" not in plain
     github = render(load_template(), _inputs(tracker="github"))
-    assert "gh issue comment 7 --body-file review.md" in github
+    assert "gh issue comment 7 --body-file " in github
+    drafts = os.path.join(tempfile.gettempdir(), "review-gate-drafts-worker-1-7")
+    assert f"--body-file {drafts}/review.md" in github and drafts not in ("", ".")
 
 
 def test_custom_prompt_template(tmp_path: Path) -> None:
@@ -372,3 +376,39 @@ def test_issues_list_takes_hash_numbers() -> None:
     from review_gate.cli.dispatch import _issue_list
 
     assert _issue_list("#3, 1,#3") == (3, 1)
+
+
+@pytest.mark.parametrize(
+    "worker_id", ["worker-1701523200-7", "worker-1701523200-7-3fa9c1", "worker-1-7"]
+)
+def test_seed_and_dispatcher_worker_ids_are_both_valid(worker_id: str) -> None:
+    from review_gate.artifacts.extract import extract
+
+    body = _assign(worker_id, issue=7, attempt=1, orchestration="run-1701523200-abcdef")
+    (artifact,) = extract(body)
+    assert artifact.valid, artifact.errors
+    claims = read_claims([_comment(1, body)], TRUSTED)
+    assert claims.holder is not None and claims.holder.orchestration == "run-1701523200-abcdef"
+
+
+def test_a_second_release_of_one_worker_is_no_second_failure() -> None:
+    comments = [
+        _comment(1, _assign("worker-1-7-aaaaaa", attempt=1)),
+        _comment(2, _release("worker-1-7-aaaaaa")),
+        _comment(3, _release("worker-1-7-aaaaaa")),  # a stale loop released it again
+        _comment(4, _release("worker-9-7-bbbbbb")),  # a release of no claim at all
+    ]
+    claims = read_claims(comments, TRUSTED)
+    assert claims.failures() == 1 and claims.attempts == 1 and not claims.active
+
+
+def test_new_worker_ids_are_unique_and_keep_the_seed_prefix(tmp_path: Path) -> None:
+    import re
+    from types import SimpleNamespace
+
+    from review_gate.dispatch.claim import new_worker_id
+
+    ctx = SimpleNamespace(state=tmp_path)
+    ids = {new_worker_id(ctx, 7, read_claims([], TRUSTED)) for _ in range(200)}  # type: ignore[arg-type]
+    assert len(ids) == 200
+    assert all(re.fullmatch(r"worker-\d+-7-[0-9a-f]{6}", i) for i in ids)

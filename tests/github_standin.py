@@ -63,6 +63,9 @@ class Fault:
     status: int = 502
     retry_after: int | None = None  # seconds; sent as Retry-After (403/429 secondary limits)
     delay: float = 0.0  # wait this long first; with status 0, then answer normally
+    # send the answer's body one byte every this many seconds (a server that trickles
+    # bytes: no single read ever times out); with status 0, the normal answer
+    trickle: float = 0.0
     message: str = "Server Error"
     path: str | None = None
 
@@ -88,6 +91,10 @@ class GitHubStandIn:
         self.comments: dict[int, dict[str, Any]] = {}  # id -> comment JSON (+ "_issue")
         self.pulls: dict[int, dict[str, Any]] = {}
         self.permissions: dict[str, str] = {}
+        # gate check --report (tests/github_standin_reports.py)
+        self.check_runs: dict[int, dict[str, Any]] = {}  # id -> run (+ "_annotations", all)
+        self.statuses: list[dict[str, Any]] = []  # commit statuses posted (+ "_sha")
+        self.app_token = True  # False: a personal token, which may not create check runs
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
         self.rate_remaining = 5000
@@ -318,9 +325,9 @@ class _Handler(BaseHTTPRequestHandler):
                 payload = None
             status, body, extra_headers = self._route(method, path, query, payload)
         gh.requests.append(Recorded(method, path, query, headers, bool(auth), status))
-        self._send(status, body, extra_headers)
+        self._send(status, body, extra_headers, trickle=fault.trickle if fault else 0.0)
 
-    def _send(self, status: int, body: Any, extra: dict[str, str]) -> None:
+    def _send(self, status: int, body: Any, extra: dict[str, str], trickle: float = 0.0) -> None:
         gh = self.gh
         data = b"" if body is None else json.dumps(body).encode()
         etag = f'W/"{hashlib.sha256(data).hexdigest()[:32]}"'
@@ -342,7 +349,14 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in extra.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if not trickle:
+            self.wfile.write(data)
+            return
+        self.wfile.flush()
+        for i in range(len(data)):  # until the client gives up (BrokenPipe ends the thread)
+            self.wfile.write(data[i : i + 1])
+            self.wfile.flush()
+            time.sleep(trickle)
 
     def _route(
         self, method: str, path: str, query: dict[str, list[str]], payload: Any
@@ -513,3 +527,14 @@ _ROUTES: list[tuple[str, re.Pattern[str], _Endpoint]] = [
         ("GET", r"/rate_limit", _Handler.rate_limit_get),
     )
 ]
+
+# Check runs and commit statuses (gate check --report): tests/github_standin_reports.py
+from tests.github_standin_reports import ROUTES as _REPORT_ROUTES  # noqa: E402
+
+_ROUTES += [(verb, re.compile(_REPO + path), handler) for verb, path, handler in _REPORT_ROUTES]
+
+# GitHub Actions runs, logs and artifacts (gate dispatch --backend github-actions):
+# tests/github_standin_actions.py
+from tests.github_standin_actions import ROUTES as _ACTIONS_ROUTES  # noqa: E402
+
+_ROUTES += [(verb, re.compile(_REPO + path), handler) for verb, path, handler in _ACTIONS_ROUTES]

@@ -145,7 +145,36 @@ def test_the_environment_cannot_switch_the_stop_hook_off(
     assert run_stop(worker, monkeypatch, capsys)["decision"] == "block"
     monkeypatch.setenv("REVIEW_GATE_MAX_STOP_BLOCKS", "0")
     answer = run_stop(worker, monkeypatch, capsys)
-    assert "REVIEW_GATE_MAX_STOP_BLOCKS" in answer["systemMessage"]
+    assert answer["decision"] == "block"
+    assert "REVIEW_GATE_MAX_STOP_BLOCKS" in answer["reason"]
+    assert "issue #7 has unreviewed work" in answer["reason"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("REVIEW_GATE_MAX_STOP_BLOCKS", "0"),
+        ("REVIEW_GATE_PROTECT", "false"),
+        ("REVIEW_GATE_TRUST_REVIEW", "NONE"),
+        ("REVIEW_GATE_WORKER_BRANCH_PATTERN", "^nothing/(\\d+)"),
+        ("REVIEW_GATE_BASE_BRANCH", "feature/7-x"),
+        ("REVIEW_GATE_ON_UNREACHABLE", "allow"),
+    ],
+)
+def test_a_refused_variable_neither_lets_unreviewed_work_stop_nor_blocks_reviewed_work(
+    variable: str,
+    value: str,
+    worker: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    commit_file(worker, "src/app.py")
+    monkeypatch.setenv(variable, value)
+    answer = run_stop(worker, monkeypatch, capsys)
+    assert answer["decision"] == "block" and variable in answer["reason"], answer
+    post_review(worker, 7)
+    answer = run_stop(worker, monkeypatch, capsys)
+    assert "decision" not in answer and variable in answer["systemMessage"], answer
 
 
 def test_handover_newer_than_last_commit_lets_it_stop(

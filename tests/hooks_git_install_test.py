@@ -290,6 +290,16 @@ def test_auto_mode_installs_directly_when_core_hooks_path_is_set(
     assert git_install.is_ours(repo / ".githooks" / "pre-push")
 
 
+def test_core_hooks_path_with_validate_warns_it_will_not_run(clone: tuple[Path, Path]) -> None:
+    repo, _ = clone
+    (repo / ".pre-commit-config.yaml").write_text(ADOPTED + "    -   id: review-gate-validate\n")
+    git(repo, "config", "core.hooksPath", ".githooks")
+    proc = _install(repo, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    notes = json.loads(proc.stdout)["notes"]
+    assert any("review-gate-validate runs only through pre-commit" in n for n in notes), notes
+
+
 @pytest.mark.parametrize(
     ("config", "expect"),
     [

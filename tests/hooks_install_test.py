@@ -18,6 +18,7 @@ from review_gate.install import agents as lib
 from review_gate.install.hook_files import (
     CONFIG_MATCHER,
     LEGACY_MATCHERS,
+    hook_command,
     is_our_command,
     matcher_covers,
 )
@@ -35,6 +36,9 @@ OTHER_STOP = {"hooks": [{"type": "command", "command": "notify-send done"}]}
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CODEX_HOME", str(tmp_path / "codex-home"))
+    # No Codex CLI to ask: trust goes through review-gate's own hash recipe (the fallback).
+    # The real Codex app-server path is tests/e2e/codex_trust_test.py.
+    monkeypatch.setenv("REVIEW_GATE_CODEX", str(tmp_path / "no-codex"))
     return init_repo(tmp_path / "project")
 
 
@@ -271,13 +275,49 @@ def test_gate_must_be_executable(repo: Path, tmp_path: Path) -> None:
     assert lib.install("claude", cwd=repo, gate=str(fake)).command == f"{fake} hook"
 
 
+def _launcher(path: Path) -> Path:
+    """A ``gate`` that is a shell script running the real one (its command line differs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'#!/bin/sh\nexec "{GATE}" "$@"\n')
+    path.chmod(0o755)
+    return path
+
+
 def test_paths_with_spaces_are_quoted(repo: Path, tmp_path: Path) -> None:
-    odd = tmp_path / "my tools" / "gate"
-    odd.parent.mkdir()
-    odd.symlink_to(GATE)
+    # A launcher that is not a Python script of this interpreter: `gate hook EVENT`.
+    odd = _launcher(tmp_path / "my tools" / "gate")
     result = lib.install("claude", cwd=repo, gate=str(odd))
     data = json.loads(result.path.read_text())
     assert ours(data, "Stop")[0]["command"] == f"'{odd}' hook stop"
+
+
+def test_this_interpreters_gate_gets_the_fast_start(repo: Path) -> None:
+    """The installed command runs the hook with ``python -I -S`` and answers like
+    ``gate hook``: silent on an ordinary command, a deny on an unreviewed PR."""
+    import shlex
+    import subprocess
+
+    result = lib.install("claude", cwd=repo, gate=GATE)
+    command = ours(json.loads(result.path.read_text()), "PreToolUse")[0]["command"]
+    argv = shlex.split(command)
+    assert argv[1:3] == ["-I", "-S"] and argv[3].endswith("run_hook.py"), argv
+    assert argv[-1] == "pre-tool-use" and is_our_command(command)
+
+    def answer(cmd: str) -> str:
+        payload = json.dumps(
+            {"cwd": str(repo), "hook_event_name": "PreToolUse", "tool_name": "Bash",
+             "tool_input": {"command": cmd}}
+        )  # fmt: skip
+        proc = subprocess.run(
+            argv, input=payload, capture_output=True, text=True, timeout=60, check=False,
+            env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")},
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert answer("ls -la && cat README.md") == ""
+    assert answer("gh pr view 1 --json title") == ""  # reaches the parser: site-packages
+    assert '"deny"' in answer("gh pr create --title x --body y")
 
 
 # -- Codex trust ---------------------------------------------------------------------------
@@ -288,7 +328,7 @@ def test_codex_trust_hash_follows_the_recipe(repo: Path, tmp_path: Path) -> None
     hooks_file = str(repo / ".codex" / "hooks.json")
     config = tomllib.loads((tmp_path / "codex-home" / "config.toml").read_text())
     state = config["hooks"]["state"]
-    pre_cmd, stop_cmd = f"{GATE} hook pre-tool-use", f"{GATE} hook stop"
+    pre_cmd, stop_cmd = hook_command(GATE, "pre-tool-use"), hook_command(GATE, "stop")
     assert state == {
         f"{hooks_file}:pre_tool_use:0:0": {
             "trusted_hash": recipe_hash("pre_tool_use", lib.MATCHER, pre_cmd)
@@ -311,9 +351,7 @@ def test_codex_trust_keeps_config_and_is_idempotent(repo: Path, tmp_path: Path) 
     assert again.trusted == () and config.read_text() == text
     assert not any("trusted project" in n for n in again.notes)
     # A new gate path changes the hash: the saved entry is rewritten, not duplicated.
-    other = tmp_path / "bin" / "gate"
-    other.parent.mkdir()
-    other.symlink_to(GATE)
+    other = _launcher(tmp_path / "bin" / "gate")
     moved = lib.install("codex", scope="project", cwd=repo, gate=str(other), trust_hooks=True)
     assert len(moved.trusted) == 2
     state = tomllib.loads(config.read_text())["hooks"]["state"]
@@ -659,9 +697,7 @@ def test_codex_trust_keeps_crlf_line_ends(repo: Path, tmp_path: Path) -> None:
     config.parent.mkdir()
     config.write_bytes(b'model = "m"\r\n')
     lib.install("codex", scope="project", cwd=repo, trust_hooks=True)
-    other = tmp_path / "bin" / "gate"
-    other.parent.mkdir()
-    other.symlink_to(GATE)
+    other = _launcher(tmp_path / "bin" / "gate")
     moved = lib.install("codex", scope="project", cwd=repo, gate=str(other), trust_hooks=True)
     assert len(moved.trusted) == 2  # rewritten in place
     raw = config.read_bytes()
@@ -755,3 +791,35 @@ def test_uninstall_codex_removes_trust_of_an_old_matcher(repo: Path, tmp_path: P
     result = lib.uninstall("codex", scope="project", cwd=repo)
     assert f"{path}:pre_tool_use:0:0" in result.untrusted
     assert not config.exists()
+
+
+def test_codex_trust_without_app_server_is_labelled_fallback(repo: Path, tmp_path: Path) -> None:
+    result = lib.install("codex", scope="user", cwd=repo, trust_hooks=True)
+    [how] = [n for n in result.notes if n.startswith("trust recorded")]
+    assert "review-gate's own computation" in how and "fallback: no codex on PATH" in how
+    [trusted] = [f for f in lib.doctor_checks(repo) if f.area == "codex" and "trusted" in f.message]
+    assert trusted.ok and "fallback" in trusted.message
+
+
+def test_codex_trust_with_a_codex_lacking_hooks_list_falls_back(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older Codex: `app-server` answers initialize but not hooks/list (JSON-RPC error)."""
+    fake = tmp_path / "old-codex"
+    fake.write_text(
+        "#!/usr/bin/env python3\n"
+        "import json, sys\n"
+        "for line in sys.stdin:\n"
+        "    m = json.loads(line)\n"
+        "    if 'id' not in m: continue\n"
+        "    if m['method'] == 'initialize': r = {'id': m['id'], 'result': {}}\n"
+        "    else: r = {'id': m['id'], 'error': {'code': -32601, 'message': 'method not found'}}\n"
+        "    print(json.dumps(r), flush=True)\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("REVIEW_GATE_CODEX", str(fake))
+    result = lib.install("codex", scope="user", cwd=repo, trust_hooks=True)
+    [how] = [n for n in result.notes if n.startswith("trust recorded")]
+    assert "fallback: codex app-server hooks/list: method not found" in how
+    assert len(result.trusted) == 2
+    assert all(f.ok for f in lib.doctor_checks(repo) if f.area == "codex")

@@ -173,14 +173,71 @@ def test_gated_workflow(
     assert other.returncode == 0, _output(other)
 
 
+def test_validate_runs_at_commit_time(adopted: tuple[Path, Path], snapshot: Snapshot) -> None:
+    """The documented setup (the README's ids + `gate install git`) runs review-gate-validate
+    on `git commit`: an invalid REVIEW file is refused, a valid one is committed."""
+    repo, _ = adopted
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    assert "pre-commit" in hook.read_text()  # installed by `gate install git`
+    env = _env(snapshot)
+    before = git(repo, "rev-parse", "HEAD")
+    (repo / "7.review.md").write_text(artifact_samples.review(7, status="MAYBE"))
+    git(repo, "add", "7.review.md")
+    refused = _run(repo, "git", "commit", "-m", "docs: review of #7 (#7)", env=env)
+    assert refused.returncode != 0, _output(refused)
+    assert "review-gate (validate artifact files)" in _output(refused)
+    assert "7.review.md:" in _output(refused) and "Failed" in _output(refused)
+    assert git(repo, "rev-parse", "HEAD") == before  # nothing committed
+
+    (repo / "7.review.md").write_text(artifact_samples.review(7))
+    git(repo, "add", "7.review.md")
+    good = _run(repo, "git", "commit", "-m", "docs: review of #7 (#7)", env=env)
+    assert good.returncode == 0, _output(good)
+    assert "review-gate (validate artifact files)" in _output(good)
+    assert "Passed" in _output(good)
+    assert git(repo, "rev-parse", "HEAD~1") == before
+    # a push runs the pre-push hook only: the validator stays at its commit-time stage
+    pushed = _run(repo, "git", "push", "origin", "main", env=env)
+    assert pushed.returncode == 0, _output(pushed)
+    assert "validate artifact files" not in _output(pushed)
+
+
+def test_validate_with_plain_pre_commit_install(snapshot: Snapshot, tmp_path: Path) -> None:
+    """The other documented setup: `default_install_hook_types` in the configuration and a
+    plain `pre-commit install` (no `gate install git`) wires all three hook types."""
+    repo, _ = init_repo_with_remote(tmp_path)
+    ids = ("review-gate-pre-push", "review-gate-commit-msg", "review-gate-validate")
+    (repo / ".pre-commit-config.yaml").write_text(
+        "default_install_hook_types: [pre-commit, pre-push, commit-msg]\n" + _config(snapshot, *ids)
+    )
+    env = _env(snapshot)
+    installed = _run(repo, *PRE_COMMIT, "install", env=env)
+    assert installed.returncode == 0, _output(installed)
+    for hook in ("pre-commit", "pre-push", "commit-msg"):
+        assert "pre-commit" in (repo / ".git" / "hooks" / hook).read_text(), hook
+    (repo / ".review-gate").mkdir()
+    (repo / ".review-gate" / "handover.md").write_text("<!-- HANDOVER:START -->\nno end\n")
+    git(repo, "add", ".pre-commit-config.yaml", ".review-gate/handover.md")
+    refused = _run(repo, "git", "commit", "-m", "chore: adopt review-gate (#1)", env=env)
+    assert refused.returncode != 0 and ".review-gate/handover.md:" in _output(refused)
+    from review_gate.install.git import doctor_checks
+
+    assert all(f.ok for f in doctor_checks(repo)), doctor_checks(repo)
+
+
 def test_doctor_sees_pre_commit_hooks(adopted: tuple[Path, Path], snapshot: Snapshot) -> None:
     from review_gate.install.git import doctor_checks
 
     repo, _ = adopted
     assert all(f.ok for f in doctor_checks(repo)), doctor_checks(repo)
+    assert any("pre-commit hook installed" in f.message for f in doctor_checks(repo))
     (repo / ".pre-commit-config.yaml").write_text(_config(snapshot, "review-gate-validate"))
     bad = [f for f in doctor_checks(repo) if not f.ok]
     assert len(bad) == 2 and all("does not use" in f.message for f in bad)
+    # the pre-commit hook review-gate-validate needs is checked too
+    (repo / ".git" / "hooks" / "pre-commit").unlink()
+    missing = [f for f in doctor_checks(repo) if not f.ok and "pre-commit hook" in f.message]
+    assert len(missing) == 1 and "never runs at commit time" in missing[0].message
 
 
 def test_install_moves_direct_hooks_aside_for_pre_commit(

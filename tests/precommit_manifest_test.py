@@ -238,6 +238,8 @@ def test_manifest_stages_and_shapes() -> None:
     assert push["stages"] == ["pre-push"]
     assert push["always_run"] is True and push["pass_filenames"] is False
     assert HOOKS["review-gate-commit-msg"]["stages"] == ["commit-msg"]
+    # at commit time (and by hand), never again at push or on the commit message
+    assert HOOKS["review-gate-validate"]["stages"] == ["pre-commit", "manual"]
     for hook in MANIFEST:
         # language python: `pre-commit try-repo` / install from a clone builds it
         assert hook["language"] == "python"
@@ -268,6 +270,18 @@ def test_manifest_entries_are_our_console_scripts() -> None:
 )
 def test_validate_files_pattern(path: str, matches: bool) -> None:
     assert bool(re.search(HOOKS["review-gate-validate"]["files"], path)) is matches
+
+
+def test_install_wires_the_hook_type_of_every_stage() -> None:
+    """`gate install git` has pre-commit install the git hook type each id runs at, so no
+    hook of the manifest sits at a stage nothing triggers."""
+    from review_gate.install.git import HOOK_TYPE_OF, pre_commit_hook_types
+
+    installed = set(pre_commit_hook_types(set(HOOKS)))
+    for hook_id, hook in HOOKS.items():
+        assert HOOK_TYPE_OF[hook_id] in hook["stages"], hook_id
+        assert HOOK_TYPE_OF[hook_id] in installed, hook_id
+    assert "pre-commit" not in pre_commit_hook_types({"review-gate-pre-push"})
 
 
 def test_own_pre_commit_config_is_valid() -> None:

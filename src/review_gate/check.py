@@ -59,9 +59,6 @@ class CheckResult(NamedTuple):
 def evaluate(request: GateRequest) -> CheckResult:
     """Run every gate of ``request`` on every issue of it. Raises TrackerUnavailable
     (exit 3) when the tracker cannot be reached, IssueNotFound/UsageError (exit 2)."""
-    from review_gate.gates.handover import handover_gate
-    from review_gate.gates.worker import worker_gate
-
     if not request.issues:
         raise UsageError("no issue to gate")
     config = request.config
@@ -72,6 +69,8 @@ def evaluate(request: GateRequest) -> CheckResult:
             if gate == "review":
                 verdicts.append(_review(request, issue, comments))
             elif gate == "worker":
+                from review_gate.gates.worker import worker_gate
+
                 verdicts.append(
                     worker_gate(
                         comments,
@@ -82,6 +81,8 @@ def evaluate(request: GateRequest) -> CheckResult:
                     )
                 )
             else:
+                from review_gate.gates.handover import handover_gate
+
                 verdicts.append(
                     handover_gate(comments, issue, trusted=config.trust.handover, repo=request.repo)
                 )
@@ -151,7 +152,8 @@ def check(
         import dataclasses
 
         config = dataclasses.replace(config, worker_id=worker_id)
-    tracker = tracker if tracker is not None else open_tracker(config, cwd=Path(cwd), environ=env)
+    if tracker is None:
+        tracker = open_tracker(config, cwd=Path(cwd), environ=env, read_only=True)
     gated = repo.checkout.head if repo.checkout else None
     if head is not None:
         from review_gate.target.command import _resolve_head

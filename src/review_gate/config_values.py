@@ -23,6 +23,32 @@ from review_gate.records import (
     Trust,
 )
 
+# Ignored paths in a worker worktree that ``gate dispatch cleanup`` may delete without
+# saving them (build outputs, caches, environments). Any other ignored file is work.
+DEFAULT_DISPOSABLE_PATHS: tuple[str, ...] = (
+    "node_modules/",
+    ".venv/",
+    "venv/",
+    "__pycache__/",
+    "*.pyc",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".tox/",
+    ".nox/",
+    "*.egg-info/",
+    "dist/",
+    "build/",
+    "target/",
+    ".gradle/",
+    ".next/",
+    ".cache/",
+    "coverage/",
+    "htmlcov/",
+    ".coverage",
+    ".DS_Store",
+)
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:
@@ -37,6 +63,9 @@ class Config:
     api_url: str | None = None
     request_timeout: float = 10.0  # seconds, every tracker HTTP request
     retries: int = 3  # retries on 5xx / secondary rate limits
+    # seconds a gate (git hooks, agent hooks, `gate check`) waits for all its tracker calls
+    # together, retries and slow answers included; past it the gate refuses (exit 3)
+    tracker_deadline: float = 20.0
     # Gates
     trusted_logins: tuple[str, ...] = ()
     trusted_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
@@ -60,6 +89,10 @@ class Config:
     # Dispatcher
     hang_after: float = 1800.0  # seconds without log growth before a live worker is "hung"
     lease_ttl: float = 900.0  # seconds after the last heartbeat before a claim may be taken over
+    # ignored paths cleanup may delete unsaved (gitignore-like, see docs/dispatch.md)
+    disposable_paths: tuple[str, ...] = DEFAULT_DISPOSABLE_PATHS
+    # where `gate dispatch` runs workers: "local" (worktrees) | "github-actions" (workflow runs)
+    dispatch_backend: str = "local"
     # Identity of this process (environment, usually set by the dispatcher)
     issue: int | None = None
     worker_id: str | None = None
@@ -98,10 +131,11 @@ FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name not in NOT_KEY
 TRUST_TABLE = "trust"
 TRUST_FIELDS = {kind: f"trust_{kind}" for kind in ARTIFACT_KINDS}
 # Keys that must be strictly positive (a zero timeout or lease makes no sense).
-_POSITIVE = ("request_timeout", "hang_after", "lease_ttl", "issue")
+_POSITIVE = ("request_timeout", "tracker_deadline", "hang_after", "lease_ttl", "issue")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "tracker": ("github", "local"),
     "on_unreachable": ("refuse", "allow"),
+    "dispatch_backend": ("local", "github-actions"),
 }
 # A login as GitHub and the local tracker spell them: one word, no separators we use.
 _LOGIN = re.compile(r"[^\s,@]{1,100}")

@@ -13,7 +13,6 @@ hooks (``gate hook ...``) are the exception: a crash there must become a deny, w
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -69,6 +68,26 @@ class TrackerUnavailable(GateError):
     exit_code = EXIT_UNREACHABLE
 
 
+class TrackerReadOnly(TrackerError):
+    """The tracker can be read but not written (a read-only file system or directory)."""
+
+
+class TrackerCorrupt(TrackerError):
+    """The tracker's storage is damaged: nothing is read from it or written to it."""
+
+
+class TrackerNewerSchema(TrackerError):
+    """The tracker was written by a newer review-gate: reads go on, writes are refused."""
+
+
+class TrackerDiskFull(TrackerUnavailable):
+    """The disk holding the tracker is full: nothing was written (exit 3, like unreachable)."""
+
+
+class TrackerDeadline(TrackerUnavailable):
+    """The tracker did not answer within the gate's total deadline: fail closed (exit 3)."""
+
+
 class CalledProcessError(GateError):
     """A subprocess failed; the message carries the command, its code and its output."""
 
@@ -91,6 +110,25 @@ class Refused(GateError):
 class StartFailed(UsageError):
     """The dispatcher could not execute a worker's agent program (after the checks before
     claiming the issue)."""
+
+
+class CodexAppServerUnavailable(Exception):
+    """The Codex app-server cannot answer (no codex, no such method, no answer): the hook
+    trust falls back to review-gate's own computation (install/codex_appserver.py)."""
+
+
+class SchemaCheckUndecided(Exception):
+    """The fast schema check cannot decide (artifacts/_schema_check.py): the caller asks
+    jsonschema instead. Internal; it never reaches :func:`handle`."""
+
+
+class JobCancelled(Exception):
+    """The runner cancelled a worker job (SIGTERM/SIGINT): the job step reports and saves
+    the work (dispatch/backends/actions_job.py). Internal; it never reaches :func:`handle`."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
 
 
 class TooComplex(Exception):
@@ -147,6 +185,8 @@ def report(prog: str, exc: GateError) -> None:
 
 
 def _say(line: str) -> None:
+    import contextlib
+
     with contextlib.suppress(OSError, ValueError):  # stderr gone too: the exit code tells
         print(line, file=sys.stderr, flush=True)
 
@@ -154,5 +194,7 @@ def _say(line: str) -> None:
 def _drop_stdout() -> None:
     """Point stdout at /dev/null so that the interpreter's final flush of the unwritten
     output does not fail again (the recipe of the Python docs, "Note on SIGPIPE")."""
+    import contextlib
+
     with contextlib.suppress(OSError, ValueError, AttributeError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -264,6 +264,17 @@ def changed_files(cwd: str | Path, base: str, head: str) -> list[str] | None:
     return [p for p in out.split("\0") if p]
 
 
+def commit_messages(cwd: str | Path, base: str, head: str) -> list[str] | None:
+    """The full messages of the commits on ``head`` and not on ``base`` (what
+    ``gh pr create --fill`` makes a PR body from); None when git cannot tell."""
+    rc, out, _ = run_git(
+        cwd, "log", "--no-show-signature", "--format=%B%x00", f"{base}..{head}", check=False
+    )
+    if rc != 0:
+        return None
+    return [m.strip() for m in out.split("\0") if m.strip()]
+
+
 # ----------------------------------------------------------------------------- small helpers
 
 

@@ -151,9 +151,24 @@ def own_installs() -> tuple[str, ...]:
     import sys
 
     found: list[str] = []
-    if sys.prefix != sys.base_prefix:
-        found.append(sys.prefix)
+    prefix = environment_prefix()
+    if prefix is not None:
+        found.append(prefix)
     gate = os.path.join(os.path.dirname(sys.executable), "gate")
     if os.path.exists(gate):
         found.append(gate)
     return tuple(found)
+
+
+def environment_prefix() -> str | None:
+    """The virtual environment review-gate runs in, else None.
+
+    Found from the interpreter's own path (``<env>/bin/python`` beside ``<env>/pyvenv.cfg``)
+    when ``sys.prefix`` does not say: the installed hook runs with ``-S``, so ``site`` never
+    set ``sys.prefix`` to the environment."""
+    import sys
+
+    if sys.prefix != sys.base_prefix:
+        return sys.prefix
+    root = os.path.dirname(os.path.dirname(os.path.abspath(sys.executable)))
+    return root if os.path.isfile(os.path.join(root, "pyvenv.cfg")) else None

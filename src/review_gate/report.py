@@ -1,13 +1,16 @@
 """One renderer per surface for a :class:`~review_gate.check.CheckResult`.
 
-``gate check``: :func:`as_json`, :func:`as_text`, :func:`github_commands` and
-:func:`step_summary`; the PreToolUse hook: :func:`pr_denied`; the Stop hook:
+``gate check``: :func:`as_json`, :func:`as_text`, :func:`github_commands`,
+:func:`step_summary`, :func:`step_outputs` and, for a check run, :func:`check_annotations`
+(:mod:`review_gate.check_report` posts them); the PreToolUse hook: :func:`pr_denied`; the Stop hook:
 :func:`missing_lines`; the pre-push hook: :func:`push_refused_lines`. Each says what
 failed and the next step, from the same verdicts.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +143,76 @@ def step_summary(results: Sequence[CheckResult]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+_COMMENT_ID = re.compile(r"issuecomment-(\d+)$")
+
+
+def _annotation_path(issue: int, comment_url: str | None) -> str:
+    """Where a check-run annotation points: the REVIEW comment (``issues/7/comments/1234``)
+    or, when the reason names none, the issue. Not files of the repository, so GitHub
+    lists them on the check run's page rather than in the diff."""
+    found = _COMMENT_ID.search(comment_url or "")
+    return f"issues/{issue}/comments/{found.group(1)}" if found else f"issues/{issue}"
+
+
+def check_annotations(results: Sequence[CheckResult]) -> list[dict[str, Any]]:
+    """Check-run annotations (GitHub's ``output.annotations`` items): a ``failure`` per
+    failing reason and a ``notice`` per note, on the line of the REVIEW comment the reason
+    names (line 1 when it names none)."""
+    out: list[dict[str, Any]] = []
+    for verdict in (v for r in results for v in r.verdicts):
+        title = f"{verdict.gate} gate (issue #{verdict.issue})"
+        marked = [("failure", r) for r in verdict.reasons] + [("notice", n) for n in verdict.notes]
+        for level, reason in marked:
+            line = reason.line if reason.line is not None and reason.line > 0 else 1
+            fix = f" Fix: {reason.fix}" if reason.fix and reason.fix != "nothing to do" else ""
+            item: dict[str, Any] = {
+                "path": _annotation_path(verdict.issue, reason.comment_url),
+                "start_line": line,
+                "end_line": line,
+                "annotation_level": level,
+                "title": f"{title}: {reason.code}"[:255],
+                "message": f"{reason.message}.{fix}".replace("..", "."),
+            }
+            if reason.comment_url:
+                item["raw_details"] = reason.comment_url
+            out.append(item)
+    return out
+
+
+def step_outputs(results: Sequence[CheckResult]) -> dict[str, str]:
+    """The GitHub Action's outputs: ``verdict`` (pass|fail), ``issues`` (``7 9``) and
+    ``reasons-json`` (a JSON array of the failing reasons, each with gate and issue)."""
+    verdicts = [v for r in results for v in r.verdicts]
+    reasons = [
+        {"gate": v.gate, "issue": v.issue, **reason.to_json()}
+        for v in verdicts
+        for reason in v.reasons
+    ]
+    return {
+        "verdict": "pass" if all(r.passed for r in results) else "fail",
+        "issues": " ".join(str(n) for r in results for n in r.issues),
+        "reasons-json": json.dumps(reasons, ensure_ascii=False),
+    }
+
+
+def error_outputs(message: str, issues: Sequence[int] = ()) -> dict[str, str]:
+    """The outputs when the gate could not be evaluated: ``verdict`` is ``error``."""
+    reason = {"code": "could-not-evaluate", "message": message}
+    return {
+        "verdict": "error",
+        "issues": " ".join(str(n) for n in issues),
+        "reasons-json": json.dumps([reason], ensure_ascii=False),
+    }
+
+
+def output_file_text(outputs: dict[str, str], delimiter: str) -> str:
+    """``name<<DELIMITER`` blocks for ``$GITHUB_OUTPUT`` (safe for any value that does not
+    contain ``delimiter`` on a line of its own; the caller picks a random one)."""
+    return "".join(
+        f"{name}<<{delimiter}\n{value}\n{delimiter}\n" for name, value in outputs.items()
+    )
+
+
 def _reason_lines(verdicts: Sequence[Verdict], bullet: str = "- ") -> list[str]:
     lines: list[str] = []
     for verdict in verdicts:
@@ -174,6 +247,26 @@ def pr_denied(result: CheckResult) -> str | None:
             f"{_next_step(issue)}, then retry."
         )
     return "\n\n".join(texts) if texts else None
+
+
+def gate_status(result: CheckResult) -> str:
+    """One paragraph for a deny that could not tell what a command does: whether the review
+    gate of this checkout passes anyway, and what to do if not."""
+    issues = ", ".join(f"#{n}" for n in result.issues)
+    head = f" at {result.head[:12]}" if result.head else ""
+    if result.passed:
+        return (
+            f"The review gate of this checkout (issue {issues}{head}) passes: the same pull "
+            "request, created with a plain `gh pr create` command, would go through."
+        )
+    failed = result.failed()
+    issue = failed[0].issue if failed else result.issue
+    lines = _reason_lines(failed) or ["- the review gate did not pass"]
+    return (
+        f"The review gate of this checkout (issue {issues}{head}) does not pass either:\n"
+        + "\n".join(lines)
+        + f"\nNext step: {_next_step(issue)}, then retry."
+    )
 
 
 def missing_lines(result: CheckResult) -> str:

@@ -36,8 +36,8 @@ def test_claude_write_and_edit_of_its_hook_settings_are_denied(
             "name": "Edit",
             "input": {
                 "file_path": str(local),
-                "old_string": "hook stop",
-                "new_string": "--version",
+                "old_string": ' stop"',  # the end of our Stop command (unique in the file)
+                "new_string": ' --version"',
             },
         },
         {

@@ -81,14 +81,27 @@ class Project:
         return [json.loads(p.read_text()) for p in sorted(folder.glob("worker-*.json"))]
 
     def kill_all(self) -> None:
-        """Teardown: no process a test started may outlive it."""
+        """Teardown: no process a test started may outlive it. Only this project's:
+        processes of its workers (their process trees included) and any process whose
+        worker environment names a worktree beside this repository — never another
+        test's worker that happens to share an id."""
         from review_gate.dispatch import procs
 
-        table = procs.marker_table()
+        table = procs.ProcessTable()
+        doomed: set[int] = set()
         for record in self.records():
-            for pid in table.get(record["worker_id"], []):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            scope = procs.Scope(
+                record["worker_id"], record.get("worktree"), record.get("pid"),
+                record.get("start_time"), record.get("supervisor_pid"),
+                record.get("supervisor_start"), record.get("boot_id"),
+            )  # fmt: skip
+            doomed |= set(table.members(scope))
+        root = str(self.repo.parent) + os.sep
+        for entries in table.tagged.values():
+            doomed |= {pid for pid, where in entries if where and where.startswith(root)}
+        for pid in doomed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:

@@ -10,17 +10,18 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+# The child writes its own pid only once SIGTERM is ignored: a stop that comes sooner
+# would otherwise end it with SIGTERM and the test would see no SIGKILL.
 CHILD = (
-    "import signal, time\n"
+    "import pathlib, signal, sys, time, os\n"
     "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "pathlib.Path(sys.argv[1]).write_text(str(os.getpid()))\n"
     "while True: time.sleep(60)\n"
 )
 
 if __name__ == "__main__":
-    child = subprocess.Popen([sys.executable, "-c", CHILD])
-    Path(sys.argv[-1]).write_text(str(child.pid))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, sys.argv[-1]])
     print(f"fake agent: child {child.pid}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:

@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 from markdown_it.token import Token
 
+from review_gate.artifacts._block_rules import SHAPE, TableShape
+
 
 class Heading(NamedTuple):
     level: int
@@ -77,7 +79,12 @@ def elements(tokens: list[Token], first: int, last: int) -> list[Element]:
             i += 2
             continue
         elif kind == "table_open":
-            i = _table(tokens, i, first, last, out)
+            shape = token.meta.get(SHAPE)
+            if isinstance(shape, TableShape):  # a compact table, then its table_close
+                _shaped_table(shape, _line(token), first, last, out)
+                i += 2
+            else:
+                i = _table(tokens, i, first, last, out)
             continue
         elif kind == "fence":
             line = _line(token)
@@ -99,6 +106,19 @@ def elements(tokens: list[Token], first: int, last: int) -> list[Element]:
             item_fresh = False
         i += 1
     return out
+
+
+def _shaped_table(
+    shape: TableShape, table_line: int, first: int, last: int, out: list[Element]
+) -> None:
+    """What _table reads from markdown-it's tokens of the same table."""
+    if first <= table_line <= last:
+        rows = [
+            Row(line + 1, [cell.strip() for cell in cells])
+            for line, cells in shape.rows
+            if first <= line + 1 <= last
+        ]
+        out.append(Table([cell.strip() for cell in shape.header], rows, table_line))
 
 
 _CELL_EDGES = frozenset({"td_open", "td_close", "th_open", "th_close"})

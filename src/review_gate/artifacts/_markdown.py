@@ -16,12 +16,15 @@ import re
 from typing import Any, NamedTuple
 
 from markdown_it import MarkdownIt
-from markdown_it.parser_block import ParserBlock
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block import reference as _reference_rule
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import normalize as _normalize_rule
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline import html_inline as _html_inline_rule
 from markdown_it.token import Token
+
+from review_gate.artifacts._block_rules import DispatchingBlockParser, make_table_rule
 
 # Real comments nest lists and quotes a few levels deep. markdown-it's block parser
 # recurses ~3 Python frames per level: 100 levels stay under ~310 frames.
@@ -46,8 +49,9 @@ class Reading(NamedTuple):
     reason: str
 
 
-class _GuardedBlockParser(ParserBlock):
-    """markdown-it's block parser, remembering the first line it skipped for nesting."""
+class _GuardedBlockParser(DispatchingBlockParser):
+    """markdown-it's block parser (rules offered by first character, see _block_rules),
+    remembering the first line it skipped for nesting."""
 
     def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
         # The same tests ParserBlock.tokenize makes before it gives up on a level.
@@ -68,6 +72,18 @@ def _reference(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
     return True
 
 
+def _alt(md: MarkdownIt, name: str) -> list[str]:
+    """The rules that block rule ``name`` can interrupt."""
+    return next(list(rule.alt) for rule in md.block.ruler.__rules__ if rule.name == name)
+
+
+def _normalize(state: StateCore) -> None:
+    # markdown-it's normalize rule rewrites line breaks and NUL characters: a text
+    # with neither (read() has already turned `\r` into `\n`) stays what it is.
+    if "\r" in state.src or "\0" in state.src:
+        _normalize_rule(state)
+
+
 @functools.lru_cache(maxsize=1)
 def block_parser() -> MarkdownIt:
     # Block-level parsing only: table cells and paragraphs keep their raw inline text,
@@ -81,7 +97,13 @@ def block_parser() -> MarkdownIt:
     guarded = _GuardedBlockParser()
     guarded.ruler = md.block.ruler
     md.block = guarded
-    md.block.ruler.at("reference", _reference)
+    md.block.ruler.at("reference", _reference, {"alt": _alt(md, "reference")})
+    md.core.ruler.at("normalize", _normalize)
+    # Here, not at the top: _markers reads inline text with this module's parser.
+    from review_gate.artifacts._markers import may_hold_marker
+
+    # Ruler.at() forgets which rules a rule can interrupt unless told again.
+    md.block.ruler.at("table", make_table_rule(may_hold_marker), {"alt": _alt(md, "table")})
     return md
 
 

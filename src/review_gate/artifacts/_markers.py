@@ -90,6 +90,12 @@ def _other_lt(text: str) -> bool:
     return not text.isascii() and any(ch in text for ch in LT_LIKE[1:])
 
 
+def may_hold_marker(text: str) -> bool:
+    """Whether ``text`` may hold a marker, a look-alike or an HTML quote: a `<`, an
+    entity or a character that folds to `<` (find_markers looks at nothing else)."""
+    return "<" in text or "&" in text or _other_lt(text)
+
+
 def fold(text: str) -> str:
     """``text`` reduced for comparing with a marker: invisible characters dropped,
     NFKC, look-alike letters and punctuation mapped to ASCII, case folded. Newlines are

@@ -9,12 +9,12 @@ errors, never an exception and never silently dropped.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
+from typing import Any
 
 from markdown_it.token import Token
 
-from review_gate import schemas
-from review_gate.artifacts import handover, review, worker
 from review_gate.artifacts._blocks import Block, pair_markers
 from review_gate.artifacts._common import Collector, scan_placeholders, schema_errors
 from review_gate.artifacts._markdown import read
@@ -25,6 +25,7 @@ from review_gate.artifacts._markers import (
     kinds_mentioned,
     maybe_has_markers,
 )
+from review_gate.artifacts._schema_check import is_valid
 from review_gate.artifacts.model import Artifact, ArtifactError
 
 # GitHub refuses comment bodies over 65,536 characters; four times that is no
@@ -32,11 +33,18 @@ from review_gate.artifacts.model import Artifact, ArtifactError
 MAX_BODY = 262_144
 
 _Parser = Callable[[list[Token], int, int, Collector], None]
-_PARSERS: dict[str, tuple[_Parser, Callable[[Collector], None], dict[str, tuple[str, str]]]] = {
-    "review": (review.parse, review.cross_check, review.MESSAGES),
-    "handover": (handover.parse, handover.cross_check, handover.MESSAGES),
-    "worker": (worker.parse, worker.cross_check, worker.MESSAGES),
-}
+# The parser of each kind: review_gate.artifacts.<kind>, imported when a block of that
+# kind is first seen (a push gated on a REVIEW never loads the other two).
+_PARSERS: dict[str, Any] = {}
+
+
+def _parser(
+    kind: str,
+) -> tuple[_Parser, Callable[[Collector], None], dict[str, tuple[str, str]]]:
+    module = _PARSERS.get(kind)
+    if module is None:
+        module = _PARSERS[kind] = importlib.import_module(f"review_gate.artifacts.{kind}")
+    return module.parse, module.cross_check, module.MESSAGES
 
 
 def extract(body: str) -> list[Artifact]:
@@ -144,7 +152,7 @@ def _edges(block: Block, lines: list[str]) -> dict[int, str]:
 
 
 def _parse_block(block: Block, lines: list[str], c: Collector) -> None:
-    parse, cross_check, messages = _PARSERS[block.kind]
+    parse, cross_check, messages = _parser(block.kind)
     if not block.tokens and not block.closed:
         return
     parse(block.tokens, block.line, block.end_line, c)
@@ -162,6 +170,11 @@ def _parse_block(block: Block, lines: list[str], c: Collector) -> None:
     if not block.closed or "unparsed" in c.notes:
         return
     before = len(c.errors)
-    schema_errors(c, schemas.iter_errors(block.kind, c.data), messages, quiet)
+    if is_valid(block.kind, c.data) is not True:
+        # Imported here: jsonschema is only needed to say what is wrong (see
+        # _schema_check), and importing it costs more than a passing push does.
+        from review_gate import schemas
+
+        schema_errors(c, schemas.iter_errors(block.kind, c.data), messages, quiet)
     if len(c.errors) == before or block.kind == "review":
         cross_check(c)

@@ -18,7 +18,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'write "assigned": true or "assigned": false',
     ),
     "/worker_id": (
-        "worker_id must be a worker id like worker-1701523200-7, got {value}",
+        "worker_id must be a worker id like worker-1701523200-7-3fa9c1, got {value}",
         'set "worker_id" to the worker holding the issue',
     ),
     "/assigned_at": (

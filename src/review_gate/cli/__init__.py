@@ -55,6 +55,8 @@ class LazyGroup(click.Group):
         "uninstall": "review_gate.cli.install:uninstall",
         "doctor": "review_gate.cli.doctor:doctor",
         "dispatch": "review_gate.cli.dispatch:dispatch",
+        "completion": "review_gate.cli.completion:completion",
+        "config": "review_gate.cli.config:config",
     },
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )

@@ -90,7 +90,8 @@ def dispatch() -> None:
     "--attempt",
     type=click.IntRange(min=1),
     metavar="K",
-    help="Attempt number (default: the issue's last attempt + 1).",
+    help="Attempt number, at least (default: the issue's last attempt + 1; an attempt "
+    "number already used on the issue is never reused).",
 )
 @_CWD
 @_FORMAT
@@ -266,7 +267,8 @@ def _issue_list(text: str | None) -> tuple[int, ...] | None:
     default=5,
     show_default=True,
     metavar="N",
-    help="Live workers at most (every live worker of this repository on this host counts).",
+    help="Live workers of the queue at most, counted from the tracker's live leases: "
+    "every loop on the queue sees the same count, so together they stay within it.",
 )
 @click.option(
     "--poll",
@@ -318,12 +320,14 @@ def run(
     \b
     Ctrl-C stops the loop after its current step; workers keep running and a new
     `gate dispatch run` resumes where things stand (state is in the tracker).
+    Several loops may share a queue: they take turns and each handles its own
+    workers (docs/dispatch.md, "One fleet, many orchestrators").
     Exit 0 when every issue completed (or was closed) and when the queue is empty
     (the output says why), 1 when some were blocked or given up, 130 after Ctrl-C.
     """
     from review_gate.dispatch import live
-    from review_gate.dispatch.run import RunOptions
     from review_gate.dispatch.run import run as do_run
+    from review_gate.dispatch.run_records import RunOptions
 
     if (issues is None) == (label is None):
         raise UsageError("give exactly one queue: --issues 1,2,3 or --label LABEL")
@@ -351,3 +355,10 @@ def run(
         if all(s.phase == "completed" or s.phase == "closed" for s in summary.issues)
         else EXIT_FAIL
     )
+
+
+# `--backend` on the commands above, `gate dispatch logs` and `gate dispatch worker ...`
+# (GitHub Actions workers): src/review_gate/cli/dispatch_backend.py
+from review_gate.cli.dispatch_backend import extend as _extend  # noqa: E402
+
+_extend(dispatch)

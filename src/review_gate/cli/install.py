@@ -14,6 +14,7 @@ from review_gate.cli import LazyGroup
         "claude": "review_gate.cli.install_agent:install_claude",
         "codex": "review_gate.cli.install_agent:install_codex",
         "git": "review_gate.cli.install_git:install_git",
+        "actions": "review_gate.cli.install_actions:install_actions",
     },
 )
 def install() -> None:

@@ -81,7 +81,7 @@ def install_claude(scope: str, cwd: Path, gate_path: str | None, fmt: str) -> in
     return _install("claude", scope, cwd, gate_path, fmt)
 
 
-@click.command("codex")
+@click.command("codex", short_help="Add the hooks to Codex's hooks.json.")
 @_SCOPE
 @_CWD
 @_GATE

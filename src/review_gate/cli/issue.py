@@ -19,7 +19,7 @@ import click
 
 from review_gate.cli import cwd_option, format_option, issue_number
 from review_gate.config import load as load_config
-from review_gate.errors import NotAGitRepository, UsageError
+from review_gate.errors import NotAGitRepository, Refused, UsageError
 from review_gate.records import ASSOCIATIONS, Comment, Issue
 from review_gate.trackers.base import Tracker
 from review_gate.trackers.export import load_items, parse_comments
@@ -249,6 +249,11 @@ def show(number: int, cwd: Path, tracker: str | None, repo: str | None, fmt: str
     callback=_association,
     help="Local only: author_association, one of " + ", ".join(ASSOCIATIONS) + " [default: OWNER].",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse (exit 1, nothing posted) a body holding an invalid artifact.",
+)
 @_tracker_options
 @_format_option
 def comment(
@@ -256,13 +261,26 @@ def comment(
     body_file: str,
     author: str | None,
     association: str | None,
+    strict: bool,
     cwd: Path,
     tracker: str | None,
     repo: str | None,
     fmt: str,
 ) -> int:
-    """Post a comment (e.g. a REVIEW artifact) on issue N."""
+    """Post a comment (e.g. a REVIEW artifact) on issue N.
+
+    A body whose artifact is invalid is posted with a warning on stderr (exit 0): the
+    latest review wins, so an unfilled draft fails a gate that was passing. With
+    --strict it is refused instead (exit 1) and nothing is posted.
+    """
     body = read_body(body_file)
+    problems = _invalid_artifacts(body)
+    if problems and strict:
+        raise Refused(
+            f"not posted: {problems[0]}",
+            hint="fix the artifact (`gate validate FILE` lists every error), or post without "
+            "--strict",
+        )
     target = open_issue_tracker(tracker, repo, cwd)
     if isinstance(target, LocalTracker):
         posted = target.post_comment(
@@ -278,8 +296,33 @@ def comment(
             raise UsageError("the comment body is empty")
         posted = target.post_comment(number, body)
     _emit(fmt, posted.to_github(), f"posted comment {posted.id} on issue #{number}: {posted.url}")
+    for problem in problems:
+        click.echo(f"gate: warning: {problem}", err=True)
+    if problems:
+        click.echo(
+            "gate: warning: the latest artifact of each kind wins, so this comment makes a gate "
+            f"that was passing fail; fix it and post again (`gate validate FILE`), or edit it "
+            f"with `gate issue edit {posted.id}`",
+            err=True,
+        )
     _note_tracker_mismatch(target, cwd)
     return 0
+
+
+def _invalid_artifacts(body: str) -> list[str]:
+    """One line per invalid artifact in ``body``: its kind, where, and its first error."""
+    from review_gate.artifacts.extract import extract
+
+    lines = []
+    for art in extract(body):
+        if art.errors:
+            first = art.errors[0]
+            more = f" (and {len(art.errors) - 1} more)" if len(art.errors) > 1 else ""
+            lines.append(
+                f"the {art.kind.upper()} artifact at line {art.line} is invalid: line "
+                f"{first.line}: {first.message}{more}"
+            )
+    return lines
 
 
 @issue.command("edit", short_help="Replace the body of comment COMMENT_ID.")

@@ -2,12 +2,14 @@
 
 - stop: SIGTERM to the worker's process group (and to its processes that left the
   group), a grace period, then SIGKILL. The claim stays: ``cleanup`` releases it.
-- cleanup: refuses while a worker process runs, and while the worktree holds
-  uncommitted changes (untracked files included) or commits no remote branch has —
-  unless ``force``, which first saves a ``git bundle`` of those commits and a binary
-  patch of the working tree under ``<state>/rescue/<worker_id>/``. Then the worktree
-  is removed (unless kept), ``git worktree prune`` runs, and the release record is
-  posted.
+- cleanup: refuses while a worker process runs or any process has its cwd in the
+  worktree, when the worktree is locked, and while it holds work (:mod:`.rescue`:
+  unpushed commits, uncommitted changes, ignored files that are not disposable) —
+  unless ``force``, which first saves that work under ``<state>/rescue/<worker_id>/``
+  with the commands that restore it. Then only that worktree is removed and
+  unregistered (unless kept), and the release record is posted. A worktree moved with
+  ``git worktree move``, or one holding another branch, is left alone; a missing one is
+  unregistered once its commits are safe. Every refusal comes before any change.
 - replace: the handover path — stop, cleanup keeping the worktree, spawn attempt K+1
   with the latest HANDOVER as context.
 """
@@ -18,10 +20,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from review_gate.dispatch import procs, wiring
+from review_gate.dispatch import occupants, procs, rescue, wiring
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.context import Context
-from review_gate.dispatch.lease import Snapshot, liveness
+from review_gate.dispatch.lease import Snapshot, liveness, scope_of
 from review_gate.dispatch.registry import (
     Claim,
     IssueClaims,
@@ -34,7 +36,7 @@ from review_gate.dispatch.registry import (
     save_record,
 )
 from review_gate.dispatch.spawn import Spawned, SpawnRequest, preflight, spawn
-from review_gate.dispatch.status import issue_workers
+from review_gate.dispatch.status import WorkerStatus, issue_workers
 from review_gate.errors import Refused, UsageError
 
 # Release reason for each state a worker can be cleaned up in.
@@ -85,9 +87,9 @@ def stop(ctx: Context, issue: int, *, grace: float = 10.0) -> list[StopResult]:
                 hint=f"run `gate dispatch stop --issue {issue}` on {claim.host or 'its host'}",
             )
         record = live.record or load_record(ctx.state, claim.worker_id)
-        pid = record.pid if record else None
-        started = record.start_time if record else None
-        signalled, killed = procs.terminate(claim.worker_id, pid, started, grace=grace)
+        # Its group, its supervisor's process tree, and processes carrying its id *and*
+        # worktree: never the id alone (issue 15, procs.Scope).
+        signalled, killed = procs.terminate(scope_of(claim, record), grace=grace)
         if record is not None and signalled:
             save_record(ctx.state, dataclasses.replace(record, stopped_at=rfc3339(now())))
         results.append(StopResult(issue, claim.worker_id, bool(live.alive), signalled, killed))
@@ -106,12 +108,22 @@ class CleanupResult(NamedTuple):
     patch: str | None
     released: tuple[str, ...]  # worker ids whose claims were released
     notes: tuple[str, ...]
+    ignored: str | None = None  # the tarball of ignored files that were work
+    restore: tuple[str, ...] = ()  # shell commands that bring the saved work back
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["released"] = list(self.released)
         data["notes"] = list(self.notes)
+        data["restore"] = list(self.restore)
         return data
+
+
+class _Plan(NamedTuple):
+    entry: wt.WorktreeEntry | None  # the worktree to remove; None: nothing to remove
+    risk: rescue.AtRisk | None  # what must be saved first (None: nothing)
+    kept: bool  # a worktree stays (kept on request, moved, or not the worker's)
+    notes: tuple[str, ...]
 
 
 def cleanup(
@@ -141,34 +153,14 @@ def cleanup(
     path = Path(current.worktree) if current and current.worktree else None
     if path is None or (current is not None and current.host not in (None, ctx.host)):
         path = wt.worktree_path(ctx.main, issue)
-    notes: list[str] = []
-    removed = False
-    rescue = None
-    entry = wt.find_worktree(ctx.main, path)
-    if entry is not None and not keep_worktree:
-        base = wt.default_base(ctx.main, ctx.config.base_branch)
-        changes = wt.uncommitted(entry.path)
-        commits = wt.unpushed(entry.path, base)
-        if (changes or commits) and not force:
-            what = []
-            if changes:
-                what.append(f"{len(changes)} uncommitted file(s) (e.g. {changes[0]})")
-            if commits:
-                what.append(f"{len(commits)} commit(s) no remote has")
-            raise Refused(
-                f"{entry.path} holds {' and '.join(what)}; refusing to remove it",
-                hint="push or commit the work, keep it with --keep-worktree, or pass --force "
-                "to save a bundle and a patch first",
-            )
-        if changes or commits:
-            name = current.worker_id if current else f"issue-{issue}"
-            rescue = wt.rescue(entry.path, ctx.state / "rescue" / name, entry.branch, base)
-        wt.remove_worktree(ctx.main, entry.path)
-        wiring.forget_hooks(ctx.state, entry.path)
-        removed = True
-    elif entry is None:
-        notes.append(f"no worktree at {path}")
-    wt.prune(ctx.main)
+    plan = _plan(ctx, issue, current, path, keep_worktree=keep_worktree, force=force)
+    saved = None
+    if plan.risk is not None:
+        name = current.worker_id if current else f"issue-{issue}"
+        saved = rescue.save(ctx.main, plan.risk, ctx.state / "rescue" / name)
+    if plan.entry is not None:
+        wt.remove_worktree(ctx.main, plan.entry.path)
+        wiring.forget_hooks(ctx.state, plan.entry.path)
     released: list[str] = []
     by_id = {w.worker_id: w for w in workers}
     for claim in claims.active:
@@ -183,14 +175,94 @@ def cleanup(
         issue=issue,
         worker_id=current.worker_id if current else None,
         state=current.state if current else None,
-        worktree=str(path),
-        removed=removed,
-        kept=entry is not None and not removed,
-        rescue_dir=str(rescue.directory) if rescue else None,
-        bundle=str(rescue.bundle) if rescue and rescue.bundle else None,
-        patch=str(rescue.patch) if rescue and rescue.patch else None,
+        worktree=str(plan.entry.path if plan.entry else path),
+        removed=plan.entry is not None,
+        kept=plan.kept,
+        rescue_dir=str(saved.directory) if saved else None,
+        bundle=str(saved.bundle) if saved and saved.bundle else None,
+        patch=str(saved.patch) if saved and saved.patch else None,
         released=tuple(released),
-        notes=tuple(notes),
+        notes=plan.notes,
+        ignored=str(saved.tarball) if saved and saved.tarball else None,
+        restore=saved.restore if saved else (),
+    )
+
+
+def _plan(
+    ctx: Context,
+    issue: int,
+    current: WorkerStatus | None,
+    path: Path,
+    *,
+    keep_worktree: bool,
+    force: bool,
+) -> _Plan:
+    """Decide what cleanup removes and saves; every refusal is raised here, before any
+    change is made."""
+    entry = wt.find_entry(ctx.main, path)
+    branch = current.branch if current else None
+    if entry is None:
+        moved = wt.find_branch(ctx.main, branch) if branch else None
+        if moved is not None:
+            return _Plan(None, None, True, (
+                f"the worktree of {branch} is now at {moved.path} (moved); left in place",
+            ))  # fmt: skip
+        return _Plan(None, None, False, (f"no worktree at {path}",))
+    if branch and entry.branch and entry.branch != branch:
+        return _Plan(None, None, True, (
+            f"{entry.path} has {entry.branch} checked out, not the worker's {branch}; "
+            "left alone",
+        ))  # fmt: skip
+    if keep_worktree:
+        return _Plan(None, None, entry.present, ())
+    if entry.locked is not None:
+        raise wt.locked_refusal(entry, issue)
+    if entry.present:
+        inside = occupants.inside(entry.path)
+        if inside:
+            more = f" and {len(inside) - 1} more" if len(inside) > 1 else ""
+            verb = "have their working directories" if more else "has its working directory"
+            raise Refused(
+                f"{inside[0].describe()}{more} {verb} in {entry.path}; refusing to remove it",
+                hint="leave that directory (cd elsewhere) or end the process, then run "
+                f"cleanup again; or keep the worktree: gate dispatch cleanup --issue {issue} "
+                "--keep-worktree",
+            )
+    base = wt.default_base(ctx.main, ctx.config.base_branch)
+    risk = rescue.at_risk(ctx.main, entry, base, ctx.config.disposable_paths)
+    notes: list[str] = []
+    if not entry.present:
+        notes.append(
+            f"worktree {entry.path} was missing (moved by hand, or on a disk that is not "
+            "mounted?): unregistered it"
+            + (f"; its branch {entry.branch} is kept" if entry.branch else "")
+        )
+    if risk.empty:
+        return _Plan(entry, None, False, tuple(notes))
+    if not force:
+        where = (
+            f"{entry.path} holds"
+            if entry.present
+            else f"worktree {entry.path} is missing (moved by hand, or on a disk that is "
+            "not mounted?) and its HEAD holds"
+        )
+        raise Refused(
+            f"{where} {risk.describe()}; refusing to remove it",
+            hint=_hint(entry, issue),
+        )
+    return _Plan(entry, risk, False, tuple(notes))
+
+
+def _hint(entry: wt.WorktreeEntry, issue: int) -> str:
+    save = f"or pass --force to save it first (gate dispatch cleanup --issue {issue} --force)"
+    if not entry.present:
+        return (
+            f"moved it by hand? git worktree repair NEW-PATH, then clean up again; "
+            f"on a disk that is not mounted? mount it and retry; gone for good? {save}"
+        )
+    return (
+        "push or commit the work, keep it with --keep-worktree, add build outputs to "
+        f"disposable_paths, {save}"
     )
 
 

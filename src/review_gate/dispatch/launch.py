@@ -16,7 +16,9 @@ import select
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from review_gate.dispatch import agents, procs
 from review_gate.errors import GateError, StartFailed
@@ -28,11 +30,22 @@ _SUPERVISOR_TIMEOUT = 30.0
 _PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 
+class Started(NamedTuple):
+    pid: int  # the agent
+    supervisor: int
+    supervisor_start: int | None
+
+
 def start_agent(
     command: agents.Command, cwd: Path, env: dict[str, str], log: Path, prompt_file: Path,
     exit_file: Path, worker_id: str,
-) -> int:  # fmt: skip
-    """Start the agent under a supervisor and return the agent's pid.
+    on_supervisor: Callable[[int, int | None], None] | None = None,
+) -> Started:  # fmt: skip
+    """Start the agent under a supervisor; returns the agent's and the supervisor's pid.
+
+    ``on_supervisor(pid, start_time)`` is called once the supervisor runs and before it
+    is told what to start, so that a dispatcher killed at any later point leaves a
+    record of the process tree its agent may be in.
 
     Raises :class:`StartFailed` when the agent cannot be executed, GateError when the
     supervisor does not answer.
@@ -59,6 +72,15 @@ def start_agent(
             close_fds=True,
         )
     assert supervisor.stdin is not None and supervisor.stdout is not None
+    supervisor_start = procs.start_time(supervisor.pid)
+    try:
+        if on_supervisor is not None:
+            on_supervisor(supervisor.pid, supervisor_start)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            supervisor.kill()
+        supervisor.wait()
+        raise
     try:
         supervisor.stdin.write(json.dumps(spec).encode() + b"\n")
         supervisor.stdin.close()
@@ -75,8 +97,7 @@ def start_agent(
     if isinstance(reply.get("pid"), int):
         # Kept so that a long-lived caller (`run`) can reap it, and wake, when the agent exits.
         _PROCESSES[worker_id] = supervisor
-        pid: int = reply["pid"]
-        return pid
+        return Started(int(reply["pid"]), supervisor.pid, supervisor_start)
     with contextlib.suppress(OSError):
         supervisor.kill()
     supervisor.wait()

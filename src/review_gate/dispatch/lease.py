@@ -2,11 +2,18 @@
 
 A claim may be taken over only when BOTH hold (docs/dispatch.md, leases):
 
-1. its process is provably gone: the claim was made on this host, and neither the
-   recorded ``(pid, start time, boot id)`` nor any process carrying the worker's
-   ``REVIEW_GATE_WORKER_ID`` marker is alive. A claim from another host (or with no
-   host) cannot be checked from here, so it is never taken over on that ground;
+1. its process is provably gone: the claim was made on this host, and no process of the
+   worker is alive — by its recorded ``(pid, start time, boot id)``, its supervisor's
+   process tree, or the id *and* worktree in a process's environment
+   (:mod:`.procs`). A claim from another host (or with no host) cannot be checked from
+   here, so it is never taken over on that ground;
 2. its heartbeat (``heartbeat_at``, else ``assigned_at``) is older than ``lease_ttl``.
+
+One exception, which needs no waiting: a claim that *never started*. Its dispatcher
+wrote a claimer record on this host before posting it (:class:`~.registry.Claimer`);
+when that dispatcher is gone, no agent ever ran (no pid record, no exit record, no
+process of the worker, nor of its supervisor), the claim is no attempt, and it may be
+withdrawn at once (issue 15: a ``run`` killed between claim and agent start).
 
 Missing data never frees a claim: an unknown host is "cannot tell", an unreadable
 heartbeat is "fresh".
@@ -19,21 +26,41 @@ from typing import NamedTuple
 
 from review_gate.dispatch import procs
 from review_gate.dispatch.context import Context
-from review_gate.dispatch.registry import Claim, WorkerRecord, load_record, now
+from review_gate.dispatch.registry import (
+    Claim,
+    WorkerRecord,
+    load_claimer,
+    load_record,
+    now,
+    read_exit,
+)
 
 
 class Snapshot:
     """One look at the process table, shared by every check of a command."""
 
     def __init__(self) -> None:
-        self.markers = procs.marker_table()
-        self.boot = procs.boot_id()
+        self.table = procs.ProcessTable()
+        self.boot = self.table.boot
 
-    def alive(self, worker_id: str, record: WorkerRecord | None) -> tuple[bool, tuple[int, ...]]:
-        pids = set(self.markers.get(worker_id, ()))
-        if record is not None and procs.is_alive(record.pid, record.start_time, record.boot_id):
-            pids.add(record.pid)
-        return bool(pids), tuple(sorted(pids))
+    def members(self, scope: procs.Scope) -> tuple[int, ...]:
+        return self.table.members(scope)
+
+
+def scope_of(claim: Claim, record: WorkerRecord | None) -> procs.Scope:
+    """Everything that ties processes to the worker behind ``claim``."""
+    worktree = (record.worktree if record else None) or claim.worktree or None
+    if record is not None:
+        return procs.Scope(
+            claim.worker_id,
+            worktree,
+            record.pid,
+            record.start_time,
+            record.supervisor_pid,
+            record.supervisor_start,
+            record.boot_id or None,
+        )
+    return procs.Scope(claim.worker_id, worktree)
 
 
 class Liveness(NamedTuple):
@@ -41,6 +68,7 @@ class Liveness(NamedTuple):
     pids: tuple[int, ...]
     record: WorkerRecord | None
     detail: str
+    never_started: bool = False  # its dispatcher died before starting the agent
 
 
 def liveness(ctx: Context, claim: Claim, snapshot: Snapshot) -> Liveness:
@@ -49,9 +77,28 @@ def liveness(ctx: Context, claim: Claim, snapshot: Snapshot) -> Liveness:
         return Liveness(None, (), record, f"runs on host {claim.host}")
     if claim.host is None and record is None:
         return Liveness(None, (), None, "the claim names no host")
-    alive, pids = snapshot.alive(claim.worker_id, record)
-    if alive:
+    scope = scope_of(claim, record)
+    claimer = load_claimer(ctx.state, claim.worker_id) if record is None else None
+    if claimer is not None and claimer.supervisor_pid is not None:
+        scope = scope._replace(
+            supervisor=claimer.supervisor_pid,
+            supervisor_start=claimer.supervisor_start,
+            boot_id=claimer.boot_id or None,
+        )
+    pids = snapshot.members(scope)
+    if pids:
         return Liveness(True, pids, record, f"pid {', '.join(map(str, pids))}")
+    if claimer is not None:
+        if procs.is_alive(claimer.pid, claimer.start_time, claimer.boot_id):
+            return Liveness(True, (), None, f"being started by pid {claimer.pid}")
+        supervised = claimer.supervisor_pid is not None and procs.is_alive(
+            claimer.supervisor_pid, claimer.supervisor_start, claimer.boot_id
+        )
+        if supervised:
+            return Liveness(True, (), None, f"being started by pid {claimer.supervisor_pid}")
+        if read_exit(ctx.state, claim.worker_id) is None:
+            why = f"never started: its dispatcher (pid {claimer.pid}) ended before the agent ran"
+            return Liveness(False, (), None, why, never_started=True)
     return Liveness(False, (), record, "no process left")
 
 
@@ -62,13 +109,17 @@ def heartbeat_age(claim: Claim, moment: datetime.datetime | None = None) -> floa
     return ((moment or now()) - beat).total_seconds()
 
 
-def lease_holds(ctx: Context, claim: Claim, snapshot: Snapshot) -> tuple[bool, str]:
+def lease_holds(
+    ctx: Context, claim: Claim, snapshot: Snapshot, live: Liveness | None = None
+) -> tuple[bool, str]:
     """``(holds, why)`` for an active claim."""
-    live = liveness(ctx, claim, snapshot)
+    live = live or liveness(ctx, claim, snapshot)
     age = heartbeat_age(claim)
     ttl = ctx.config.lease_ttl
     if live.alive is True:
         return True, f"its process is alive ({live.detail})"
+    if live.never_started:
+        return False, live.detail
     if age is None or age < ttl:
         fresh = "has no readable heartbeat" if age is None else f"heartbeat {age:.0f}s ago"
         why = "its process is gone" if live.alive is False else live.detail

@@ -9,9 +9,13 @@ from collections.abc import Sequence
 import click
 
 from review_gate.dispatch.report import duration
-from review_gate.dispatch.run import Event, IssueState, RunSummary
+from review_gate.dispatch.run_records import Event, IssueState, RunSummary
 
 _CLEAR = "\x1b[H\x1b[2J"
+
+
+def _about(event: Event) -> str:
+    return "" if event.issue is None else f"#{event.issue} "
 
 
 class Display:
@@ -26,7 +30,7 @@ class Display:
         if self.fmt == "json":
             click.echo(json.dumps({"event": event.to_json()}))
         elif not self.tty:
-            click.echo(f"{event.at} #{event.issue} {event.kind}: {event.message}")
+            click.echo(f"{event.at} {_about(event)}{event.kind}: {event.message}")
 
     def show(self, states: Sequence[IssueState]) -> None:
         if not self.tty:
@@ -43,7 +47,7 @@ class Display:
             lines.append(f"  #{s.issue:<6} {s.phase:<10}{extra}{note}")
         lines += ["", "recent:"]
         lines += [
-            f"  {e.at} #{e.issue} {e.kind}: {e.message}" for e in self.events[-self.history :]
+            f"  {e.at} {_about(e)}{e.kind}: {e.message}" for e in self.events[-self.history :]
         ]
         lines += ["", "Ctrl-C stops the loop (workers keep running; run again to resume)."]
         click.echo(_CLEAR + "\n".join(lines))

@@ -8,7 +8,10 @@ left as they are, and values are inserted verbatim (an issue body holding ``$x``
 from __future__ import annotations
 
 import importlib.resources
+import os
+import shlex
 import string
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -20,7 +23,7 @@ from review_gate.records import Comment, Issue
 PLACEHOLDERS = (
     "issue", "title", "body", "worker_id", "attempt", "branch", "base", "worktree",
     "tracker", "show_issue", "post_review", "post_handover", "handover_section",
-    "failure_section", "handover_context", "failure_context",
+    "failure_section", "handover_context", "failure_context", "drafts",
 )  # fmt: skip
 
 _MAX_CONTEXT = 20_000  # characters of earlier-attempt context kept in a prompt
@@ -80,7 +83,13 @@ def render(template: str, inputs: PromptInputs) -> str:
         if failure
         else ""
     )
+    # Drafts live outside the worktree: a file left in it is work `cleanup` must not lose,
+    # so a review.md written there made cleanup refuse even a completed, pushed worker.
+    drafts = shlex.quote(
+        os.path.join(tempfile.gettempdir(), f"review-gate-drafts-{inputs.worker_id}")
+    )
     values = {
+        "drafts": drafts,
         "issue": str(n),
         "title": inputs.issue.title,
         "body": inputs.issue.body.strip() or "(no description)",
@@ -91,8 +100,8 @@ def render(template: str, inputs: PromptInputs) -> str:
         "worktree": inputs.worktree,
         "tracker": inputs.tracker,
         "show_issue": show,
-        "post_review": post.format(n=n, f="review.md"),
-        "post_handover": post.format(n=n, f="handover.md"),
+        "post_review": post.format(n=n, f=f"{drafts}/review.md"),
+        "post_handover": post.format(n=n, f=f"{drafts}/handover.md"),
         "handover_section": handover_section,
         "failure_section": failure_section,
         "handover_context": handover,

@@ -90,6 +90,12 @@ class Claim:
         return value if isinstance(value, str) else None
 
     @property
+    def orchestration(self) -> str | None:
+        """The ``gate dispatch run`` loop that posted (or adopted) the claim."""
+        value = self.data.get("orchestration")
+        return value if isinstance(value, str) and value else None
+
+    @property
     def assigned_at(self) -> datetime.datetime | None:
         return parse_time(self.data.get("assigned_at"))
 
@@ -137,12 +143,17 @@ class IssueClaims:
     def attempts(self) -> int:
         return max((c.attempt for c in self.claims), default=0)
 
+    def _ended(self, reason: str) -> int:
+        # Releases that ended a claim, each counted once: a second release of a worker
+        # already released (two loops, one stale read) is no second failure.
+        return len({r.comment.id for r in self.released.values() if r.reason == reason})
+
     def failures(self) -> int:
         """Attempts that ended in failure (releases with reason ``failed``)."""
-        return sum(1 for r in self.releases if r.reason == "failed")
+        return self._ended("failed")
 
     def handovers(self) -> int:
-        return sum(1 for r in self.releases if r.reason == "handover")
+        return self._ended("handover")
 
     def claim_of(self, worker_id: str) -> Claim | None:
         for claim in self.claims:
@@ -157,8 +168,9 @@ def read_claims(comments: Sequence[Comment], trusted: TrustPolicy | None) -> Iss
     issue)."""
     claims: list[Claim] = []
     releases: list[Release] = []
-    # Keyed by comment id, not worker id: two dispatchers racing in the same second
-    # can pick the same ``worker-<epoch>-<N>``, and each claim must stay distinct.
+    # Keyed by comment id, not worker id: ids of older versions (``worker-<epoch>-<N>``)
+    # could repeat when two dispatchers raced in the same second, and each claim must
+    # stay distinct.
     active: dict[int, Claim] = {}
     released: dict[str, Release] = {}
     for found in find_artifacts(comments, "worker"):
@@ -279,6 +291,9 @@ class WorkerRecord:
     log: str
     prompt_file: str
     stopped_at: str | None = None
+    supervisor_pid: int | None = None  # its supervisor (the root of its process tree)
+    supervisor_start: int | None = None
+    orchestration: str | None = None  # the `run` loop that started it
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -356,3 +371,45 @@ def read_exit(state: Path, worker_id: str) -> dict[str, Any] | None:
 def drop_record(state: Path, worker_id: str) -> None:
     """Forget a worker's pid record (its log stays, for the audit trail)."""
     (workers_dir(state) / f"{worker_id}.json").unlink(missing_ok=True)
+    drop_claimer(state, worker_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Claimer:
+    """Who posted a claim on this host, written *before* the claim is posted and
+    dropped once the pid record exists: with it a claim whose dispatcher died before
+    the agent started is known for what it is (never started: no attempt, no lease to
+    wait out) instead of looking like a worker that ran and vanished."""
+
+    worker_id: str
+    pid: int
+    start_time: int | None
+    boot_id: str
+    orchestration: str | None = None
+    supervisor_pid: int | None = None
+    supervisor_start: int | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Claimer:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+def claimer_path(state: Path, worker_id: str) -> Path:
+    return workers_dir(state) / f"{worker_id}.claimer"
+
+
+def save_claimer(state: Path, claimer: Claimer) -> None:
+    write_json_atomic(claimer_path(state, claimer.worker_id), dataclasses.asdict(claimer))
+
+
+def load_claimer(state: Path, worker_id: str) -> Claimer | None:
+    try:
+        data = json.loads(claimer_path(state, worker_id).read_text(encoding="utf-8"))
+        return Claimer.from_json(data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def drop_claimer(state: Path, worker_id: str) -> None:
+    claimer_path(state, worker_id).unlink(missing_ok=True)

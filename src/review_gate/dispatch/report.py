@@ -82,6 +82,8 @@ def details(workers: Sequence[WorkerStatus]) -> str:
             + f"  branch {w.branch or '-'}",
             f"  host/agent:    {w.host or '-'} / {w.agent or '-'}  pids {list(w.pids) or '-'}",
         ]
+        if w.orchestration:
+            lines.append(f"  loop:          {w.orchestration} (gate dispatch run)")
         if w.log:
             lines.append(f"  log:           {w.log}")
         if w.outcome_url:
@@ -110,11 +112,14 @@ def cleaned(result: CleanupResult) -> str:
     if result.rescue_dir:
         lines.append(f"  saved unpushed work in {result.rescue_dir}")
         if result.bundle:
-            lines.append(
-                f"    bundle: {result.bundle}  (restore: git fetch {result.bundle} <branch>)"
-            )
+            lines.append(f"    bundle:  {result.bundle}")
         if result.patch:
-            lines.append(f"    patch:  {result.patch}  (restore: git apply {result.patch})")
+            lines.append(f"    patch:   {result.patch}")
+        if result.ignored:
+            lines.append(f"    ignored: {result.ignored}")
+        if result.restore:
+            lines.append("  restore (run in order; also in restore.txt there):")
+            lines += [f"    {command}" for command in result.restore]
     lines += [f"  released {w}" for w in result.released]
     lines += [f"  note: {n}" for n in result.notes]
     return "\n".join(lines)

@@ -5,15 +5,24 @@ table — the loop keeps nothing of its own that matters — so a ``run`` killed
 ``kill -9`` and started again picks up exactly where things stand: live workers are
 recognised (no second spawn), finished ones are handled, nothing is lost.
 
-Per issue and poll:
+Several loops may share a queue (:mod:`.fleet`): each poll is one *turn* under the
+repository's dispatch lock; a loop acts only on the claims it owns (its own, hand-started
+ones, and those of a loop that is gone, which it adopts); slots are counted from the
+tracker's live leases for the queue, whoever holds them, so the loops together never
+exceed ``--max-workers``.
+
+Per poll, first every issue is looked at and handled:
 
 - a live worker: its lease is refreshed (heartbeat); if its log has been silent for
   ``hang_after`` it is stopped and counted as a failure (the hang policy of docs/dispatch.md);
 - a finished worker: ``completed`` and ``blocked`` release the claim (worktree kept)
-  and the issue is done; ``handover`` spawns the next attempt with the HANDOVER
-  (``replace``); ``failed`` retries with the failure context until ``max_attempts``
-  failures; an ``orphaned`` claim is retried only once its lease has expired;
-- no worker and not done: spawned when a slot is free.
+  and the issue is done; ``handover`` releases it for the next attempt, which gets the
+  HANDOVER; ``failed`` releases it for a retry with the failure context, until
+  ``max_attempts`` failures; an ``orphaned`` claim is released once its lease has expired,
+  and withdrawn at once when it never started;
+- a peer's worker: left to the peer.
+
+Then the issues that need a worker get one, in queue order, while slots are free.
 
 Ctrl-C (SIGINT) lets the current step finish, then stops the loop; workers keep
 running in their own sessions, and running ``gate dispatch run`` again resumes.
@@ -28,10 +37,21 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any, NamedTuple
 
-from review_gate.dispatch import cleanup as lifecycle
+from review_gate.dispatch import fleet, procs
+from review_gate.dispatch.claim import release, withdraw
 from review_gate.dispatch.context import Context
-from review_gate.dispatch.lease import Snapshot, lease_holds
-from review_gate.dispatch.registry import heartbeat, now, read_claims, rfc3339
+from review_gate.dispatch.lease import Snapshot, lease_holds, liveness, scope_of
+from review_gate.dispatch.registry import (
+    Claim,
+    IssueClaims,
+    heartbeat,
+    load_record,
+    now,
+    read_claims,
+    rfc3339,
+    save_record,
+)
+from review_gate.dispatch.run_records import DONE, Event, IssueState, RunOptions, RunSummary
 from review_gate.dispatch.spawn import (
     SpawnRequest,
     StartFailed,
@@ -40,68 +60,28 @@ from review_gate.dispatch.spawn import (
     spawn,
 )
 from review_gate.dispatch.status import WorkerStatus, failure_context, worker_status
-from review_gate.errors import GateError, Refused, TrackerUnavailable
-
-DONE = ("completed", "blocked", "gave-up", "closed")
-
-
-@dataclasses.dataclass(frozen=True)
-class RunOptions:
-    issues: tuple[int, ...] | None = None
-    label: str | None = None
-    max_workers: int = 5
-    poll: float = 300.0
-    max_attempts: int = 3
-    max_handovers: int = 5
-    hang_after: float | None = None
-    grace: float = 10.0
-    agent: str = "claude"
-    agent_cmd: str | None = None
-    base: str | None = None
-    prompt_template: Any = None
+from review_gate.errors import GateError, IssueNotFound, Refused, TrackerUnavailable, UsageError
+from review_gate.gates.common import comment_order
+from review_gate.records import Comment
 
 
-class Event(NamedTuple):
-    at: str
+class _View(NamedTuple):
+    """One issue as this turn sees it."""
+
     issue: int
-    kind: str  # spawned | completed | blocked | handover | failed | hung | gave-up | ...
-    message: str
+    state: str  # the issue's state: open, closed
+    comments: list[Comment]
+    claims: IssueClaims
+    holding: frozenset[int]  # comment ids of the active claims whose lease holds
 
-    def to_json(self) -> dict[str, Any]:
-        return self._asdict()
 
+class _Want(NamedTuple):
+    """An issue that needs a new worker, if a slot is free."""
 
-class IssueState(NamedTuple):
     issue: int
-    phase: str  # pending | running | hung | waiting | completed | blocked | gave-up | closed
+    changes: dict[str, Any]
     worker: WorkerStatus | None
-    note: str = ""
-
-
-class RunSummary(NamedTuple):
-    issues: tuple[IssueState, ...]
-    interrupted: bool
-    note: str = ""  # e.g. why the queue was empty
-
-    @property
-    def done(self) -> bool:
-        return all(s.phase in DONE for s in self.issues)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "interrupted": self.interrupted,
-            "done": self.done,
-            "note": self.note,
-            "issues": [
-                {
-                    "issue": s.issue,
-                    "phase": s.phase,
-                    "note": s.note,
-                    "worker": s.worker.to_json() if s.worker else None,
-                }
-                for s in self.issues
-            ],
-        }
+    note: str  # when no slot is free
 
 
 class _Stop:
@@ -123,15 +103,17 @@ class Loop:
         options: RunOptions,
         emit: Callable[[Event], None],
         show: Callable[[Sequence[IssueState]], None] | None = None,
+        orchestration: str | None = None,
     ) -> None:
         self.ctx = ctx
         self.options = options
         self.emit = emit
         self.show = show
+        self.orchestration = orchestration or fleet.new_id()
         self.stop = _Stop()
         self.spawn_failures: dict[int, int] = {}  # this run's failed starts, per issue
 
-    def _event(self, issue: int, kind: str, message: str) -> None:
+    def _event(self, issue: int | None, kind: str, message: str) -> None:
         self.emit(Event(rfc3339(now()), issue, kind, message))
 
     def queue(self) -> list[int]:
@@ -153,7 +135,10 @@ class Loop:
 
     def request(self, issue: int, **changes: Any) -> SpawnRequest:
         o = self.options
-        base = SpawnRequest(issue, o.agent, o.agent_cmd, o.base, None, o.prompt_template)
+        base = SpawnRequest(
+            issue, o.agent, o.agent_cmd, o.base, None, o.prompt_template,
+            orchestration=self.orchestration,
+        )  # fmt: skip
         return base._replace(**changes)
 
     def _spawn(self, issue: int, **changes: Any) -> IssueState:
@@ -179,90 +164,175 @@ class Loop:
         )
         return IssueState(issue, "running", None, result.worker_id)
 
-    def step(self, issue: int, slots: list[int], snapshot: Snapshot) -> IssueState:
-        """Look at one issue and do what it needs; ``slots[0]`` is the free slot count."""
-        ctx, o = self.ctx, self.options
-        tracker_issue = ctx.tracker.get_issue(issue)
-        if tracker_issue.state != "open":
-            return IssueState(issue, "closed", None)
+    def look(self, issue: int, snapshot: Snapshot) -> _View:
+        ctx = self.ctx
+        state = ctx.tracker.get_issue(issue).state
+        if state != "open":
+            return _View(issue, state, [], read_claims([], None), frozenset())
         comments = ctx.tracker.list_comments(issue)
         claims = read_claims(comments, ctx.trusted)
+        holding = frozenset(c.comment.id for c in claims.active if lease_holds(ctx, c, snapshot)[0])
+        return _View(issue, state, comments, claims, holding)
+
+    def owner(self, claim: Claim) -> str | None:
+        """None when this loop may manage ``claim``; else whose it is."""
+        ctx = self.ctx
+        if claim.host is not None and claim.host != ctx.host:
+            return f"held by {claim.worker_id} on host {claim.host}"
+        orchestration = claim.orchestration
+        if orchestration is None or orchestration == self.orchestration:
+            return None  # ours, or started by hand: no loop owns it
+        peer = fleet.running(ctx.state, orchestration)
+        if peer is None:
+            return None  # its loop is gone: adopted
+        return f"held by {claim.worker_id} of the peer loop {orchestration} (pid {peer.pid})"
+
+    def _stop(self, claim: Claim) -> None:
+        record = load_record(self.ctx.state, claim.worker_id)
+        signalled, _ = procs.terminate(scope_of(claim, record), grace=self.options.grace)
+        if record is not None and signalled:
+            stopped = dataclasses.replace(record, stopped_at=rfc3339(now()))
+            save_record(self.ctx.state, stopped)
+
+    def step(self, view: _View, snapshot: Snapshot) -> tuple[IssueState | _Want, int]:
+        """Handle one issue; returns what it needs and the slots it freed."""
+        ctx, o, issue = self.ctx, self.options, view.issue
+        if view.state != "open":
+            return IssueState(issue, "closed", None), 0
+        claims = view.claims
         holder = claims.holder
-        if holder is not None:
-            worker = worker_status(
-                ctx, issue, holder, claims, comments, snapshot, hang_after=o.hang_after
-            )
-            state = worker.state
-            if state == "running":
-                if holder.host == ctx.host:
-                    heartbeat(ctx.tracker, holder)
-                return IssueState(issue, "running", worker)
-            if state == "orphaned":
-                holds, why = lease_holds(ctx, holder, snapshot)
-                if holds:
-                    return IssueState(issue, "waiting", worker, why)
-            if state == "hung":
-                self._event(issue, "hung", f"{worker.worker_id}: {worker.detail}; stopping it")
-                lifecycle.stop(ctx, issue, grace=o.grace)
-                worker = worker._replace(state="hung")
-            failures = claims.failures()
-            if state in ("completed", "blocked"):
-                lifecycle.cleanup(ctx, issue, keep_worktree=True, reason=state)
-                self._event(issue, state, f"{worker.worker_id} {worker.detail}")
-                return IssueState(issue, state, worker)
-            if state == "handover":
-                if claims.handovers() >= o.max_handovers:
-                    lifecycle.cleanup(ctx, issue, keep_worktree=True, reason="handover")
-                    note = f"{claims.handovers() + 1} handovers: limit reached"
-                    self._event(issue, "gave-up", note)
-                    return IssueState(issue, "gave-up", worker, note)
-                if slots[0] <= 0:
-                    return IssueState(issue, "waiting", worker, "handover waits for a slot")
-                self._event(issue, "handover", f"{worker.worker_id} handed over; replacing it")
-                lifecycle.cleanup(ctx, issue, keep_worktree=True, reason="handover")
-                slots[0] -= 1
-                return self._spawn(issue, attempt=holder.attempt + 1)
-            # failed, orphaned (lease expired) or hung
-            context = failure_context(worker, comments, ctx)
-            lifecycle.cleanup(ctx, issue, keep_worktree=True, reason="failed")
-            failures += 1
-            self._event(issue, "failed", f"{worker.worker_id} {worker.state}: {worker.detail}")
-            if failures >= o.max_attempts:
-                note = f"{failures} failed attempt(s): limit {o.max_attempts} reached"
+        if holder is None:
+            last = claims.releases[-1].reason if claims.releases else None
+            if last in ("completed", "blocked"):
+                return IssueState(issue, last, None), 0
+            if claims.failures() >= o.max_attempts:
+                note = f"{claims.failures()} failed attempts"
+                return IssueState(issue, "gave-up", None, note), 0
+            if claims.handovers() > o.max_handovers:
+                return IssueState(issue, "gave-up", None, f"{claims.handovers()} handovers"), 0
+            return _Want(issue, {}, None, "waiting for a slot"), 0
+        worker = worker_status(
+            ctx, issue, holder, claims, view.comments, snapshot, hang_after=o.hang_after
+        )
+        whose = self.owner(holder)
+        if whose is not None:
+            phase = "running" if worker.state in ("running", "hung") else "waiting"
+            return IssueState(issue, phase, worker, whose), 0
+        freed = 1 if holder.comment.id in view.holding else 0
+        state = worker.state
+        if state == "running":
+            if worker.pids and holder.host == ctx.host:
+                # Refreshing the lease is owning it: a claim of a loop that is gone is
+                # adopted here, so its peers leave it to this loop from now on.
+                heartbeat(ctx.tracker, holder, orchestration=self.orchestration)
+            return IssueState(issue, "running", worker), 0
+        if state == "orphaned":
+            live = liveness(ctx, holder, snapshot)
+            if live.never_started:
+                withdraw(ctx, holder, live.detail)
+                self._event(issue, "withdrawn", f"{holder.worker_id} {live.detail}")
+                return _Want(issue, {}, None, "waiting for a slot"), freed
+            holds, why = lease_holds(ctx, holder, snapshot, live)
+            if holds:
+                return IssueState(issue, "waiting", worker, why), 0
+        if state == "hung":
+            self._event(issue, "hung", f"{worker.worker_id}: {worker.detail}; stopping it")
+            self._stop(holder)
+            snapshot = Snapshot()
+            if liveness(ctx, holder, snapshot).alive:
+                return IssueState(issue, "hung", worker, "could not stop it yet"), 0
+        if state in ("completed", "blocked"):
+            release(ctx, issue, holder, state, snapshot)
+            self._event(issue, state, f"{worker.worker_id} {worker.detail}")
+            return IssueState(issue, state, worker), freed
+        if state == "handover":
+            release(ctx, issue, holder, "handover", snapshot)
+            if claims.handovers() >= o.max_handovers:
+                note = f"{claims.handovers() + 1} handovers: limit reached"
                 self._event(issue, "gave-up", note)
-                return IssueState(issue, "gave-up", worker, note)
-            if slots[0] <= 0:
-                return IssueState(issue, "pending", worker, "retry waits for a slot")
-            slots[0] -= 1
-            return self._spawn(issue, attempt=holder.attempt + 1, failure=context)
-        # Nobody holds the issue.
-        last = claims.releases[-1].reason if claims.releases else None
-        if last in ("completed", "blocked"):
-            return IssueState(issue, last, None)
-        if claims.failures() >= o.max_attempts:
-            return IssueState(issue, "gave-up", None, f"{claims.failures()} failed attempts")
-        if claims.handovers() > o.max_handovers:
-            return IssueState(issue, "gave-up", None, f"{claims.handovers()} handovers")
-        if slots[0] <= 0:
-            return IssueState(issue, "pending", None, "waiting for a slot")
-        slots[0] -= 1
-        return self._spawn(issue, attempt=claims.attempts + 1)
-
-    def live_workers(self, snapshot: Snapshot) -> int:
-        """Workers of this repository alive on this host (they all take slots)."""
-        from review_gate.dispatch.registry import list_records
-
-        return sum(1 for r in list_records(self.ctx.state) if snapshot.alive(r.worker_id, r)[0])
+                return IssueState(issue, "gave-up", worker, note), freed
+            self._event(issue, "handover", f"{worker.worker_id} handed over; replacing it")
+            return _Want(issue, {}, worker, "handover waits for a slot"), freed
+        # failed, orphaned (lease expired) or hung
+        context = failure_context(worker, view.comments, ctx)
+        release(ctx, issue, holder, "failed", snapshot)
+        failures = claims.failures() + 1
+        self._event(issue, "failed", f"{worker.worker_id} {worker.state}: {worker.detail}")
+        if failures >= o.max_attempts:
+            note = f"{failures} failed attempt(s): limit {o.max_attempts} reached"
+            self._event(issue, "gave-up", note)
+            return IssueState(issue, "gave-up", worker, note), freed
+        return _Want(issue, {"failure": context}, worker, "retry waits for a slot"), freed
 
     def poll(self) -> list[IssueState]:
+        with fleet.turn(self.ctx.state):
+            return self._turn()
+
+    def _turn(self) -> list[IssueState]:
         snapshot = Snapshot()
-        slots = [self.options.max_workers - self.live_workers(snapshot)]
-        states = []
+        views: list[_View] = []
         for issue in self.queue():
             if self.stop.requested:
                 break
-            states.append(self.step(issue, slots, snapshot))
+            views.append(self.look(issue, snapshot))
+        # The tracker's live leases for the queue, whoever holds them.
+        slots = self.options.max_workers - sum(len(v.holding) for v in views)
+        handled: list[IssueState | _Want] = []
+        for view in views:
+            if self.stop.requested:
+                break
+            try:
+                result, freed = self.step(view, snapshot)
+            except Refused as exc:  # e.g. a worker came back to life: its claim stays
+                self._event(view.issue, "waiting", str(exc))
+                result, freed = IssueState(view.issue, "waiting", None, str(exc)), 0
+            slots += freed
+            handled.append(result)
+        admit = self._admission([v.issue for v in views], views)
+        states: list[IssueState] = []
+        for item in handled:
+            if isinstance(item, IssueState):
+                states.append(item)
+            elif slots <= 0 or self.stop.requested:
+                states.append(IssueState(item.issue, "pending", item.worker, item.note))
+            else:
+                state = self._spawn(item.issue, admit=admit, **item.changes)
+                slots -= state.phase == "running"
+                states.append(state)
         return states
+
+    def _admission(
+        self, queue: list[int], views: list[_View]
+    ) -> Callable[[Comment], str | None] | None:
+        """The second count, after a claim won its issue, for loops this host's turns do
+        not cover: another host's loops (a tracker that is not local, or claims from
+        another host in the queue). A claim starts only while fewer than
+        ``--max-workers`` live claims of the queue came before it; every loop applies
+        the same rule to the same order, so together they stay within the limit."""
+        ctx = self.ctx
+        remote = any(c.host not in (None, ctx.host) for v in views for c in v.claims.active)
+        if ctx.tracker.name == "local" and not remote:
+            return None
+        most = self.options.max_workers
+
+        def admit(mine: Comment) -> str | None:
+            snapshot = Snapshot()
+            mark = comment_order(mine)
+            before = 0
+            for issue in queue:
+                claims = read_claims(ctx.tracker.list_comments(issue), ctx.trusted)
+                before += sum(
+                    1
+                    for c in claims.active
+                    if c.comment.id != mine.id
+                    and comment_order(c.comment) < mark
+                    and lease_holds(ctx, c, snapshot)[0]
+                )
+            if before < most:
+                return None
+            return f"the queue's {most} slot(s) are taken by {before} earlier claim(s)"
+
+        return admit
 
     def sleep(self, seconds: float) -> None:
         """Sleep until the next poll, waking early when one of our workers exits."""
@@ -292,6 +362,22 @@ class Loop:
             signal.signal(signal.SIGINT, previous)
 
 
+def check_queue(ctx: Context, issues: Sequence[int]) -> None:
+    """Every issue of an ``--issues`` queue exists, before anything is claimed."""
+    missing: list[int] = []
+    for number in issues:
+        try:
+            ctx.tracker.get_issue(number)
+        except IssueNotFound:
+            missing.append(number)
+    if missing:
+        names = ", ".join(f"#{n}" for n in missing)
+        raise UsageError(
+            f"--issues: no issue {names} in the {ctx.tracker.name} tracker; nothing was started",
+            hint="check the numbers (`gate issue list` for the local tracker)",
+        )
+
+
 def run(
     ctx: Context,
     options: RunOptions,
@@ -305,6 +391,21 @@ def run(
         raise GateError("--max-attempts must be at least 1")
     if options.issues is None and options.label is None:
         raise GateError("give the queue: --issues 1,2,3 or --label LABEL")
-    loop = Loop(ctx, options, emit, show)
-    preflight(loop.request(0))  # a wrong agent command is a usage error before any claim
-    return loop.run()
+    preflight(
+        SpawnRequest(
+            0, options.agent, options.agent_cmd, options.base, None, options.prompt_template
+        )
+    )  # a wrong agent: exit 2 before any claim
+    if options.issues is not None:
+        check_queue(ctx, options.issues)
+    me = fleet.register(ctx.state, ctx.host, options.describe_queue(), options.max_workers)
+    try:
+        loop = Loop(ctx, options, emit, show, me.id)
+        for peer in fleet.peers(ctx.state, me):
+            loop._event(
+                None, "peer", f"{me.id} joins {peer.describe()} as a peer: slots are shared "
+                f"through the tracker, each loop handles its own workers",
+            )  # fmt: skip
+        return loop.run()
+    finally:
+        fleet.unregister(ctx.state, me)

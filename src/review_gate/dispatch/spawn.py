@@ -20,25 +20,30 @@ Steps 1-2 and the undo are in :mod:`.claim`, starting the agent in :mod:`.launch
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from review_gate.dispatch import agents, procs, wiring
+from review_gate.dispatch import agents, fleet, procs, wiring
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.claim import Progress, claim_issue, never_started, new_worker_id
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.launch import reap_children, start_agent
-from review_gate.dispatch.lease import Snapshot
+from review_gate.dispatch.lease import Snapshot, scope_of
 from review_gate.dispatch.prompt import PromptInputs, handover_context, load_template, render
 from review_gate.dispatch.registry import (
     Claim,
     WorkerRecord,
+    drop_claimer,
     drop_record,
     exit_path,
     heartbeat,
+    load_claimer,
     now,
     read_claims,
     rfc3339,
+    save_claimer,
     save_record,
     workers_dir,
 )
@@ -67,6 +72,10 @@ class SpawnRequest(NamedTuple):
     prompt_template: Path | None = None
     handover: str | None = None  # None: the issue's latest valid HANDOVER
     failure: str | None = None  # None: worked out from the previous attempt
+    orchestration: str | None = None  # the `run` loop spawning it
+    # Asked once our claim won the issue: None admits it, a reason withdraws it (`run`
+    # counts the queue's slots again across hosts, see fleet.py).
+    admit: Callable[[Comment], str | None] | None = None
 
 
 class Spawned(NamedTuple):
@@ -114,17 +123,26 @@ def preflight(request: SpawnRequest) -> tuple[agents.Agent, str]:
 
 
 def spawn(ctx: Context, request: SpawnRequest) -> Spawned:
-    """Claim ``request.issue`` and start a worker on it (see the module docstring)."""
-    issue_no = request.issue
+    """Claim ``request.issue`` and start a worker on it (see the module docstring).
+
+    Runs in the repository's dispatch turn (:func:`.fleet.turn`): a ``run`` loop of this
+    host never decides on a view this spawn is about to change."""
     agent, template = preflight(request)
+    with fleet.turn(ctx.state):
+        return _spawn(ctx, request, agent, template)
+
+
+def _spawn(ctx: Context, request: SpawnRequest, agent: agents.Agent, template: str) -> Spawned:
+    issue_no = request.issue
     issue = ctx.tracker.get_issue(issue_no)
     if issue.state != "open":
         raise Refused(f"issue #{issue_no} is {issue.state}; only open issues get workers")
     comments = ctx.tracker.list_comments(issue_no)
     claims = read_claims(comments, ctx.trusted)
-    attempt = request.attempt or claims.attempts + 1
-    if attempt < 1:
+    if request.attempt is not None and request.attempt < 1:
         raise UsageError("--attempt must be at least 1")
+    # The tracker has the last word (claim_issue): an attempt number is never reused.
+    attempt = max(request.attempt or 1, claims.attempts + 1)
     worker_id = new_worker_id(ctx, issue_no, claims)
     path = wt.worktree_path(ctx.main, issue_no)
     existing = wt.find_worktree(ctx.main, path)
@@ -151,13 +169,17 @@ def spawn(ctx: Context, request: SpawnRequest) -> Spawned:
         "host": ctx.host,
         "heartbeat_at": stamp,
     }
+    if request.orchestration:
+        data["orchestration"] = request.orchestration
     failure = request.failure
     if failure is None and attempt > 1:
         failure = _previous_failure(ctx, issue_no, comments)
     handover = request.handover
     if handover is None:
         handover = handover_context(comments, ctx.trusted)
-    mine, released = claim_issue(ctx, issue_no, data)
+    mine, released = claim_issue(
+        ctx, issue_no, data, min_attempt=request.attempt or 1, admit=request.admit
+    )
     claim = Claim(mine, data)
     progress = Progress()
     try:
@@ -226,32 +248,48 @@ def _start(
         base=request.base,
         gate=resolve_gate(),
     )
+    # With the id, the worktree ties a process to this worker (procs.Scope): ids of two
+    # repositories never match each other's processes.
+    env[procs.WORKTREE_VAR] = str(data["worktree"])
     started_at = rfc3339(now())
-    pid = start_agent(
-        command, prepared.path, env, log, prompt_file, exit_path(ctx.state, worker_id), worker_id
+
+    def supervised(pid: int, start: int | None) -> None:
+        claimer = load_claimer(ctx.state, worker_id)
+        if claimer is not None:
+            replaced = dataclasses.replace(claimer, supervisor_pid=pid, supervisor_start=start)
+            save_claimer(ctx.state, replaced)
+
+    started = start_agent(
+        command, prepared.path, env, log, prompt_file, exit_path(ctx.state, worker_id), worker_id,
+        on_supervisor=supervised,
+    )  # fmt: skip
+    pid = started.pid
+    record = WorkerRecord(
+        worker_id=worker_id,
+        issue=issue.number,
+        pid=pid,
+        start_time=procs.start_time(pid),
+        boot_id=procs.boot_id(),
+        host=ctx.host,
+        argv=command.argv,
+        started_at=started_at,
+        worktree=str(data["worktree"]),
+        branch=prepared.branch,
+        attempt=claim.attempt,
+        agent=str(data["agent"]),
+        log=str(log),
+        prompt_file=str(prompt_file),
+        supervisor_pid=started.supervisor,
+        supervisor_start=started.supervisor_start,
+        orchestration=request.orchestration,
     )
     try:
-        record = WorkerRecord(
-            worker_id=worker_id,
-            issue=issue.number,
-            pid=pid,
-            start_time=procs.start_time(pid),
-            boot_id=procs.boot_id(),
-            host=ctx.host,
-            argv=command.argv,
-            started_at=started_at,
-            worktree=str(prepared.path),
-            branch=prepared.branch,
-            attempt=claim.attempt,
-            agent=str(data["agent"]),
-            log=str(log),
-            prompt_file=str(prompt_file),
-        )
         record_path = save_record(ctx.state, record)
+        drop_claimer(ctx.state, worker_id)
         heartbeat(ctx.tracker, claim, pid=pid, branch=prepared.branch)
     except BaseException:
         # The claim is about to be withdrawn: the process must not outlive it.
-        procs.terminate(worker_id, pid, procs.start_time(pid), grace=2.0)
+        procs.terminate(scope_of(claim, record), grace=2.0)
         drop_record(ctx.state, worker_id)
         raise
     return Spawned(

@@ -2,7 +2,8 @@
 
 States:
 
-- ``running``: a process of the worker is alive (pid + start time, or its marker);
+- ``running``: a process of the worker is alive (see :mod:`.procs`), or its dispatcher
+  is still starting it;
 - ``hung``: alive, but its log has not grown for ``hang_after`` seconds;
 - ``completed`` / ``handover`` / ``blocked`` / ``failed``: no process left, and the
   latest outcome posted by a trusted author after the assignment is, respectively, a
@@ -11,8 +12,9 @@ States:
   report. With no outcome, a worker started here (pid record present) has ``failed``;
 - ``orphaned``: the assignment is active, but this host has neither a pid record nor a
   process of the worker, and no outcome was posted (a dispatcher died between posting
-  the claim and starting the agent, or the record was deleted). A claim from another
-  host is ``running`` while its lease is fresh and ``orphaned`` once it is stale.
+  the claim and starting the agent — "never started" when its claimer record says so —
+  or the record was deleted). A claim from another host is ``running`` while its lease
+  is fresh and ``orphaned`` once it is stale.
 
 The log is used only for its modification time (activity), never for its contents.
 """
@@ -79,6 +81,7 @@ class WorkerStatus(NamedTuple):
     exited_at: str | None = None  # when the agent exited (its supervisor's record)
     exit_code: int | None = None  # negative: killed by that signal
     worktree_exists: bool | None = None  # None: another host's worktree
+    orchestration: str | None = None  # the `run` loop that owns the claim, if any
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
@@ -214,6 +217,8 @@ def worker_status(
         state, detail = "failed", f"{_how_it_ended(ended)}{stopped} without posting an outcome"
     elif active:
         state, detail = "orphaned", "assignment active, but no process or pid record on this host"
+        if live.never_started:
+            detail = live.detail
     else:
         state, detail = (
             "failed",
@@ -244,6 +249,7 @@ def worker_status(
         exited_at=exited_at,
         exit_code=exit_code,
         worktree_exists=Path(claim.worktree).is_dir() if here and claim.worktree else None,
+        orchestration=claim.orchestration,
     )
 
 

@@ -1,19 +1,22 @@
-"""Worker worktrees: ``../<repo>-worker-<N>`` on ``feature/<N>-<slug>``, and the checks
-that keep cleanup from ever losing work.
+"""Worker worktrees: ``../<repo>-worker-<N>`` on ``feature/<N>-<slug>``: create, reuse,
+take back, remove.
 
 The main checkout is never touched: every command here runs with ``-C`` on the worker
 worktree or only reads/updates refs and the worktree list of the shared repository.
+Only the one worktree a command manages is ever removed or unregistered — never a
+repository-wide ``git worktree prune``, which would also drop a worktree someone moved
+by hand or one on a disk that is not mounted (and with it any commits only its HEAD
+holds). What removal would lose, and saving it first, is :mod:`.rescue`'s job.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from review_gate.errors import GateError
+from review_gate.errors import GateError, Refused
 from review_gate.proc import run
 
 SLUG_MAX = 40
@@ -41,32 +44,42 @@ def branch_name(issue: int, title: str) -> str:
     return f"feature/{issue}-{slug(title)}"
 
 
+NULL_SHA = "0" * 40
+
+
 class WorktreeEntry(NamedTuple):
     path: Path
-    head: str | None
+    head: str | None  # NULL_SHA when its branch does not exist (deleted, or never committed)
     branch: str | None  # short name, None when detached
+    locked: str | None = None  # the lock's reason ("" without one); None when not locked
+
+    @property
+    def present(self) -> bool:
+        return self.path.is_dir()
 
 
 def list_worktrees(cwd: Path) -> list[WorktreeEntry]:
-    """``git worktree list --porcelain -z``: the main worktree first."""
+    """``git worktree list --porcelain -z``: the main worktree first; registered
+    worktrees whose directory is gone are listed too (``present`` is False)."""
     out = _git(cwd, "worktree", "list", "--porcelain", "-z")
     entries: list[WorktreeEntry] = []
-    path: Path | None = None
-    head: str | None = None
-    branch: str | None = None
+    fields: dict[str, str] = {}
     for field in [*out.split("\0"), ""]:
         if not field:
-            if path is not None:
-                entries.append(WorktreeEntry(path, head, branch))
-            path, head, branch = None, None, None
+            if "worktree" in fields:
+                branch = fields.get("branch")
+                entries.append(
+                    WorktreeEntry(
+                        Path(fields["worktree"]),
+                        fields.get("HEAD"),
+                        branch.removeprefix("refs/heads/") if branch is not None else None,
+                        fields.get("locked"),
+                    )
+                )
+            fields = {}
             continue
         key, _, value = field.partition(" ")
-        if key == "worktree":
-            path = Path(value)
-        elif key == "HEAD":
-            head = value
-        elif key == "branch":
-            branch = value.removeprefix("refs/heads/")
+        fields[key] = value
     return entries
 
 
@@ -88,14 +101,60 @@ def worktree_path(main: Path, issue: int) -> Path:
     return main.parent / f"{main.name}-worker-{issue}"
 
 
-def find_worktree(cwd: Path, path: Path) -> WorktreeEntry | None:
-    """The registered worktree at ``path``; None when there is none or its directory is
-    gone (git lists it as prunable until ``git worktree prune``)."""
+def find_entry(cwd: Path, path: Path) -> WorktreeEntry | None:
+    """The worktree registered at ``path``, whether or not its directory is there."""
     target = os.path.realpath(path)
-    for entry in list_worktrees(cwd):
-        if os.path.realpath(entry.path) == target and entry.path.is_dir():
+    for entry in list_worktrees(cwd)[1:]:
+        if os.path.realpath(entry.path) == target:
             return entry
     return None
+
+
+def find_worktree(cwd: Path, path: Path) -> WorktreeEntry | None:
+    """The registered worktree at ``path``; None when there is none or its directory is
+    gone (see :func:`find_entry` for those)."""
+    entry = find_entry(cwd, path)
+    return entry if entry is not None and entry.present else None
+
+
+def find_branch(cwd: Path, branch: str) -> WorktreeEntry | None:
+    """The linked worktree that has ``branch`` checked out, if any."""
+    for entry in list_worktrees(cwd)[1:]:
+        if entry.branch == branch:
+            return entry
+    return None
+
+
+def admin_dir(main: Path, path: Path) -> Path | None:
+    """The worktree's own git directory (``<common dir>/worktrees/<id>``), found by the
+    path it records, so it can be read even when the worktree's directory is gone."""
+    common = Path(_git(main, "rev-parse", "--path-format=absolute", "--git-common-dir").strip())
+    target = os.path.realpath(path / ".git")
+    folder = common / "worktrees"
+    if not folder.is_dir():
+        return None
+    for admin in sorted(folder.iterdir()):
+        try:
+            recorded = (admin / "gitdir").read_text().strip()
+        except OSError:
+            continue
+        if os.path.realpath(recorded) == target:
+            return admin
+    return None
+
+
+def locked_refusal(entry: WorktreeEntry, issue: int | None = None) -> GateError:
+    """The one-line refusal for a locked worktree, with the next step."""
+    why = f" ({entry.locked})" if entry.locked else ""
+    keep = (
+        f", or release the claim and keep it: gate dispatch cleanup --issue {issue} --keep-worktree"
+        if issue is not None
+        else ""
+    )
+    return Refused(
+        f"worktree {entry.path} is locked{why}; it is left alone",
+        hint=f"unlock it when it may go: git worktree unlock {entry.path}{keep}",
+    )
 
 
 def has_remote(cwd: Path, remote: str = "origin") -> bool:
@@ -168,9 +227,17 @@ def ensure_worktree(main: Path, path: Path, branch: str, base: str) -> Prepared:
             f"{path} exists but is not a worktree of this repository",
             hint="move it away, or remove it if it holds nothing you need",
         )
-    _git(main, "worktree", "prune")
+    _forget_missing(main, path)
     if _ref_exists(main, f"refs/heads/{branch}"):
         # An earlier attempt's branch: keep its commits.
+        other = find_branch(main, branch)
+        if other is not None:
+            gone = "" if other.present else " (its directory is missing)"
+            raise GateError(
+                f"branch {branch} is checked out in another worktree, {other.path}{gone}",
+                hint="work there, or retire that worktree first (gate dispatch cleanup, "
+                "or git worktree repair NEW-PATH if you moved it by hand)",
+            )
         _git(main, "worktree", "add", "-q", str(path), branch)
         head = _git(path, "rev-parse", "HEAD").strip()
         return Prepared(
@@ -185,22 +252,73 @@ def ensure_worktree(main: Path, path: Path, branch: str, base: str) -> Prepared:
     return Prepared(path, branch, True, (*notes, f"new branch {branch} from {start}"), True, head)
 
 
+def _forget_missing(main: Path, path: Path) -> None:
+    """Unregister the missing worktree recorded at ``path`` (only that one), so a new one
+    can be added there — unless it is locked or its HEAD holds commits no branch, tag or
+    remote-tracking branch has: then it is a refusal naming the next step."""
+    entry = find_entry(main, path)
+    if entry is None or entry.present:
+        return
+    if entry.locked is not None:
+        raise locked_refusal(entry)
+    tip = head_commit(main, entry)
+    lost = unreferenced(main, tip) if tip else []
+    if lost:
+        raise Refused(
+            f"{path} is registered as a worktree but its directory is missing, and its "
+            f"HEAD holds {len(lost)} commit(s) no branch has",
+            hint="moved it by hand? git worktree repair NEW-PATH; gone for good? "
+            "gate dispatch cleanup --force (saves them in a bundle first)",
+        )
+    _git(main, "worktree", "remove", "--force", str(path))
+
+
+def head_commit(main: Path, entry: WorktreeEntry) -> str | None:
+    """The commit the worktree's work sits on: its HEAD, or — when its branch no longer
+    exists — the last commit its HEAD reflog names (still in the object store). None
+    when there is none (a branch never committed to, or the objects are gone)."""
+    if entry.head and entry.head != NULL_SHA:
+        return entry.head
+    admin = admin_dir(main, entry.path)
+    if admin is None:
+        return None
+    try:
+        lines = (admin / "logs" / "HEAD").read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        new = line.split(" ", 2)[1] if line.count(" ") >= 2 else ""
+        if re.fullmatch(r"[0-9a-f]{40}", new) and new != NULL_SHA and _ref_exists(main, new):
+            return new
+    return None
+
+
+def unreferenced(main: Path, tip: str) -> list[str]:
+    """Commits of ``tip`` that no branch, tag or remote-tracking branch reaches: what
+    dropping a worktree whose HEAD is ``tip`` would make unreachable."""
+    out = _git(main, "rev-list", tip, "--not", "--branches", "--tags", "--remotes")
+    return [line for line in out.splitlines() if line]
+
+
 def undo(main: Path, prepared: Prepared) -> list[str]:
     """Take back a worktree (and branch) :func:`ensure_worktree` just created, when no
-    work can be in it: still at its start commit, nothing uncommitted. A reused
-    worktree, or one that holds anything, is left alone. Returns what was left, why."""
+    work can be in it: still at its start commit, nothing uncommitted, no ignored file.
+    A reused worktree, or one that holds anything, is left alone. Returns what was
+    left, why."""
     if not prepared.created or prepared.start is None:
         return []
+    from review_gate.dispatch import rescue
+
     path = prepared.path
     try:
         head = _git(path, "rev-parse", "HEAD").strip()
         changes = uncommitted(path)
+        ignored = rescue.ignored_work(path, rescue.DEFAULT_DISPOSABLE)
     except GateError as exc:
         return [f"left {path}: cannot inspect it ({exc.message})"]
-    if head != prepared.start or changes:
+    if head != prepared.start or changes or ignored:
         return [f"left {path}: it holds work"]
-    _git(main, "worktree", "remove", "--force", str(path))
-    _git(main, "worktree", "prune")
+    remove_worktree(main, path)
     if prepared.new_branch:
         # Compare-and-delete: only while the branch still points at its start commit.
         _git_rc(main, "update-ref", "-d", f"refs/heads/{prepared.branch}", prepared.start)
@@ -208,7 +326,8 @@ def undo(main: Path, prepared: Prepared) -> list[str]:
 
 
 def uncommitted(path: Path) -> list[str]:
-    """Paths with uncommitted changes, untracked files included (ignored ones are not)."""
+    """Paths with uncommitted changes, untracked files included (ignored ones are not).
+    An untracked directory that is a repository of its own is one entry ending in /."""
     out = _git(path, "status", "--porcelain", "-z", "--untracked-files=all")
     entries: list[str] = []
     fields = out.split("\0")
@@ -223,73 +342,19 @@ def uncommitted(path: Path) -> list[str]:
     return entries
 
 
-def unpushed(path: Path, base: str | None = None) -> list[str]:
-    """Commits of the worktree's HEAD that no remote-tracking branch has.
-
-    Without any remote, commits already on the local base branch count as safe.
-    """
-    args = ["rev-list", "HEAD", "--not", "--remotes"]
-    if not _git(path, "remote").strip() and base and _ref_exists(path, f"refs/heads/{base}"):
-        args.append(f"refs/heads/{base}")
-    return [line for line in _git(path, *args).splitlines() if line]
-
-
-class Rescue(NamedTuple):
-    directory: Path
-    bundle: Path | None  # unpushed commits (restore: git fetch <bundle> <branch>)
-    patch: Path | None  # the working tree against HEAD, untracked files included
-    commits: int
-    files: int
-
-
-def rescue(path: Path, dest: Path, branch: str | None, base: str | None = None) -> Rescue:
-    """Save what a removal would lose: a bundle of unpushed commits and a binary patch
-    of the working tree (staged, unstaged and untracked) — without touching the
-    worktree's own index (a temporary index file is used)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    commits = unpushed(path, base)
-    bundle: Path | None = None
-    if commits:
-        bundle = dest / "commits.bundle"
-        ref = (
-            f"refs/heads/{branch}"
-            if branch and _ref_exists(path, f"refs/heads/{branch}")
-            else "HEAD"
-        )
-        negatives = ["--not", "--remotes"]
-        if not _git(path, "remote").strip() and base and _ref_exists(path, f"refs/heads/{base}"):
-            negatives.append(f"refs/heads/{base}")
-        _git(path, "bundle", "create", "-q", str(bundle), ref, *negatives)
-        _git(path, "bundle", "verify", "-q", str(bundle))
-    changed = uncommitted(path)
-    patch: Path | None = None
-    if changed:
-        patch = dest / "worktree.patch"
-        with tempfile.TemporaryDirectory(dir=dest) as tmp:
-            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-            _git(path, "read-tree", "HEAD", env=env)
-            _git(path, "add", "-A", "--", ".", env=env)
-            # --output writes the bytes as git produced them (file contents need not be UTF-8).
-            _git(
-                path,
-                "diff",
-                "--cached",
-                "--binary",
-                "--full-index",
-                f"--output={patch}",
-                "HEAD",
-                env=env,
-            )
-    return Rescue(dest, bundle, patch, len(commits), len(changed))
-
-
 def remove_worktree(main: Path, path: Path) -> None:
-    """Remove the worktree (after the caller made sure nothing would be lost) and prune."""
-    if find_worktree(main, path) is not None:
-        _git(main, "worktree", "remove", "--force", str(path))
-    _git(main, "worktree", "prune")
-
-
-def prune(main: Path) -> None:
-    """``git worktree prune``: forget worktrees whose directories are gone."""
-    _git(main, "worktree", "prune")
+    """Remove the one worktree at ``path`` — its directory (untracked and ignored files
+    included: the caller saved what mattered) and its registration, also when the
+    directory is already gone. A locked worktree is a refusal; nothing else is pruned."""
+    entry = find_entry(main, path)
+    if entry is None:
+        return
+    if entry.locked is not None:
+        raise locked_refusal(entry)
+    rc, err = _git_rc(main, "worktree", "remove", "--force", str(entry.path))
+    if rc != 0:
+        first = next((line for line in err.splitlines() if line.strip()), "git failed")
+        raise GateError(
+            f"could not remove worktree {entry.path}: {first.removeprefix('fatal: ')}",
+            hint="fix the cause (permissions, a busy mount) and run cleanup again",
+        )

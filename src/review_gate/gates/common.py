@@ -8,7 +8,6 @@ hook and the dispatcher can reuse them on comments they already fetched.
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -58,13 +57,50 @@ class Found(NamedTuple):
     artifact: Artifact
 
 
-@functools.lru_cache(maxsize=2048)
-def _extract(body: str) -> tuple[Artifact, ...]:
+class ParseCacheInfo(NamedTuple):
+    """How the process's parse cache was used: comment versions parsed (misses),
+    answered without parsing (hits), and versions held."""
+
+    hits: int
+    misses: int
+    size: int
+
+
+# The artifacts of every comment version this process has parsed, by comment id:
+# (updated_at, body, artifacts). A hit needs the same id, updated_at and body (the body's
+# hash finds it, then the strings are compared, so no other body's artifacts can come
+# back); an edited comment replaces its older version. One entry per comment id, so a
+# pass over 10,000 comments never evicts what the next pass needs (the bounded cache
+# that was here parsed every REVIEW twice above ~2,000 comments). Nothing is kept
+# between processes: a verdict never rests on a parse that a file could have forged.
+_PARSED: dict[int, tuple[str, str, tuple[Artifact, ...]]] = {}
+_COUNTS = {"hits": 0, "misses": 0}
+
+
+def parsed_artifacts(comment: Comment) -> tuple[Artifact, ...]:
+    """Every artifact of ``comment``'s body, parsed once per process per version."""
+    entry = _PARSED.get(comment.id)
+    if entry is not None and entry[0] == comment.updated_at and entry[1] == comment.body:
+        _COUNTS["hits"] += 1
+        return entry[2]
     # Imported on first use: markdown-it and jsonschema are heavy for the hook fast path.
-    # Cached: one `gate check` runs several gates (and a pre-pass) over the same bodies.
     from review_gate.artifacts.extract import extract
 
-    return tuple(extract(body))
+    artifacts = tuple(extract(comment.body))
+    _COUNTS["misses"] += 1
+    _PARSED[comment.id] = (comment.updated_at, comment.body, artifacts)
+    return artifacts
+
+
+def parse_cache_info() -> ParseCacheInfo:
+    """Hits, misses and size of the parse cache (for tests and benchmarks)."""
+    return ParseCacheInfo(_COUNTS["hits"], _COUNTS["misses"], len(_PARSED))
+
+
+def parse_cache_clear() -> None:
+    """Forget every parse (and the counts)."""
+    _PARSED.clear()
+    _COUNTS.update(hits=0, misses=0)
 
 
 def find_artifacts(comments: Sequence[Comment], kind: str) -> list[Found]:
@@ -74,7 +110,7 @@ def find_artifacts(comments: Sequence[Comment], kind: str) -> list[Found]:
     # No text prefilter here: a marker look-alike (full-width, invisible characters) must
     # reach extraction to become an error; extract itself skips marker-free chatter cheaply.
     for comment in sorted(comments, key=comment_order):
-        found.extend(Found(comment, a) for a in _extract(comment.body) if a.kind == kind)
+        found.extend(Found(comment, a) for a in parsed_artifacts(comment) if a.kind == kind)
     return found
 
 

@@ -24,9 +24,10 @@ with a block, since the console entry sends only ``pre-tool-use``/``stop`` here.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
+
+from review_gate.hooks.hook_input import enable_site, lazy_environ, loads
+from review_gate.hooks.tool_names import glued_pr_tool, is_pr_tool, pr_operation, strings
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block anyway
 if TYPE_CHECKING:
@@ -53,73 +54,6 @@ SHELL_TOOLS = frozenset(
         "terminal",
     }
 )
-
-_VERBS = frozenset({"create", "open", "new", "submit", "make", "raise"})
-_PR_WORDS = frozenset({"pr", "prs", "pull", "pulls", "pullrequest", "pullrequests", "mr"})
-_NOT_A_PR = frozenset({"review", "reviews", "comment", "comments", "reviewer", "reviewers"})
-
-
-def _words(name: str) -> list[str]:
-    """Split a tool name into lower-case words at ``_``/``-``/``.``/``__`` and camelCase."""
-    words: list[str] = []
-    current = ""
-    previous = ""
-    for char in name:
-        if not char.isalnum():
-            if current:
-                words.append(current)
-            current = ""
-        elif char.isupper() and current and (previous.islower() or previous.isdigit()):
-            words.append(current)
-            current = char
-        else:
-            current += char
-        previous = char
-    if current:
-        words.append(current)
-    return [w.lower() for w in words]
-
-
-def is_pr_tool(tool_name: str) -> bool:
-    """Whether a (non-shell) tool creates a pull request, judged by its name.
-
-    MCP tools are ``mcp__<server>__<tool>``; the tool part is matched by words so
-    that ``create_pull_request``, ``createPullRequest``, ``pull_request_create``,
-    ``create_pr`` and ``open_merge_request`` match, while ``create_pull_request_review``,
-    ``list_pull_requests`` or ``merge_pull_request`` do not.
-    """
-    tool = tool_name.rsplit("__", 1)[-1]
-    words = _words(tool)
-    if not words or not _VERBS.intersection(words) or _NOT_A_PR.intersection(words):
-        return False
-    if _PR_WORDS.intersection(words):
-        return True
-    joined = "".join(words)
-    return "pullrequest" in joined or "mergerequest" in joined
-
-
-def _glued_pr_tool(tool_name: str) -> bool:
-    """``createpullrequest``, ``openmergerequest``: verb and noun written as one word."""
-    joined = tool_name.rsplit("__", 1)[-1].lower()
-    if any(word in joined for word in _NOT_A_PR):
-        return False
-    return any(v + n in joined or n + v in joined for v in _VERBS for n in _GLUED_NOUNS)
-
-
-_GLUED_NOUNS = ("pullrequest", "mergerequest", "pull_request", "merge_request")
-
-
-def _strings(value: object, depth: int = 0) -> list[str]:
-    """All strings in a JSON value (tool inputs are small; depth is bounded)."""
-    if isinstance(value, str):
-        return [value]
-    if depth > 8:
-        return []
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v, depth + 1)]
-    if isinstance(value, list):
-        return [s for v in value[:256] for s in _strings(v, depth + 1)]
-    return []
 
 
 def _deny(reason: str) -> dict[str, Any]:
@@ -206,66 +140,13 @@ def _as_shell(code: str, tool_input: dict[str, Any]) -> str:
     return code
 
 
-#: Keys of a generic tool's input that name the operation it performs.
-_OPERATION_KEYS = (
-    "operation",
-    "op",
-    "action",
-    "method",
-    "function",
-    "operation_id",
-    "operationId",
-    "endpoint",
-    "api",
-    "tool",
-    "tool_name",
-)
-#: Keys whose (object) value holds the operation's parameters.
-_PARAM_KEYS = (
-    "params",
-    "parameters",
-    "arguments",
-    "args",
-    "input",
-    "data",
-    "body",
-    "payload",
-    "request",
-    "options",
-)
-
-
-def _pr_operation(tool_input: object) -> dict[str, Any] | None:
-    """The parameters of a generic tool call that creates a PR by operation name
-    (``{"operation": "create_pull_request"}``, ``{"method": "pulls.create"}``), or None."""
-    if not isinstance(tool_input, dict):
-        return None
-    for key in _OPERATION_KEYS:
-        value = tool_input.get(key)
-        if (
-            isinstance(value, str)
-            and len(value) < 200
-            and (
-                is_pr_tool(value.replace(".", "_").replace("/", "_"))
-                or _glued_pr_tool(value.replace(".", "_").replace("/", "_"))
-            )
-        ):
-            params = {k: v for k, v in tool_input.items() if isinstance(v, str)}
-            for inner in _PARAM_KEYS:
-                nested = tool_input.get(inner)
-                if isinstance(nested, dict):
-                    params.update(nested)
-            return params
-    return None
-
-
 def _parse(raw: bytes) -> tuple[dict[str, Any], None] | tuple[None, str]:
     """``(hook input, None)``, or ``(None, deny reason)`` for unusable input."""
     if not raw.strip():
         # Fail closed: a client always sends JSON, so an empty stdin means broken wiring.
         return None, _malformed("no input on stdin")
     try:
-        data = json.loads(raw)
+        data = loads(raw)
     except ValueError as exc:
         return None, _malformed(f"input is not JSON: {exc}")
     if not isinstance(data, dict):
@@ -284,6 +165,7 @@ def decide_pre_tool_use(raw: bytes, environ: Mapping[str, str]) -> str | None:
 
 def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
     if data.get("hook_event_name") == "ConfigChange":
+        enable_site()
         from review_gate.hooks.config_change import decide
 
         return decide(data, environ)
@@ -297,15 +179,17 @@ def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
     command = _shell_command(tool_input)
     if low_tool in SHELL_TOOLS and command is None:
         return _malformed(f"{tool} call without a tool_input.command string")
-    if is_pr_tool(tool) or _glued_pr_tool(tool):
+    if is_pr_tool(tool) or glued_pr_tool(tool):
         if not isinstance(tool_input, dict):
             return _malformed(f"{tool} call without a tool_input object")
+        enable_site()
         from review_gate.hooks.pr_gate import gate_pr_tool
 
         return gate_pr_tool(tool, tool_input, data, environ)
     if low_tool not in SHELL_TOOLS:
-        operation = _pr_operation(tool_input)
+        operation = pr_operation(tool_input)
         if operation is not None:  # a generic tool: {"operation": "create_pull_request"}
+            enable_site()
             from review_gate.hooks.pr_gate import gate_pr_tool
 
             return gate_pr_tool(tool, operation, data, environ)
@@ -319,10 +203,11 @@ def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
         and isinstance(tool_input, dict)
         and any(
             "pulls" in low or "createpullrequest" in low
-            for low in (s.lower() for s in _strings(tool_input))
+            for low in (s.lower() for s in strings(tool_input))
         )
     ):
         # A generic API tool: a REST POST to .../pulls or a createPullRequest mutation.
+        enable_site()
         from review_gate.hooks.pr_gate import gate_api_tool
 
         reason = gate_api_tool(tool, tool_input, data, environ)
@@ -351,6 +236,7 @@ def _file_call(
     paths, away = found
     if not paths or (not away and ordinary(paths, base_dir(data))):
         return None
+    enable_site()
     from review_gate.hooks.file_gate import gate_file_write
 
     return gate_file_write(tool, paths, away, data, environ)
@@ -369,6 +255,7 @@ def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str
                 return reason
     if not might_matter(command):
         return None
+    enable_site()
     analysis = analyse(command)
     if not analysis.matters:
         return None  # before loading configuration, git and the tracker
@@ -379,6 +266,7 @@ def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str
 
 def decide_stop(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
     """The answer to one Stop call: a block or a systemMessage object, or None (silence)."""
+    enable_site()
     from review_gate.hooks.stop import decide
 
     return decide(raw, environ)
@@ -397,6 +285,8 @@ def _read_stdin() -> bytes:
 
 
 def _emit(obj: dict[str, Any], out: TextIO) -> None:
+    import json
+
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
     out.flush()
 
@@ -410,20 +300,22 @@ def _internal(exc: BaseException) -> str:
 
 
 def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str]) -> int:
-    import contextlib
     import io
 
     config_change = False
+    saved = sys.stdout
     try:
         raw = _read_stdin()
         # Library code must not write to stdout: the client parses it as the answer.
-        with contextlib.redirect_stdout(io.StringIO()):
-            data, reason = _parse(raw)
-            if data is not None:
-                config_change = data.get("hook_event_name") == "ConfigChange"
-                reason = _decide(data, environ)
+        sys.stdout = io.StringIO()
+        data, reason = _parse(raw)
+        if data is not None:
+            config_change = data.get("hook_event_name") == "ConfigChange"
+            reason = _decide(data, environ)
     except BaseException as exc:  # a crash must never become a pass (exit 1 = go ahead)
         reason = _internal(exc)
+    finally:
+        sys.stdout = saved
     if reason is not None:
         # Claude Code's ConfigChange takes a block (the loaded settings stay), not a deny.
         _emit({"decision": "block", "reason": reason} if config_change else _deny(reason), out)
@@ -457,5 +349,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return usage(args)
     if args[0] == "pre-tool-use":
-        return _run_pre_tool_use(sys.stdout, os.environ)
-    return _run_stop(sys.stdout, os.environ)
+        return _run_pre_tool_use(sys.stdout, lazy_environ())
+    return _run_stop(sys.stdout, lazy_environ())

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import sys
 
-from review_gate.protected import might_be_protected
+from review_gate.protected import environment_prefix, might_be_protected
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def shell_patch_paths(command: str) -> list[str]:
 
 
 def _strings(value: object, depth: int = 0) -> list[str]:
-    from review_gate.hooks.agent import _strings as strings
+    from review_gate.hooks.tool_names import strings
 
     return strings(value, depth)
 
@@ -135,7 +135,7 @@ def _path_values(value: object) -> list[str] | None:
 
 
 def _mcp_targets(tool: str, tool_input: object) -> tuple[list[str], bool] | None:
-    from review_gate.hooks.agent import _words
+    from review_gate.hooks.tool_names import words as _words
 
     if not isinstance(tool_input, dict):
         return None
@@ -185,8 +185,9 @@ def base_dir(data: Mapping[str, Any]) -> str:
 
 def _install_roots() -> tuple[str, ...]:
     roots = [os.path.join(os.path.dirname(sys.executable), "gate")]
-    if sys.prefix != sys.base_prefix:
-        roots.append(sys.prefix)
+    prefix = environment_prefix()
+    if prefix is not None:
+        roots.append(prefix)
     return tuple(os.path.realpath(r) for r in roots)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from review_gate import git
 from review_gate.errors import GateError, TrackerUnavailable
 from review_gate.hooks import checkout as ctx
 
@@ -31,6 +32,9 @@ class PrRequest(NamedTuple):
     body_file: str | None
     head: str | None
     repo: str | None
+    cwd: str = ""  # where it runs, from the hook's directory ("" = there)
+    body_unknown: bool = False  # a body computed at run time
+    fill: bool = False  # the body is made from the commit messages (gh --fill)
 
 
 def _read_body_file(cwd: Path, name: str) -> str | None:
@@ -63,42 +67,100 @@ _NO_ISSUE = (
 )
 
 
+_NO_DIR = (
+    "{prefix}this pull request ({via}) would be created from {cwd!r}, which is not a "
+    "directory here, so it is denied. Change directory in a command of its own, then retry."
+)
+_NO_BODY = (
+    "{prefix}cannot tell which issues this pull request ({via}) closes: its body is computed "
+    "at run time, so it is denied. Give the body as --body 'text', a quoted heredoc "
+    "(--body \"$(cat <<'EOF' ... EOF)\"), or a --body-file written in an earlier command."
+)
+_NO_FILL = (
+    "{prefix}cannot read the commit messages this pull request ({via}) would take its body "
+    "from (--fill), so it is denied. Fetch the base branch, or give --body."
+)
+
+
+def _run_dir(hook_cwd: Path, moved: str, environ: Mapping[str, str]) -> Path:
+    """The directory a command runs in after an earlier ``cd``/``env -C`` of the command."""
+    if not moved:
+        return hook_cwd
+    if moved == "~" or moved.startswith("~/"):
+        home = environ.get("HOME") or str(Path.home())
+        moved = home + moved[1:]
+    return hook_cwd / moved  # an absolute ``moved`` replaces hook_cwd
+
+
 def _gate_requests(
     requests: Sequence[PrRequest], data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> str | None:
     from review_gate import report, target
     from review_gate.check import evaluate
 
-    cwd = ctx.hook_cwd(data)
-    if not cwd.is_dir():
-        return f"{_PREFIX}the hook's working directory {cwd} does not exist; PR creation denied."
+    hook_cwd = ctx.hook_cwd(data)
+    if not hook_cwd.is_dir():
+        return (
+            f"{_PREFIX}the hook's working directory {hook_cwd} does not exist; PR creation denied."
+        )
     try:
-        repo = target.Repository(cwd)
-        policy = target.checkout_policy(repo, environ)
         failures: list[str] = []
+        cannot_tell = False
+        checkouts: dict[Path, tuple[Repository, Any]] = {}
         tracker = None
         for pr in requests:
+            cwd = _run_dir(hook_cwd, pr.cwd, environ)
+            if not cwd.is_dir():
+                failures.append(_NO_DIR.format(prefix=_PREFIX, via=pr.via, cwd=pr.cwd))
+                cannot_tell = True
+                continue
+            if pr.body_unknown:
+                failures.append(_NO_BODY.format(prefix=_PREFIX, via=pr.via))
+                cannot_tell = True
+                continue
+            if cwd not in checkouts:
+                repo = target.Repository(cwd)
+                checkouts[cwd] = (repo, target.checkout_policy(repo, environ))
+            repo, policy = checkouts[cwd]
             bodies = [pr.body] if pr.body else []
             if pr.body_file:
                 text = _read_body_file(cwd, pr.body_file)
                 if text:
                     bodies.append(text)
+            head_branch = _branch_name(pr.head) if pr.head else None
             request = target.from_checkout(
                 cwd,
                 environ,
                 surface="pre-tool-use",
-                head_branch=_branch_name(pr.head) if pr.head else None,
+                head_branch=head_branch,
                 bodies=bodies,
                 repo=repo,
                 policy=policy,
                 tracker=tracker,
             )
             tracker = request.tracker
+            if pr.fill and request.head and request.base:
+                messages = git.commit_messages(repo.cwd, request.base, request.head)
+                if messages is None:
+                    failures.append(_NO_FILL.format(prefix=_PREFIX, via=pr.via))
+                    cannot_tell = True
+                    continue
+                request = target.from_checkout(
+                    cwd,
+                    environ,
+                    surface="pre-tool-use",
+                    head_branch=head_branch,
+                    bodies=[*bodies, *messages],
+                    repo=repo,
+                    policy=policy,
+                    tracker=tracker,
+                )
             if not request.issues:
                 failures.append(_NO_ISSUE.format(prefix=_PREFIX, via=pr.via))
                 continue
             if request.head is None:
                 failures.append(_NO_HEAD.format(prefix=_PREFIX, via=pr.via, head=pr.head))
+                cannot_tell = True
                 continue
             denied = report.pr_denied(evaluate(request))
             if denied:
@@ -112,7 +174,30 @@ def _gate_requests(
     except GateError as exc:
         hint = f" Hint: {exc.hint}" if exc.hint else ""
         return f"{_PREFIX}cannot verify the review, so the pull request is denied: {exc}.{hint}"
+    if cannot_tell:
+        failures.append(checkout_gate_status(data, environ))
     return "\n\n".join(failures) if failures else None
+
+
+def checkout_gate_status(data: Mapping[str, Any], environ: Mapping[str, str]) -> str:
+    """Whether the review gate of the hook's checkout passes, for a deny that could not tell
+    what a command does (so the agent knows whether to fix the command or the review)."""
+    from review_gate import report, target
+    from review_gate.check import evaluate
+
+    try:
+        request = target.from_checkout(ctx.hook_cwd(data), environ, surface="pre-tool-use")
+        if not request.issues:
+            return (
+                "This checkout has no issue to gate (no feature/N-... branch, no "
+                "REVIEW_GATE_ISSUE): say which issue the PR is for with `Closes #N` in its body."
+            )
+        if request.head is None:
+            return "This checkout has no commit yet, so there is no review gate to check."
+        return report.gate_status(evaluate(request))
+    except (GateError, OSError) as exc:
+        hint = f" ({exc.hint})" if isinstance(exc, GateError) and exc.hint else ""
+        return f"Whether this checkout's review gate passes could not be checked: {exc}{hint}."
 
 
 def _repo_name(repo: str | None) -> str | None:
@@ -219,10 +304,21 @@ def gate_analysis(
 ) -> str | None:
     """The deny reason for an analysed shell command that matters, or None."""
     if analysis.undecidable:
+        moved = all(u.startswith("cannot tell which checkout") for u in analysis.undecidable)
+        step = (
+            "Run the `cd` or `git switch` as a command of its own, then `gh pr create`."
+            if moved
+            else "Run `gh pr create` (or the like) as a plain command, without building it "
+            "at run time."
+        )
+        what = (
+            "which checkout or branch this pull request is for"
+            if moved
+            else ("whether this command creates a pull request")
+        )
         return (
-            f"{_PREFIX}cannot tell whether this command creates a pull request, so it is "
-            f"denied: {'; '.join(analysis.undecidable)}. Run `gh pr create` (or the like) as "
-            "a plain command, without building it at run time."
+            f"{_PREFIX}cannot tell {what}, so it is denied: {'; '.join(analysis.undecidable)}. "
+            f"{step}\n\n" + checkout_gate_status(data, environ)
         )
     reasons: list[str] = []
     if analysis.tampering or analysis.paths:
@@ -231,7 +327,8 @@ def gate_analysis(
             reasons.append(reason)
     if analysis.pr_creations:
         requests = [
-            PrRequest(p.via, p.body, p.body_file, p.head, p.repo) for p in analysis.pr_creations
+            PrRequest(p.via, p.body, p.body_file, p.head, p.repo, p.cwd, p.body_unknown, p.fill)
+            for p in analysis.pr_creations
         ]
         reason = _gate_requests(requests, data, environ)
         if reason:
@@ -258,7 +355,7 @@ def gate_api_tool(
     Catches a REST POST to ``repos/O/R/pulls`` (``method`` + ``path``/``url``/``endpoint``)
     and a GraphQL ``createPullRequest`` mutation in any string of the input.
     """
-    from review_gate.hooks.agent import _strings
+    from review_gate.hooks.tool_names import strings as _strings
     from review_gate.shell.pr_commands import _NOT_CREATING, classify
 
     strings = _strings(tool_input)

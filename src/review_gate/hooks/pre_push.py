@@ -28,7 +28,9 @@ from review_gate.errors import (
     EXIT_PASS,
     EXIT_UNREACHABLE,
     GateError,
+    TrackerDeadline,
     TrackerUnavailable,
+    UsageError,
 )
 from review_gate.hooks.hook_cli import HookParser, guard, hook_parser
 from review_gate.target.build import Repository
@@ -41,6 +43,12 @@ if TYPE_CHECKING:
 
 ZERO_SHA = "0" * 40
 _ZERO = re.compile(r"^0+$")
+# Turns --quiet on from the environment (a direct install's script passes only git's
+# arguments). It is not a configuration key (config_values.FIELDS has no "quiet"): it
+# changes what a passing push prints, never what passes, so a gated checkout takes it.
+QUIET_VARIABLE = "REVIEW_GATE_QUIET"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
 class RefUpdate(NamedTuple):
@@ -250,7 +258,7 @@ def _gate(
     source: str,
 ) -> tuple[int, list[str]]:
     """Run the review gate of ``issues`` at ``head``: (exit code, explanation lines)."""
-    from review_gate import report, target
+    from review_gate import target
     from review_gate.check import evaluate
 
     config = policy[0]
@@ -258,15 +266,21 @@ def _gate(
         request = target.from_push(repo, policy, environ, issues=issues, source=source, head=head)
         result = evaluate(request)
     except TrackerUnavailable as exc:
-        if config.on_unreachable == "allow":
+        # A tracker that answers too slowly is refused whatever on_unreachable says: the
+        # deadline is the fail-closed bound on the hook, not an outage (docs/trackers.md).
+        if config.on_unreachable == "allow" and not isinstance(exc, TrackerDeadline):
             return EXIT_PASS, [
                 f"  warning: tracker unreachable ({exc.message}); allowed because "
                 "on_unreachable = 'allow'"
             ]
+        allow = (
+            ""
+            if isinstance(exc, TrackerDeadline)
+            else " (or set on_unreachable = 'allow' in the base branch's .review-gate.toml)"
+        )
         return EXIT_UNREACHABLE, [
             f"  - tracker unreachable: {exc.message}",
-            f"    fix: {exc.hint or 'check the network and the token, then push again'}"
-            " (or set on_unreachable = 'allow' in the base branch's .review-gate.toml)",
+            f"    fix: {exc.hint or 'check the network and the token, then push again'}{allow}",
         ]
     except GateError as exc:
         lines = [f"  - issue {', '.join(f'#{i}' for i in issues)}: {exc.message}"]
@@ -275,6 +289,8 @@ def _gate(
         return EXIT_FAIL, lines
     if result.passed:
         return EXIT_PASS, []
+    from review_gate import report  # only a refusal is explained
+
     return EXIT_FAIL, report.push_refused_lines(result)
 
 
@@ -294,6 +310,7 @@ def pre_push(
 ) -> tuple[int, list[str]]:
     """The pre-push hook as a function: (exit code, lines for stderr)."""
     ns = _pre_push_parser().parse(argv)
+    quiet = ns.quiet or quiet_from_environment(environ)
     from review_gate import target
 
     repo = Repository(cwd)
@@ -314,10 +331,8 @@ def pre_push(
                 "(id: review-gate-pre-push) instead of running it by hand",
             )
         updates = []
-    worst = EXIT_PASS
-    lines: list[str] = []
-    for update in updates:
-        decision = decide(
+    decisions = [
+        decide(
             update,
             cwd=cwd,
             config=config,
@@ -326,11 +341,31 @@ def pre_push(
             policy=policy,
             environ=environ,
         )
-        worst = max(worst, decision.exit_code)
-        lines.extend(decision.lines)
+        for update in updates
+    ]
+    worst = max((d.exit_code for d in decisions), default=EXIT_PASS)
+    if worst == EXIT_PASS and quiet:
+        # Nothing on a clean pass; a pass with a warning (tracker unreachable and
+        # on_unreachable = 'allow') still says so, under its summary line.
+        return worst, [line for d in decisions if len(d.lines) > 1 for line in d.lines]
+    lines = [line for d in decisions for line in d.lines]
     if worst != EXIT_PASS:
         lines.append("review-gate: push refused (a local hook; CI's `gate check` enforces it too)")
     return worst, lines
+
+
+def quiet_from_environment(environ: Mapping[str, str]) -> bool:
+    """Whether ``REVIEW_GATE_QUIET`` asks for a quiet pass; another value is a
+    :class:`UsageError` (a miswired setting blocks the push instead of being ignored)."""
+    value = environ.get(QUIET_VARIABLE, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise UsageError(
+        f"{QUIET_VARIABLE}={environ[QUIET_VARIABLE]!r} is not a boolean",
+        hint="set it to 1 (print nothing on a passing push) or 0, or unset it",
+    )
 
 
 def _pre_push_parser() -> HookParser:
@@ -344,6 +379,12 @@ def _pre_push_parser() -> HookParser:
         "update comes from PRE_COMMIT_* variables. Install it with `gate install git` or "
         "pre-commit (id: review-gate-pre-push). Configuration: the base branch's committed "
         ".review-gate.toml or [tool.review-gate]; REVIEW_GATE_* may only tighten it.",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help=f"print nothing when the push passes (a refusal still prints its reason); "
+        f"{QUIET_VARIABLE}=1 in the environment does the same",
     )
     parser.add_argument("remote", nargs="?", help="the remote's name (git passes it)")
     parser.add_argument("url", nargs="?", help="the remote's URL (git passes it)")

@@ -131,6 +131,12 @@ def _handover_after(result: CheckResult, committed: datetime.datetime | None) ->
     return None
 
 
+def _without_gate_variables(environ: Mapping[str, str]) -> dict[str, str]:
+    from review_gate.config_files import ENV_PREFIX
+
+    return {k: v for k, v in environ.items() if not k.startswith(ENV_PREFIX)}
+
+
 def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
     """The Stop answer: ``{"decision": "block", ...}``, ``{"systemMessage": ...}`` or None."""
     from review_gate import report, target
@@ -144,10 +150,17 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
     repo = target.Repository(cwd) if cwd.is_dir() else None
     if repo is None or repo.checkout is None:
         return None
+    refused: GateError | None = None
     try:
         policy = target.checkout_policy(repo, environ)
     except GateError as exc:
-        return _message(f"stop hook cannot read the configuration ({exc}); not blocking.")
+        # A variable that would loosen a gated checkout's policy is refused: the work is
+        # still judged by the committed policy, and the agent told to drop the variable.
+        refused = exc
+        try:
+            policy = target.checkout_policy(repo, _without_gate_variables(environ))
+        except GateError:
+            return _message(f"stop hook cannot read the configuration ({exc}); not blocking.")
     config, _, base = policy
     if config.max_stop_blocks <= 0 or ctx.gated_reason(repo, config) is None:
         return None
@@ -173,6 +186,10 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
             f"unreviewed work ({work}); `gate check --issue {issue}` shows what is missing."
         )
     committed = _commit_time(repo)
+    review_ok = False
+    if refused is not None:
+        hint = f" ({refused.hint})" if refused.hint else ""
+        environ = _without_gate_variables(environ)
     try:
         request = target.from_checkout(cwd, environ, surface="stop", repo=repo, policy=policy)
         request = request._replace(gates=("review", "handover"))
@@ -184,7 +201,8 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
     except GateError as exc:
         reason = f"- the review cannot be verified: {exc}"
     else:
-        if review_passed:
+        review_ok = review_passed
+        if review_passed and refused is None:
             return None
         if handed_over:
             return _message(
@@ -194,8 +212,17 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
         review_only = result._replace(
             verdicts=tuple(v for v in result.verdicts if v.gate == "review")
         )
-        reason = report.missing_lines(review_only)
+        reason = report.missing_lines(review_only) if not review_passed else ""
+    if refused is not None and review_ok:
+        # the work is reviewed under the committed policy: nothing for the agent to do
+        return _message(
+            f"the review of issue #{issue} passes; note that the environment would loosen the "
+            f"gate and is ignored: {refused}{hint}"
+        )
+    count = f"(stop block {blocks + 1} of at most {config.max_stop_blocks} this session)"
     write_blocks(counter, session, blocks + 1)
+    if refused is not None:
+        reason = f"- the environment would loosen the gate: {refused}{hint}\n{reason}".rstrip()
     return {
         "decision": "block",
         "reason": (
@@ -203,6 +230,6 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
             f"Review your work and post the REVIEW (`gate new review --issue {issue}`), or, "
             f"if you cannot finish, post a HANDOVER (`gate new handover --issue {issue}`, "
             f"then `gate issue comment {issue} --body-file handover.md`). "
-            f"(stop block {blocks + 1} of at most {config.max_stop_blocks} this session)"
+            f"{count}"
         ),
     }

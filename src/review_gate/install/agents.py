@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from review_gate.errors import GateError
-from review_gate.install import codex
+from review_gate.install import bytecode, codex
 from review_gate.install import codex_trust as trust
 from review_gate.install.codex import codex_trust_args, main_checkout
 from review_gate.install.hook_files import MATCHER, merge_hooks, resolve_gate
@@ -113,6 +113,9 @@ def install(
     if changed:
         write_settings(path, merged, like=text)
     notes: list[str] = []
+    compiled = bytecode.compile_package()
+    if compiled:
+        notes.append(compiled)
     if scope == "local":
         note = _exclude_locally(path, checkout_top(cwd))
         if note:

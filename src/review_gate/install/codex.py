@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from review_gate.errors import GateError
+from review_gate.install import codex_appserver as appserver
 from review_gate.install import codex_trust as trust
-from review_gate.install.hook_files import LEGACY_MATCHERS, events, handler, is_ours, resolve_gate
+from review_gate.install.hook_files import (
+    LEGACY_MATCHERS,
+    events,
+    handler,
+    is_our_command,
+    is_ours,
+    resolve_gate,
+)
 from review_gate.install.settings_file import checkout_top, read_settings
 from review_gate.proc import run
 
@@ -30,7 +38,8 @@ def install_notes(
     trusted: list[str] = []
     entries = trust.trust_entries(path, hooks, only=is_ours)
     if trust_hooks:
-        trusted = trust.save_trust(config_toml, entries)
+        trusted, how = _record_trust(path, entries, config_toml, checkout_top(cwd))
+        notes.append(how)
     elif any(trust.saved_state(config_toml).get(k) != v for k, v in entries.items()):
         notes.append(
             "Codex runs a hook only once it is trusted: rerun with --trust to record "
@@ -47,6 +56,51 @@ def install_notes(
             f'[projects."{checkout_top(cwd)}"] trust_level = "trusted" to {config_toml}'
         )
     return trusted, notes
+
+
+def trust_override(project: Path) -> list[str]:
+    """``-c`` arguments under which Codex loads ``project``'s own layer for one run (so
+    ``hooks/list`` shows its hooks), trusting nothing for good."""
+    key = trust.toml_str(str(project))
+    return ["-c", f"projects.{key}.trust_level={trust.toml_str('trusted')}"]
+
+
+def listed_ours(path: Path, listed: list[appserver.ListedHook]) -> list[appserver.ListedHook]:
+    """Our handlers in hooks file ``path`` among the hooks Codex lists."""
+    source = path.resolve()
+    return [
+        h for h in listed if Path(h.source_path).resolve() == source and is_our_command(h.command)
+    ]
+
+
+def _record_trust(
+    path: Path, entries: Mapping[str, str], config_toml: Path, project: Path
+) -> tuple[list[str], str]:
+    """Trust our handlers in ``path``: through Codex's app-server when it offers
+    ``hooks/list`` (Codex's own hashes), else by review-gate's copy of the hash recipe.
+    Returns (trust keys written or confirmed, a note saying which way it was done)."""
+    try:
+        codex = [*appserver.codex_command(), *trust_override(project)]
+        listed = listed_ours(path, appserver.list_hooks(codex, project))
+        if len(listed) != len(entries):
+            why = f"hooks/list shows {len(listed)} of review-gate's {len(entries)} hooks in {path}"
+            if not listed and not trust.project_trusted(config_toml, project):
+                why = "the project is not trusted yet, so Codex does not list its hooks"
+            raise appserver.Unavailable(why)
+        after = listed_ours(path, appserver.trust_hooks(codex, project, listed, config_toml))
+        left = [h.key for h in after if h.trust_status != "trusted"]
+        if left:
+            raise appserver.Unavailable(f"Codex still lists {', '.join(left)} as not trusted")
+    except appserver.Unavailable as exc:
+        written = trust.save_trust(config_toml, entries)
+        return written, (
+            f"trust recorded in {config_toml} with review-gate's own computation of Codex's "
+            f"hook hash (fallback: {exc}); `gate doctor` labels it"
+        )
+    return [h.key for h in listed], (
+        f"trust recorded in {config_toml} through Codex's app-server (hooks/list, "
+        "config/batchWrite), with the hashes Codex computed"
+    )
 
 
 def remove_our_trust(

@@ -76,14 +76,14 @@ def trust_entries(hooks_file: Path, hooks: Mapping[str, Any], only: Any = None) 
     return entries
 
 
-def _toml_str(text: str) -> str:
+def toml_str(text: str) -> str:
     # JSON string escapes (\", \\, \n, \uXXXX) are valid TOML basic-string escapes.
     return json.dumps(text, ensure_ascii=True)
 
 
 def cli_override(entries: Mapping[str, str]) -> list[str]:
     """``codex`` arguments that trust ``entries`` for one run, saving nothing."""
-    inner = ",".join(f"{_toml_str(k)}={{trusted_hash={_toml_str(v)}}}" for k, v in entries.items())
+    inner = ",".join(f"{toml_str(k)}={{trusted_hash={toml_str(v)}}}" for k, v in entries.items())
     return ["-c", f"hooks.state={{{inner}}}"]
 
 
@@ -147,8 +147,8 @@ def save_trust(config_toml: Path, entries: Mapping[str, str]) -> list[str]:
     for key, value in entries.items():
         if current.get(key) == value:
             continue
-        header = f"[hooks.state.{_toml_str(key)}]"
-        line = f"trusted_hash = {_toml_str(value)}"
+        header = f"[hooks.state.{toml_str(key)}]"
+        line = f"trusted_hash = {toml_str(value)}"
         if key in current:
             pattern = re.compile(
                 re.escape(header) + r"[ \t]*\r?\n[ \t]*trusted_hash[ \t]*=[^\r\n]*", re.MULTILINE

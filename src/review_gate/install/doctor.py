@@ -9,8 +9,10 @@ from pathlib import Path
 
 from review_gate.doctor import Finding
 from review_gate.errors import GateError
+from review_gate.install import bytecode
+from review_gate.install import codex_appserver as appserver
 from review_gate.install import codex_trust as trust
-from review_gate.install.codex import main_checkout
+from review_gate.install.codex import listed_ours, main_checkout
 from review_gate.install.hook_files import COVERED_TOOLS, events, is_ours, matcher_covers
 from review_gate.install.settings_file import (
     AGENT_NAMES,
@@ -31,6 +33,9 @@ def _command_problem(command: str) -> str | None:
     if not argv:
         return "is empty"
     exe = argv[0]
+    scripts = [a for a in argv[1:] if a.endswith("run_hook.py")]
+    if scripts and not os.path.isfile(scripts[0]):
+        return f"runs {scripts[0]}, which does not exist"
     if "/" in exe:
         if not os.path.isfile(exe):
             return f"runs {exe}, which does not exist"
@@ -84,8 +89,8 @@ def _file_findings(
         findings += _matcher_findings(agent, path, hooks.get("PreToolUse", []), fix)
     if agent == "codex":
         findings += _codex_trust_findings(scope, path, hooks, cwd, where)
-    if not findings:
-        findings.append(Finding(agent, True, f"{name} hooks configured in {path}"))
+    if all(f.ok for f in findings):
+        findings.insert(0, Finding(agent, True, f"{name} hooks configured in {path}"))
     return findings
 
 
@@ -132,6 +137,19 @@ def _codex_trust_findings(
     except GateError as exc:
         return [Finding("codex", False, str(exc), fix=f"fix {config_toml}")]
     entries = trust.trust_entries(path, hooks, only=is_ours)
+    fix = f"gate install codex --scope {scope}{where} --trust"
+    reason = "the project is not trusted, so Codex does not list its hooks"
+    if project_ok:
+        try:
+            codex = appserver.codex_command()
+            listed = listed_ours(path, appserver.list_hooks(codex, checkout_top(cwd)))
+            if len(listed) != len(entries):
+                raise appserver.Unavailable(
+                    f"hooks/list shows {len(listed)} of review-gate's {len(entries)} hooks"
+                )
+            return [_listed_finding(path, listed, fix)]
+        except appserver.Unavailable as exc:
+            reason = str(exc)
     if any(saved.get(k) != v for k, v in entries.items()):
         findings.append(
             Finding(
@@ -139,8 +157,18 @@ def _codex_trust_findings(
                 False,
                 f"{path}: review-gate's hooks are not trusted in {config_toml}, and Codex "
                 "skips untrusted hooks silently (workers started by `gate dispatch` get "
-                "per-run trust)",
-                fix=f"gate install codex --scope {scope}{where} --trust",
+                f"per-run trust; checked with review-gate's own computation of Codex's hook "
+                f"hash, fallback: {reason})",
+                fix=fix,
+            )
+        )
+    else:
+        findings.append(
+            Finding(
+                "codex",
+                True,
+                f"{path}: review-gate's hooks are trusted in {config_toml} (fallback: checked "
+                f"with review-gate's own computation of Codex's hook hash; {reason})",
             )
         )
     if not project_ok:
@@ -156,6 +184,20 @@ def _codex_trust_findings(
     return findings
 
 
+def _listed_finding(path: Path, listed: list[appserver.ListedHook], fix: str) -> Finding:
+    """Trust as Codex itself reports it (``codex app-server`` ``hooks/list``)."""
+    untrusted = [f"{h.event} ({h.trust_status})" for h in listed if h.trust_status != "trusted"]
+    if untrusted:
+        return Finding(
+            "codex",
+            False,
+            f"{path}: Codex reports review-gate's hooks as not trusted: "
+            f"{', '.join(untrusted)}; it skips untrusted hooks silently",
+            fix=fix,
+        )
+    return Finding("codex", True, f"{path}: review-gate's hooks are trusted, as Codex reports")
+
+
 def _where(directory: Path) -> str:
     return f" -C {shlex.quote(str(directory))}"
 
@@ -165,6 +207,7 @@ def checks(cwd: Path) -> list[Finding]:
     findings: list[Finding] = []
     top = checkout_top(cwd)
     main = main_checkout(cwd)
+    hooks_found = False
     for agent in AGENTS:
         seen: set[Path] = set()
         found = False
@@ -193,6 +236,7 @@ def checks(cwd: Path) -> list[Finding]:
                 findings.append(_ignored_finding(ignored, main, found))
                 found = True
         if found:
+            hooks_found = True
             continue
         name = AGENT_NAMES[agent]
         marker = top / (".claude" if agent == "claude" else ".codex")
@@ -218,6 +262,9 @@ def checks(cwd: Path) -> list[Finding]:
                     f"`gate install {agent}` gates it)",
                 )
             )
+    if hooks_found:
+        ok, message, compile_fix = bytecode.finding()
+        findings.append(Finding("hooks", ok, message, fix=compile_fix))
     return findings
 
 

@@ -22,12 +22,14 @@ from review_gate.errors import UsageError
 # Hook files `gate install` writes inside a checkout (relative to its top level).
 PROJECT_HOOK_FILES = (".claude/settings.json", ".claude/settings.local.json", ".codex/hooks.json")
 #: Finds our hook command in a handler's command line (or anywhere in a hook file's text).
-OUR_COMMAND = re.compile(r"""(?:^|[/\\\s"'])gate(?:\.exe)?["']?\s+hook\s+(?:pre-tool-use|stop)\b""")
+OUR_COMMAND = re.compile(
+    r"""(?:^|[/\\\s"'])(?:gate(?:\.exe)?["']?\s+hook|run_hook\.py["']?)\s+(?:pre-tool-use|stop)\b"""
+)
 
 # Shell commands, the file-editing tools (Claude Code's Write, Edit, MultiEdit and
 # NotebookEdit; Codex's apply_patch, which reaches PreToolUse as tool_name "apply_patch",
 # recorded in tests/e2e/recordings/), plus every MCP tool: the hook itself decides which
-# MCP tools create a pull request or write a file (see agent.is_pr_tool and
+# MCP tools create a pull request or write a file (see hooks/tool_names.py and
 # hooks/file_targets.py), so a server naming its tool differently is still gated. Anchored
 # regex: valid for Claude Code (JS) and Codex (Rust), which match it against tool_name.
 MATCHER = "^(Bash|Write|Edit|MultiEdit|NotebookEdit|apply_patch|mcp__.*)$"
@@ -110,7 +112,35 @@ def resolve_gate(explicit: str | None = None) -> str:
 
 
 def hook_command(gate: str, event: str) -> str:
+    """The hook's command line: ``PYTHON -I -S .../review_gate/hooks/run_hook.py EVENT`` when
+    ``gate`` runs on this interpreter (the fast start, see hooks/run_hook.py), else
+    ``gate hook EVENT``."""
+    fast = fast_hook_argv(gate)
+    if fast is not None:
+        return shlex.join([*fast, event])
     return f"{shlex.quote(gate)} hook {event}"
+
+
+def fast_hook_argv(gate: str) -> list[str] | None:
+    """``[PYTHON, -I, -S, RUN_HOOK]`` for a ``gate`` script of this interpreter, else None
+    (another installation, or a launcher that is not a Python script)."""
+    try:
+        with open(gate, "rb") as f:
+            first = f.readline(4096)
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    interpreter = first[2:].decode("utf-8", "replace").strip()
+    if " " in interpreter or not os.path.isabs(interpreter):
+        return None
+    same_prefix = os.path.dirname(os.path.dirname(interpreter)) == os.path.normpath(sys.prefix)
+    if not same_prefix or os.path.realpath(interpreter) != os.path.realpath(sys.executable):
+        return None  # another environment: its own package may differ
+    run_hook = Path(__file__).resolve().parent.parent / "hooks" / "run_hook.py"
+    if not run_hook.is_file():
+        return None
+    return [interpreter, "-I", "-S", str(run_hook)]
 
 
 def handler(gate: str, arg: str) -> dict[str, Any]:

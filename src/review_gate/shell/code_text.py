@@ -10,8 +10,7 @@ and keeps the conservative answer. A literal protected path together with a writ
 
 from __future__ import annotations
 
-import re
-
+from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import path_hint, words
 
 #: Words (runs of letters and digits, lower case) of code that may run another program,
@@ -30,11 +29,11 @@ _SAFE_MODULES = words(
     "functools math datetime time csv tomllib toml yaml hashlib unicodedata pprint typing "
     "dataclasses enum argparse io strict warnings utf8 fs path util"
 )
-_IMPORT = re.compile(
+_IMPORT = lazy(
     r"\b(?:import|from)\s+([\w.]+(?:\s*,\s*[\w.]+)*)|\buse\s+([\w:]+)"
     r"|\b(?:require|load)\s*\(?\s*['\"]([^'\"]*)"
 )
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = lazy(r"[a-z0-9]+")
 #: Words of code that writes, moves or removes a file (or runs something that may).
 _WRITES = words(
     "write writes writefile writefilesync writelines appendfile appendfilesync remove removedirs "
@@ -46,7 +45,7 @@ _WRITES = words(
 _MODES = frozenset(
     {"w", "a", "x", "w+", "a+", "r+", "wb", "ab", "xb", "wt", "at", ">", ">>", "+<", "+>"}
 )
-_LITERAL = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+_LITERAL = lazy(r"'([^'\n]*)'|\"([^\"\n]*)\"")
 
 
 def _tokens(code: str) -> set[str]:
@@ -55,6 +54,8 @@ def _tokens(code: str) -> set[str]:
 
 def can_run(code: str) -> bool:
     """Could ``code`` run a program, evaluate code or reach the network?"""
+    import re
+
     if any(c in code for c in "`|") or "%x" in code:
         return True  # backticks, pipes to commands (awk, perl open), ruby %x()
     if not _RUNS.isdisjoint(_tokens(code)):
@@ -72,9 +73,16 @@ def _literals(code: str) -> list[str]:
 
 
 #: awk's `print > "file"`, perl's `open(F, "> file")`.
-_REDIRECT = re.compile(r">>?\s*[\"']")
+_REDIRECT = lazy(r">>?\s*[\"']")
 #: Writing to the terminal is not writing a file.
-_STDOUT = re.compile(r"\b(?:sys\.)?std(?:out|err)\s*\.\s*write\w*|\$?stdout\.(?:write|print)")
+_STDOUT = lazy(r"\b(?:sys\.)?std(?:out|err)\s*\.\s*write\w*|\$?stdout\.(?:write|print)")
+
+
+def named_files(code: str) -> list[str]:
+    """Every string literal of ``code`` that could be a file name (no spaces)."""
+    return [
+        p for p in (lit.lstrip("+<> ").strip() for lit in _literals(code)) if p and " " not in p
+    ]
 
 
 def writes(code: str) -> bool:
@@ -109,7 +117,7 @@ def written_paths(code: str) -> list[str]:
 #: ``pytest -k pr_create``, ``npm test -- --grep createPullRequest``, ``go test -run X``:
 #: a one-word value of a test runner's selector option names tests, not a command line
 #: (a command line needs spaces), so it does not count as mentioning PR creation.
-_SELECTOR = re.compile(
+_SELECTOR = lazy(
     r"(?:^|(?<=[\s'\"=]))(?:-k|-t|-g|--grep|--testNamePattern|--test-name-pattern|-run"
     r"|--filter|--match|--tests?)(?:=|\s+)(?:'[^'\s]*'|\"[^\"\s]*\"|[^\s'\";&|()<>`$]+)"
 )
@@ -117,6 +125,20 @@ _SELECTOR = re.compile(
 
 def without_test_selectors(text: str) -> str:
     """``text`` with the values of test selector options blanked."""
-    if "-" not in text:
-        return text
+    if not any(option in text for option in _SELECTOR_OPTIONS):
+        return text  # (the usual case: no need to compile the pattern)
     return _SELECTOR.sub(" ", text)
+
+
+#: Every option _SELECTOR knows starts with one of these.
+_SELECTOR_OPTIONS = (
+    "-k",
+    "-t",
+    "-g",
+    "--grep",
+    "--testNamePattern",
+    "--test",
+    "-run",
+    "--filter",
+    "--match",
+)

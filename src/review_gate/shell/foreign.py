@@ -11,15 +11,16 @@ from their input, live here too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from review_gate.shell import options as opts
 from review_gate.shell import syntax as tree
+from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.runners import INTERPRETER
 from review_gate.shell.words import DYN, Word, literal
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from review_gate.shell.walker import Analyser
@@ -40,11 +41,13 @@ RUNNABLE = words(
     "claude codex"
 )
 _SPELLINGS = ("gh pr create", "gh pr new", "hub pull-request", "git pull-request")
-_GLOB = re.compile(r"([*?]|\[[^\]]*\])")
-_SED_E = re.compile(r"(?:^|[\s;{}!\d$/])e(?:\s|$)|/[gpiImMw\d]*e[gpiImM\d]*\s*(?:;|$)")
+_GLOB = lazy(r"([*?]|\[[^\]]*\])")
+_SED_E = lazy(r"(?:^|[\s;{}!\d$/])e(?:\s|$)|/[gpiImMw\d]*e[gpiImM\d]*\s*(?:;|$)")
 
 
 def _glob_piece(piece: str) -> str:
+    import re
+
     if piece == "*":
         return "[^ ]*"
     if piece == "?" or piece.startswith("["):
@@ -55,6 +58,8 @@ def _glob_piece(piece: str) -> str:
 def _word_pattern(word: Word) -> str:
     """A regex for the values a word may take: run-time parts are anything (spaces too),
     glob characters stay inside the word."""
+    import re
+
     pieces = []
     for part in word.template.lower().split(DYN):
         if word.glob:
@@ -72,6 +77,8 @@ def spells_pr(argv: Sequence[Word]) -> bool:
     ``gh pr create`` (or another spelling) exactly and include a letter of ``gh``, ``pr``
     or ``hub``, so ``$EDITOR notes.txt``, ``$CMD --version`` and ``$X new`` do not match.
     """
+    import re
+
     patterns: list[str] = []
     literal_text = ""
     for word in argv[:4]:

@@ -16,20 +16,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from review_gate.shell import options as opts
 from review_gate.shell.paths import AGENT_SETTINGS, Touch
+from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import words
 from review_gate.shell.records import Findings
 from review_gate.shell.words import DYN, Word
 
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from review_gate.shell.walker import Analyser
 
-_PIP = re.compile(r"pip[\d.]*")
+_PIP = lazy(r"pip[\d.]*")
 #: program -> the subcommand words that remove packages (``uv pip uninstall``).
 _REMOVERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "pipx": (("uninstall",),),
@@ -48,6 +49,8 @@ _SOURCES = frozenset({"user", "project", "local"})
 
 
 def _is_gate(package: str | None) -> bool:
+    import re
+
     name = re.sub(r"[-_.]+", "-", (package or "").lower())
     return re.split(r"[<>=!~\[; @]", name, maxsplit=1)[0] == "review-gate"
 

@@ -6,7 +6,6 @@ command name removed) and records what it finds in a :class:`Findings`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from review_gate.shell import options as opts
@@ -38,6 +37,8 @@ _CURL_DATA = ("-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--
 
 def _curl_globs(template: str) -> str:
     """curl expands {a,b} and [1-3] in URLs itself (unless -g): treat them as unknown."""
+    import re
+
     return re.sub(r"\{+[^}]*\}+|\[[^\]]*\]", DYN, template)
 
 
@@ -106,6 +107,8 @@ def curl(text: str, args: Sequence[Word], out: Findings) -> None:
 def _unexpand(args: Sequence[Word]) -> list[Word]:
     """curl 8.3+ ``--expand-OPTION VALUE`` is ``--OPTION`` with ``{{variables}}`` in VALUE
     expanded at run time: read it as ``--OPTION`` and the variables as unknown text."""
+    import re
+
     out: list[Word] = []
     expand_next = False
     for word in args:

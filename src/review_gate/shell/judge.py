@@ -15,10 +15,11 @@ import re
 import shutil
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
-from typing import NamedTuple
 
 from review_gate.protected import might_be_protected, protected_reason
+from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.paths import AGENT_SETTINGS, join_dir
+from review_gate.shell.patterns import lazy
 from review_gate.shell.records import PathUse
 from review_gate.shell.words import DYN, resolve
 
@@ -30,11 +31,11 @@ _GLOB_LIMIT = 256
 _SETTINGS_LIMIT = 1 << 20
 #: Variables the hook knows as the agent's shell does (the hook runs in its environment).
 _ENV = ("HOME", "CODEX_HOME", "XDG_CONFIG_HOME", "VIRTUAL_ENV", "USER")
-_WHICH = re.compile(
+_WHICH = lazy(
     r"\$\(\s*(?:which|command\s+-v|type\s+-p)\s+([\w.+-]+)\s*\)|`\s*which\s+([\w.+-]+)\s*`"
 )
 #: `$(git rev-parse --show-toplevel)`, `--git-dir`, `--git-path hooks`: the checkout's own.
-_REV_PARSE = re.compile(
+_REV_PARSE = lazy(
     r"\$\(\s*git\s+rev-parse\s+(?:--path-format=absolute\s+)?--"
     r"(show-toplevel|git-dir|absolute-git-dir|git-common-dir|git-path)(?:\s+([\w./-]+))?\s*\)"
 )

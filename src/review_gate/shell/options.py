@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from typing import NamedTuple
 
+from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.words import DYN, Word, literal
 
 #: ``Opt.name`` of a positional argument.

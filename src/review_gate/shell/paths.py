@@ -11,9 +11,8 @@ in a command that names one); the hook decides with
 from __future__ import annotations
 
 import posixpath
-from fnmatch import fnmatchcase
-from typing import NamedTuple
 
+from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.prefilter import INSTALL_NAMES, PROTECTED_NAMES, path_hint
 from review_gate.shell.records import PathUse
 from review_gate.shell.words import DYN, Word
@@ -109,6 +108,8 @@ _KNOWN = ("HOME", "PWD", "VIRTUAL_ENV", "rev-parse", "which", "command -v")
 
 
 def _glob_may_match(low: str) -> bool:
+    from fnmatch import fnmatchcase  # (it imports re: only for globs)
+
     last = low.rstrip("/").rpartition("/")[2].replace(DYN, "*")
     return any(fnmatchcase(name, last) for name in (*PROTECTED_NAMES, *INSTALL_NAMES))
 

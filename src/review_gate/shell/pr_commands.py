@@ -8,10 +8,10 @@ the plain HTTP clients (:mod:`.http_commands`) and the MCP tool gate.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from review_gate.shell import options as opts
+from review_gate.shell.body_text import substituted
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.records import Findings, PrCreation
 from review_gate.shell.words import DYN, Word
@@ -52,6 +52,8 @@ _GH_COMMANDS = words(
 
 
 def _unquote(path: str) -> str:
+    import re
+
     return re.sub(
         r"%([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), path
     )  # GitHub decodes %70ulls
@@ -74,6 +76,8 @@ def classify(template: str) -> tuple[str, str | None]:
     ``template`` marks unknown parts with DYN; "maybe" means some value of them could
     reach a PR-creating endpoint.
     """
+    import re
+
     low = _unquote(template).lower()
     path = low.split("://", 1)[1].partition("/")[2] if "://" in low else low
     path = path.split("?", 1)[0].split("#", 1)[0]
@@ -125,6 +129,7 @@ def _json_fields(data: str) -> dict[str, str]:
 
 def _graphql_fields(query: str) -> dict[str, str]:
     import json
+    import re
 
     found: dict[str, str] = {}
     for key, value in re.findall(r'\b(body|headRefName|title)\s*:\s*"((?:[^"\\]|\\.)*)"', query):
@@ -192,6 +197,9 @@ def gh(
         out.undecided(text, f"{via} alias that creates a PR would hide it from this hook")
 
 
+_FILL = ("--fill", "--fill-first", "--fill-verbose", "-f")
+
+
 def _last(words: list[Word]) -> Word | None:
     return words[-1] if words else None
 
@@ -201,14 +209,25 @@ def _gh_pr_create(text: str, parsed: list[opts.Opt], out: Findings, via: str) ->
     body_file = _last(opts.values(parsed, "-F", "--body-file"))
     head = _last(opts.values(parsed, "-H", "--head"))
     repo = _last(opts.values(parsed, "-R", "--repo"))
+    body_text = body.value if body else None
+    file_name = body_file.value if body_file else None
+    unknown = body_file is not None and file_name is None
+    if body is not None and body_text is None:
+        static = substituted(body)  # --body "$(cat <<'EOF' ... EOF)"
+        body_text = static.text if static else None
+        file_name = file_name or (static.file if static else None)
+        unknown = unknown or static is None
+    fill = any(o.name in _FILL for o in parsed) and body is None and body_file is None
     out.pr(
         PrCreation(
             via=f"{via} pr create",
             command=text,
-            body=body.value if body else None,
-            body_file=body_file.value if body_file else None,
+            body=body_text,
+            body_file=file_name,
             head=head.value if head else None,
             repo=repo.value if repo else None,
+            body_unknown=unknown,
+            fill=fill,
         )
     )
 

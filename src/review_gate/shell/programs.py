@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from review_gate.shell import (
     foreign,
@@ -18,12 +17,16 @@ from review_gate.shell import (
     paths,
     pr_commands,
     runners,
+    situation,
     writers,
 )
 from review_gate.shell import options as opts
 from review_gate.shell import syntax as tree
 from review_gate.shell.prefilter import prish, words
+from review_gate.shell.situation import Move
 from review_gate.shell.words import DYN, Word, joined, literal
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from review_gate.shell.walker import Analyser
@@ -61,6 +64,9 @@ def dispatch(
         reads = stdin and tree.stdin_of(cmd, src) is not None
         http_commands.httpie(text, args, out, reads_stdin=reads)
     elif name == "git" or (name.startswith("git-") and len(name) > 4):
+        switch = situation.git_switch(args if name == "git" else [literal(name[4:]), *args])
+        if switch is not None:
+            a.move(Move(None, switch[0], switch[1], switch=True))
         git_commands.git(
             text,
             args if name == "git" else [literal(name[4:]), *args],  # git-push = git push
@@ -139,6 +145,8 @@ def dispatch(
             a.unknown_code(text, text, "runs a script this hook cannot see")
         if name in ("cd", "pushd") and (not args or args[-1].value is not None):
             a.cwd = paths.join_dir(a.cwd, args[-1].value or "~" if args else "~")
+        if name in ("cd", "pushd", "popd"):
+            a.move(Move(None, situation.cd_target(name, args)))
         if name not in foreign.DATA:  # `POST URL`, `curlie post URL`, `lwp-request -m POST`
             _generic_http(a, cmd, src, name, args, stdin=stdin)
         foreign.program(a, cmd, src, depth, name, args, stdin=stdin)

@@ -6,7 +6,9 @@ a third of the hook's whole budget on the path where a command needed the parser
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+
+from review_gate.shell.named_tuple import NamedTuple
 
 
 class PrCreation(NamedTuple):
@@ -18,6 +20,9 @@ class PrCreation(NamedTuple):
     body_file: str | None = None  # --body-file/-F path ("-" = stdin) when given
     head: str | None = None  # --head/-H branch when given
     repo: str | None = None  # --repo/-R (or OWNER/REPO of the API path) when given
+    cwd: str = ""  # the directory an earlier `cd`/`env -C` certainly moved to ("" = the call's)
+    body_unknown: bool = False  # a body is given whose text is computed at run time
+    fill: bool = False  # gh --fill*: the body is made from the branch's commit messages
 
 
 class Tampering(NamedTuple):
@@ -81,8 +86,16 @@ class Findings:
         self.tampering: list[Tampering] = []
         self.undecidable: list[str] = []
         self.paths: list[PathUse] = []
+        #: Places a PR creation where earlier parts of the command put it (the walker's);
+        #: None when the place cannot be told (the PR creation is then undecidable).
+        self.situate: Callable[[PrCreation], PrCreation | None] | None = None
 
     def pr(self, creation: PrCreation) -> None:
+        if self.situate is not None:
+            placed = self.situate(creation)
+            if placed is None:
+                return
+            creation = placed
         if creation not in self.pr_creations:
             self.pr_creations.append(creation)
 

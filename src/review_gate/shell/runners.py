@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from review_gate.shell import code_text, paths
 from review_gate.shell import syntax as tree
+from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.words import Word, joined, literal
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from review_gate.shell.walker import Analyser
@@ -21,7 +22,7 @@ _SAFE_MODULES = words(
 )
 #: ``python -m`` modules whose arguments are Python code they run (or pdb commands).
 _ARG_CODE_MODULES = words("timeit pdb")
-INTERPRETER = re.compile(
+INTERPRETER = lazy(
     r"(python|pypy|perl|ruby|php|lua|node|nodejs|deno|bun|rscript|osascript|pwsh|powershell"
     r"|luajit|tclsh|jshell|julia)[\d.]*"
 )
@@ -118,6 +119,9 @@ def interpreted(a: Analyser, text: str, name: str, codes: Sequence[str]) -> None
             a.out.tamper(text, f"{name} code that changes core.hooksPath", "hooks-path")
         for path in code_text.written_paths(code):
             a.touch(text, paths.Touch(f"{name} code", "may write or remove", literal(path)))
+        if code_text.writes(code):  # a PR body file it may write is not read from disk
+            for named in code_text.named_files(code):
+                a.contents[paths.normal(a.cwd, named)] = None
 
 
 def interpreter(

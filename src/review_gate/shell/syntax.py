@@ -9,50 +9,86 @@ e.g. ``$"gh"``) and resolved with :func:`_shell_words.resolve`.
 
 from __future__ import annotations
 
+import importlib
 import importlib.machinery
-import importlib.util
 import os
+import sys
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
 
+from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.words import Word, expand_braces, printf_text, resolve
 
-Node = Any  # tree_sitter.Node; kept loose so this module imports nothing heavy at load time
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+if TYPE_CHECKING:
+    Node = Any  # tree_sitter.Node; kept loose so this module imports nothing heavy at load time
+else:
+    Node = object
 
 _PARSER: Any = None
 
 
-def _language() -> object:
-    # tree_sitter_bash/__init__ imports importlib.resources (~14 ms); only the compiled
-    # binding is needed, so load it directly and fall back to the package if that fails.
+def _binding(package: str) -> Any:
+    """``package._binding``, the compiled module, loaded without running the package's
+    ``__init__``: tree_sitter's imports ``typing`` and tree_sitter_bash's
+    ``importlib.resources`` (milliseconds the hook pays on every parsed command). Falls back
+    to a plain import when the file cannot be loaded that way."""
+    name = f"{package}._binding"
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
     try:
-        spec = importlib.util.find_spec("tree_sitter_bash")
+        spec = importlib.machinery.PathFinder.find_spec(package)
         locations = list(spec.submodule_search_locations or []) if spec else []
         names = os.listdir(locations[0]) if locations else []
-        for path in [os.path.join(locations[0], n) for n in names if n.startswith("_binding.")]:
-            loader = importlib.machinery.ExtensionFileLoader("tree_sitter_bash._binding", path)
-            mspec = importlib.util.spec_from_file_location(
-                "tree_sitter_bash._binding", path, loader=loader
-            )
-            if mspec is None:
+        suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+        for file in names:
+            if not (file.startswith("_binding.") and file.endswith(suffixes)):
                 continue
-            module = importlib.util.module_from_spec(mspec)
+            path = os.path.join(locations[0], file)
+            loader = importlib.machinery.ExtensionFileLoader(name, path)
+            mspec = importlib.machinery.ModuleSpec(name, loader, origin=path)
+            module = loader.create_module(mspec)
+            module.__spec__, module.__file__, module.__loader__ = mspec, path, loader
             loader.exec_module(module)
-            return module.language()
+            sys.modules[name] = module
+            return module
     except (ImportError, OSError, AttributeError, IndexError):
         pass
-    import tree_sitter_bash
+    return importlib.import_module(name)
 
-    return tree_sitter_bash.language()
+
+def unsafe(source: str) -> bool:
+    """Whether tree-sitter-bash may read out of bounds on ``source``: its scanner passes the
+    character after ``{`` (and after ``{N..``) to ``isdigit``, which indexes a 384-entry
+    table, so a character above U+00FF there reads outside it and may crash the process
+    (a crash lets the tool call through). Such text is never parsed (tests/hooks_shell_test.py
+    fuzzes this)."""
+    brace = source.find("{")
+    while brace >= 0:
+        i = brace + 1
+        for _ in range(2):  # `{DIGITS` then `..DIGITS`
+            while i < len(source) and "0" <= source[i] <= "9":
+                i += 1
+            if i < len(source) and ord(source[i]) > 0xFF:
+                return True
+            if source[i : i + 2] != "..":
+                break
+            i += 2
+        brace = source.find("{", brace + 1)
+    return False
 
 
 def parse(source: str) -> Node:
-    """Root node of ``source`` parsed as bash."""
+    """Root node of ``source`` parsed as bash; the caller checks :func:`unsafe` first."""
     global _PARSER
+    if unsafe(source):
+        raise ValueError("text tree-sitter-bash cannot read safely")
     if _PARSER is None:
-        import tree_sitter
-
-        _PARSER = tree_sitter.Parser(tree_sitter.Language(_language()))
+        binding = _binding("tree_sitter")
+        _PARSER = binding.Parser(binding.Language(_binding("tree_sitter_bash").language()))
     return _PARSER.parse(source.encode("utf-8", "surrogatepass")).root_node
 
 

@@ -9,12 +9,12 @@ taken): that can only make the analysis see more, never less.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from review_gate.shell import syntax as tree
+from review_gate.shell.patterns import lazy
 
-_BARE = re.compile(r"(?<![\w$!#{])[A-Za-z_]\w*(?!\w)")
+_BARE = lazy(r"(?<![\w$!#{])[A-Za-z_]\w*(?!\w)")
 #: name -> value, or None when the name is set in a way whose value is not certain.
 Vars = dict[str, "str | None"]
 

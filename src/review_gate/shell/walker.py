@@ -15,12 +15,21 @@ import time
 from collections.abc import Sequence
 
 from review_gate.errors import TooComplex
-from review_gate.shell import gate_removal, git_commands, paths, programs, variables, wrappers
+from review_gate.shell import (
+    body_text,
+    gate_removal,
+    git_commands,
+    paths,
+    programs,
+    variables,
+    wrappers,
+)
 from review_gate.shell import syntax as tree
 from review_gate.shell.code_text import without_test_selectors
 from review_gate.shell.foreign import spells_pr
 from review_gate.shell.prefilter import has_decoder, might_matter, normalise, prish
-from review_gate.shell.records import Analysis, Findings
+from review_gate.shell.records import Analysis, Findings, PrCreation
+from review_gate.shell.situation import Move, Situation, situation
 from review_gate.shell.words import DYN, Word, literal, resolve
 
 #: Analysis time after which a command is undecidable (the hook timeout is 30 s).
@@ -49,6 +58,14 @@ class Analyser:
         self.written: set[str] = set()  # every path the command writes (normalised)
         # `git -c include.path=F`, GIT_CONFIG_GLOBAL=F: (command, F, cwd), judged at the end
         self.includes: list[tuple[str, Word, str]] = []
+        # Where a PR creation runs (shell.situation): the moves of the tree being walked,
+        # the place that tree started in, the command being analysed, `env -C` dirs.
+        self.moves: list[Move] = []
+        self.base = Situation()
+        self.at: tree.Node = None
+        self.in_dirs: list[str] = []
+        self.contents: dict[str, str | None] = {}  # files written earlier: their text if known
+        self.out.situate = self.situate
 
     def result(self) -> Analysis:
         for text, word, cwd in self.includes:
@@ -64,7 +81,9 @@ class Analyser:
     def touch(self, text: str, touch: paths.Touch) -> None:
         """``text`` changes ``touch.word``: remember it, and report it when it may be one of
         the gate's own files."""
-        self.written.add(paths.normal(self.cwd, touch.word.template))
+        key = paths.normal(self.cwd, touch.word.template)
+        self.written.add(key)
+        self.contents[key] = None
         use = paths.use(text, touch, self.cwd, self.mentions)
         if use is not None:
             self.out.path(use)
@@ -78,7 +97,30 @@ class Analyser:
                 self.out.undecided(source, f"shell code nested more than {self.max_depth} deep")
             return
         source = source.replace("\0", "")  # NUL is the DYN marker; bash drops it from input
+        if tree.unsafe(source):
+            if might_matter(source):
+                self.out.undecided(
+                    source,
+                    "the command has text the shell parser cannot read safely ({ then "
+                    "a character above U+00FF)",
+                )
+            return
         root = tree.parse(source)
+        # Code run by another command (bash -c, eval, ssh...) starts where that command runs;
+        # a move inside it may or may not reach the commands after it.
+        outer = (self.moves, self.base, self.at)
+        if self.at is not None:
+            self.base = self.place()
+        self.moves = []
+        try:
+            self._walk(root, source, depth)
+        finally:
+            moved = bool(self.moves)
+            self.moves, self.base, self.at = outer
+            if moved:
+                self.moves.append(Move(None, None))
+
+    def _walk(self, root: tree.Node, source: str, depth: int) -> None:
         src = source.encode("utf-8", "surrogatepass")
         if "=" in source or "set" in source:
             variables.scan(root, source, self.vars)
@@ -113,6 +155,8 @@ class Analyser:
                 if op and dest is not None:
                     word = resolve(tree.text(dest), self.vars)
                     self.touch(tree.text(node), paths.Touch(op, paths.WRITES, word))
+                    key = paths.normal(self.cwd, word.template)
+                    self.contents[key] = body_text.written(node, src)
 
     def _heredoc_backticks(self, node: tree.Node, depth: int) -> None:
         """`cmd` in an unquoted heredoc runs; tree-sitter only parses $(...) there."""
@@ -127,6 +171,41 @@ class Analyser:
                 j += 2 if body[j] == "\\" else 1
             self.code(body[i + 1 : j], depth + 1)
             i = body.find("`", j + 1)
+
+    # --- where a PR creation runs ----------------------------------------------------------
+
+    def move(self, move: Move) -> None:
+        """An earlier command changes directory or branch (see :mod:`.situation`)."""
+        self.moves.append(move._replace(node=self.at))
+
+    def place(self) -> Situation:
+        """Where the command being analysed runs."""
+        here = situation(self.base, self.moves, self.at) if self.at is not None else self.base
+        for directory in self.in_dirs:
+            here = here._replace(cwd=paths.join_dir(here.cwd, directory))
+        return here
+
+    def situate(self, creation: PrCreation) -> PrCreation | None:
+        """``creation`` where it runs, with a body file written earlier read as it will be;
+        None (and an undecidable) when that cannot be told."""
+        here = self.place()
+        if here.uncertain:
+            self.out.undecided(
+                creation.command, f"cannot tell which checkout or branch: {here.uncertain}"
+            )
+            return None
+        if creation.head is None and here.branch:
+            creation = creation._replace(head=here.branch)
+        if creation.body_file and creation.body_file != "-":
+            key = paths.normal(paths.join_dir(self.cwd, ""), creation.body_file)
+            if key in self.contents:
+                text = self.contents[key]
+                if text is None:
+                    creation = creation._replace(body_unknown=True)
+                else:
+                    body = "\n".join(b for b in (creation.body, text) if b)
+                    creation = creation._replace(body=body, body_file=None)
+        return creation._replace(cwd=here.cwd)
 
     def unknown_code(self, text: str, source: str, reason: str) -> None:
         """Code that will run but is not in the command (a variable, a file, a download)."""
@@ -157,6 +236,7 @@ class Analyser:
     # --- simple commands -----------------------------------------------------------------
 
     def command(self, cmd: tree.Cmd, src: bytes, depth: int) -> None:
+        self.at = cmd.node
         if cmd.words:
             self.argv(cmd, src, depth, cmd.words, list(cmd.assigns), stdin=True)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+
+from review_gate.shell.named_tuple import NamedTuple
 
 #: Stands for the unknown value of an expansion inside :attr:`Word.template`.
 DYN = "\x00"

@@ -8,7 +8,6 @@ file (``xargs``, ``find -exec``, ``parallel``) itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from review_gate.shell import foreign, paths, writers
 from review_gate.shell import options as opts
@@ -16,6 +15,8 @@ from review_gate.shell import syntax as tree
 from review_gate.shell.paths import FIND_ITEM
 from review_gate.shell.prefilter import words as _words
 from review_gate.shell.words import DYN, Word, joined, literal
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from review_gate.shell.walker import Analyser
@@ -164,10 +165,12 @@ def in_dir(a: Analyser, directory: str, run: Callable[[], None]) -> None:
     """``run()`` with relative paths taken from ``directory`` (``env -C DIR cmd``)."""
     before = a.cwd
     a.cwd = paths.join_dir(before, directory)
+    a.in_dirs.append(directory)
     try:
         run()
     finally:
         a.cwd = before
+        a.in_dirs.pop()
 
 
 def _assignment(word: Word) -> bool:

@@ -7,7 +7,6 @@ change nothing, so they have no :class:`~.paths.Touch`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from review_gate.shell import git_files
@@ -24,6 +23,7 @@ from review_gate.shell.paths import (
     Touch,
     child,
 )
+from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import words
 from review_gate.shell.words import DYN, Word, literal
 
@@ -155,14 +155,14 @@ def _in_place(name: str, args: list[Word]) -> list[Touch]:
 
 
 #: sed's `w FILE` command and the `w FILE` flag of `s///` (the name runs to the line's end).
-_SED_W = re.compile(r"(?:^|[;\n{}!$0-9/])\s*[wW]\s+([^;\n}]+)")
+_SED_W = lazy(r"(?:^|[;\n{}!$0-9/])\s*[wW]\s+([^;\n}]+)")
 
 
 def _sed_writes(script: str | None) -> list[str]:
     return [m.strip() for m in _SED_W.findall(script or "") if m.strip()]
 
 
-_EDITOR_WRITE = re.compile(
+_EDITOR_WRITE = lazy(
     r"(?:^|[|:\s])(?:w|wq|x|wall|wa|wqa|xa|up|update|sav|saveas)!?(?:\s+(\S+))?\s*$"
 )
 

@@ -66,6 +66,7 @@ def from_cli(
             comments_file=comments_file,
             comments_text=comments_text,
             environ=environ,
+            read_only=True,  # a gate only reads: under the tracker_deadline too
         )
 
     tracker = tracker_for(config)

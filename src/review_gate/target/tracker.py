@@ -72,7 +72,9 @@ def open_tracker(
     ``comments_file``), else ``config.tracker``, else :func:`auto_tracker`.
 
     ``read_only``: a gate only reads (the local tracker then creates nothing and refuses
-    writes); ``common_dir``: the repository's git common dir, when already known."""
+    writes), and every call of the tracker shares one total deadline,
+    ``config.tracker_deadline`` (:mod:`review_gate.trackers.deadline`); ``common_dir``: the
+    repository's git common dir, when already known."""
     from review_gate.trackers.export import ExportTracker
 
     env = os.environ if environ is None else environ
@@ -86,18 +88,30 @@ def open_tracker(
         from review_gate.trackers.local import FILENAME, STATE_DIR, LocalTracker
 
         if common_dir is not None:
-            return LocalTracker(common_dir / STATE_DIR / FILENAME, read_only=read_only)
+            local = LocalTracker(common_dir / STATE_DIR / FILENAME, read_only=read_only)
+            return _bounded(local, config, read_only)
         try:
-            return LocalTracker.for_checkout(Path(cwd), read_only=read_only)
+            local = LocalTracker.for_checkout(Path(cwd), read_only=read_only)
         except NotAGitRepository as exc:
             raise NotAGitRepository(
                 exc.message,
                 hint="the local tracker lives in a git checkout: run inside one (or pass -C DIR), "
                 "read an export with --comments FILE, or use --tracker github",
             ) from None
+        return _bounded(local, config, read_only)
     from review_gate.trackers.github import GitHubTracker
 
-    return GitHubTracker.from_config(config, cwd=Path(cwd), environ=environ)
+    remote = GitHubTracker.from_config(config, cwd=Path(cwd), environ=environ)
+    return _bounded(remote, config, read_only)
+
+
+def _bounded(tracker: Tracker, config: Config, read_only: bool) -> Tracker:
+    """A gate's tracker (``read_only``) under its total deadline; any other as it is."""
+    if not read_only:
+        return tracker
+    from review_gate.trackers.deadline import DeadlineTracker
+
+    return DeadlineTracker(tracker, config.tracker_deadline)
 
 
 def repo_name(

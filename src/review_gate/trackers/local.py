@@ -8,6 +8,10 @@ itself (connections, schema, transactions, SQLite errors) is
 :class:`~review_gate.trackers.local_db.LocalDatabase`; this module holds the tracker
 operations on top of it.
 
+Every write is read back, inside the transaction that made it, by the same queries the
+readers use: a write into a damaged database that could not be read back is rolled back
+and refused, never acknowledged.
+
 Reading never creates anything: without a database (or its directory) the tracker reads
 as empty — no issues, every issue not found. Only creating an issue or importing
 comments creates the directory and the database.
@@ -35,11 +39,14 @@ from review_gate.trackers.local_db import APPLICATION_ID as APPLICATION_ID
 from review_gate.trackers.local_db import BUSY_TIMEOUT as BUSY_TIMEOUT
 from review_gate.trackers.local_db import SCHEMA_VERSION as SCHEMA_VERSION
 from review_gate.trackers.local_db import LocalDatabase
+from review_gate.trackers.local_faults import corrupt
 
 STATE_DIR = "review-gate"  # under the git common dir, as git.state_dir
 FILENAME = "tracker.sqlite3"
 MAX_BODY = 65536  # GitHub's limit for a comment body, in characters
 STATES = ("open", "closed")
+_ISSUE = "SELECT number, title, body, state, labels FROM issues WHERE number = ?"
+_COMMENTS = "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id"
 
 
 def default_author() -> str:
@@ -129,6 +136,36 @@ class LocalTracker:
     def _no_comment(self, comment_id: int) -> IssueNotFound:
         return IssueNotFound(f"comment {comment_id} does not exist in the local tracker")
 
+    def _read_back(
+        self,
+        conn: sqlite3.Connection,
+        number: int,
+        *,
+        state: str | None = None,
+        bodies: dict[int, str] | None = None,
+    ) -> None:
+        """Inside the write's transaction, read issue ``number`` and its comments as the
+        readers will; a write that does not read back (a damaged database) is refused,
+        and the transaction around it rolled back."""
+        try:
+            row = conn.execute(_ISSUE, (number,)).fetchone()
+            rows = conn.execute(_COMMENTS, (number,)).fetchall()
+            problem = None
+        except sqlite3.DatabaseError as exc:
+            row, rows, problem = None, [], f"SQLite: {exc}"
+        issue = self._issue(row) if row is not None else None
+        listed = {c.id: c.body for c in (self._comment(data) for (data,) in rows)}
+        if (
+            issue is None
+            or (state is not None and issue.state != state)
+            or any(listed.get(cid) != body for cid, body in (bodies or {}).items())
+        ):
+            raise corrupt(
+                self.path,
+                problem or "a row missing or different",
+                undone=f"what was just written to issue #{number}",
+            )
+
     def _require_issue(self, conn: sqlite3.Connection | None, number: int) -> sqlite3.Connection:
         if conn is None:
             raise self._not_found(number)
@@ -163,6 +200,7 @@ class LocalTracker:
                 "INSERT INTO issues VALUES (?, ?, ?, 'open', ?, ?, ?)",
                 (number, title.strip(), body, json.dumps(clean_labels), now, now),
             )
+            self._read_back(conn, number, state="open")
         assert number is not None
         return self.get_issue(number)
 
@@ -178,6 +216,7 @@ class LocalTracker:
                 "UPDATE issues SET state = ?, updated_at = ? WHERE number = ?",
                 (state, now_rfc3339(), number),
             )
+            self._read_back(conn, number, state=state)
         return self.get_issue(number)
 
     def post_comment(
@@ -220,6 +259,7 @@ class LocalTracker:
                 "INSERT INTO comments (id, issue, created_at, data) VALUES (?, ?, ?, ?)",
                 (cid, number, created, json.dumps(data)),
             )
+            self._read_back(conn, number, bodies={cid: body})
         return parse_comment(data)
 
     def edit_comment(self, comment_id: int, body: str) -> Comment:
@@ -228,15 +268,19 @@ class LocalTracker:
         if self._db.reader() is None:
             raise self._no_comment(comment_id)
         with self._db.write() as conn:
-            row = conn.execute("SELECT data FROM comments WHERE id = ?", (comment_id,)).fetchone()
+            row = conn.execute(
+                "SELECT issue, data FROM comments WHERE id = ?", (comment_id,)
+            ).fetchone()
             if row is None:
                 raise self._no_comment(comment_id)
-            data = json.loads(row[0])
+            number, stored = row
+            data = json.loads(stored)
             data["body"] = body
             data["updated_at"] = max(now_rfc3339(), data.get("created_at") or "")
             conn.execute(
                 "UPDATE comments SET data = ? WHERE id = ?", (json.dumps(data), comment_id)
             )
+            self._read_back(conn, number, bodies={comment_id: body})
         return parse_comment(data)
 
     def import_comments(self, number: int, comments: list[dict[str, Any]]) -> int:
@@ -272,15 +316,14 @@ class LocalTracker:
                     "VALUES (?, ?, ?, ?)",
                     (comment.id, number, comment.created_at, json.dumps(data)),
                 )
+            self._read_back(conn, number, bodies={c.id: c.body for c in parsed})
         return added
 
     def export_comments(self, number: int) -> list[dict[str, Any]]:
         """The issue's comments in the shape of GitHub's list-comments answer."""
         with self._db.errors():
             conn = self._require_issue(self._db.reader(), number)
-            rows = conn.execute(
-                "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
-            ).fetchall()
+            rows = conn.execute(_COMMENTS, (number,)).fetchall()
         result: list[dict[str, Any]] = []
         for (data,) in rows:
             self._comment(data)  # refuse to hand on a damaged row
@@ -292,10 +335,7 @@ class LocalTracker:
     def get_issue(self, number: int) -> Issue:
         with self._db.errors():
             conn = self._require_issue(self._db.reader(), number)
-            row = conn.execute(
-                "SELECT number, title, body, state, labels FROM issues WHERE number = ?",
-                (number,),
-            ).fetchone()
+            row = conn.execute(_ISSUE, (number,)).fetchone()
         return self._issue(row)
 
     def issue_exists(self, number: int) -> bool | None:
@@ -327,9 +367,7 @@ class LocalTracker:
     def list_comments(self, number: int) -> list[Comment]:
         with self._db.errors():
             conn = self._require_issue(self._db.reader(), number)
-            rows = conn.execute(
-                "SELECT data FROM comments WHERE issue = ? ORDER BY created_at, id", (number,)
-            ).fetchall()
+            rows = conn.execute(_COMMENTS, (number,)).fetchall()
         return [self._comment(data) for (data,) in rows]
 
     def get_pull(self, number: int) -> PullRequest:

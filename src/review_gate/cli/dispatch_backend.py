@@ -1,0 +1,204 @@
+"""``--backend`` for ``gate dispatch spawn|status|list|stop|cleanup|replace``, and
+``gate dispatch logs``.
+
+The commands of :mod:`review_gate.cli.dispatch` stay as they are: :func:`extend` adds a
+``--backend local|github-actions`` option to each and routes a run to the backend
+chosen (the option, else ``dispatch_backend`` in the configuration, else ``local``).
+``local`` runs the command's own code, unchanged; another backend runs the same step
+through :mod:`review_gate.dispatch.backends`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from review_gate.cli import cwd_option, format_option, issue_number
+from review_gate.errors import EXIT_PASS, GateError
+
+BACKEND_NAMES = ("local", "github-actions")
+_ROUTED = ("spawn", "status", "list", "stop", "cleanup", "replace", "run")
+
+
+def _configured(cwd: Path) -> str:
+    """``dispatch_backend`` of the checkout's configuration (``local`` when unreadable:
+    the command itself then reports what is wrong)."""
+    from review_gate import git
+    from review_gate.config import load
+
+    try:
+        return load(git.toplevel(cwd)).dispatch_backend
+    except GateError:
+        return "local"
+
+
+def _backend(name: str, cwd: Path) -> Any:
+    from review_gate.dispatch.backends import open_backend
+    from review_gate.dispatch.context import open_context
+
+    return open_backend(open_context(cwd), name)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+def _remote(command: str, opened: Callable[[], Any], kw: dict[str, Any]) -> int:
+    from review_gate.dispatch import report
+    from review_gate.dispatch.spawn import SpawnRequest
+
+    fmt = kw.get("fmt", "text")
+    if command == "run":
+        return _remote_run(opened, kw)
+    backend = opened()
+    if command == "spawn" or command == "replace":
+        request = SpawnRequest(kw["issue"], kw["agent"], kw["agent_cmd"], kw["base"],
+                               kw.get("attempt"), kw["prompt_template"])  # fmt: skip
+        if command == "replace":
+            stopped = backend.stop(kw["issue"], grace=kw["grace"])
+            cleaned = backend.collect(kw["issue"])
+            previous = max((s.attempt for s in backend.state([kw["issue"]])), default=0)
+            started = backend.start(request._replace(attempt=previous + 1))
+            if fmt == "json":
+                _echo_json({
+                    "stopped": [s.to_json() for s in stopped],
+                    "cleanup": cleaned.to_json(),
+                    "spawned": started.to_json(),
+                })  # fmt: skip
+            else:
+                click.echo(report.stopped(stopped))
+                click.echo(report.cleaned(cleaned))
+                click.echo(_started(started))
+            return EXIT_PASS
+        started = backend.start(request)
+        _echo_json(started.to_json()) if fmt == "json" else click.echo(_started(started))
+        return EXIT_PASS
+    if command in ("status", "list"):
+        workers = backend.state(kw.get("issues") or None, hang_after=kw["hang_after"])
+        if fmt == "json":
+            _echo_json({"workers": [w.to_json() for w in workers]})
+        else:
+            click.echo(report.details(workers) if command == "status" else report.table(workers))
+        return EXIT_PASS
+    if command == "stop":
+        results = backend.stop(kw["issue"], grace=kw["grace"])
+        if fmt == "json":
+            _echo_json({"stopped": [r.to_json() for r in results]})
+        else:
+            click.echo(report.stopped(results))
+        return EXIT_PASS
+    result = backend.collect(kw["issue"], keep_worktree=kw["keep_worktree"], force=kw["force"])
+    _echo_json(result.to_json()) if fmt == "json" else click.echo(report.cleaned(result))
+    return EXIT_PASS
+
+
+def _remote_run(opened: Callable[[], Any], kw: dict[str, Any]) -> int:
+    from review_gate.dispatch.backends import actions_run
+    from review_gate.dispatch.registry import now, rfc3339
+    from review_gate.errors import UsageError
+
+    if (kw.get("issues") is None) == (kw.get("label") is None):
+        raise UsageError("give exactly one queue: --issues 1,2,3 or --label LABEL")
+    if kw.get("agent_cmd") is not None:
+        raise UsageError(
+            "--agent-cmd runs a program on this host; a runner installs its agent",
+            hint="use --agent claude or --agent codex with --backend github-actions",
+        )
+    issues = None
+    if kw.get("issues") is not None:
+        issues = tuple(dict.fromkeys(
+            issue_number(click.get_current_context(), None, part)  # type: ignore[arg-type]
+            for part in str(kw["issues"]).split(",") if part.strip()
+        ))  # fmt: skip
+    fields = actions_run.RemoteRunOptions._fields
+    options = actions_run.RemoteRunOptions(
+        issues=tuple(i for i in issues or () if i is not None) if issues else None,
+        **{k: v for k, v in kw.items() if k in fields and k != "issues" and v is not None},
+    )
+    fmt = kw.get("fmt", "text")
+
+    def emit(issue: int | None, kind: str, message: str) -> None:
+        event = {"at": rfc3339(now()), "issue": issue, "kind": kind, "message": message}
+        if fmt == "json":
+            click.echo(json.dumps({"event": event}))
+        else:
+            about = "" if issue is None else f"#{issue} "
+            click.echo(f"{event['at']} {about}{kind}: {message}")
+
+    phases = actions_run.run_remote(opened(), options, emit)
+    if fmt == "json":
+        click.echo(json.dumps({"summary": {"issues": [p.to_json() for p in phases]}}))
+    else:
+        for p in phases:
+            click.echo(f"#{p.issue}: {p.phase}" + (f" ({p.note})" if p.note else ""))
+    return actions_run.exit_code(phases)
+
+
+def _started(started: Any) -> str:
+    data = started.to_json()
+    where = data.get("run_url") or data.get("worktree") or "?"
+    lines = [f"{data['worker_id']}: issue #{data['issue']}, attempt {data['attempt']} -> {where}"]
+    lines += [f"  note: {n}" for n in data.get("notes", [])]
+    return "\n".join(lines)
+
+
+def _route(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def routed(*args: Any, backend: str | None, **kw: Any) -> Any:
+        chosen = backend or _configured(kw.get("cwd", Path(".")))
+        if chosen == "local":
+            return callback(*args, **kw)
+        cwd = kw.get("cwd", Path("."))
+        return _remote(name, lambda: _backend(chosen, cwd), kw)
+
+    return routed
+
+
+def _backend_option() -> click.Option:
+    return click.Option(
+        ["--backend"],
+        type=click.Choice(BACKEND_NAMES),
+        default=None,
+        help="Where workers run: local worktrees, or one GitHub Actions run each "
+        "(default: dispatch_backend in the configuration, else local).",
+    )
+
+
+@click.command(short_help="Print a worker's log.")
+@click.option("--issue", callback=issue_number, metavar="N", required=True,
+              help="The issue (7 or #7).")  # fmt: skip
+@click.option("--backend", type=click.Choice(BACKEND_NAMES), default=None,
+              help="Where the worker ran (default: dispatch_backend, else local).")  # fmt: skip
+@cwd_option("Run as if started in DIR (the main checkout or any worktree).", "DIR")
+@format_option()
+def logs(issue: int, backend: str | None, cwd: Path, fmt: str) -> int:
+    """Print the log of issue N's current worker: its log file here, or its GitHub
+    Actions run's log archive."""
+    worker_log = _backend(backend or _configured(cwd), cwd).log(issue)
+    if fmt == "json":
+        _echo_json(worker_log.to_json())
+    else:
+        click.echo(worker_log.text, nl=not worker_log.text.endswith("\n"))
+    return EXIT_PASS
+
+
+def extend(group: click.Group) -> None:
+    """Add ``--backend`` to the dispatch commands, and the ``logs`` and ``worker``
+    commands (called once, at the end of :mod:`review_gate.cli.dispatch`)."""
+    from review_gate.cli.dispatch_worker import worker
+
+    for name in _ROUTED:
+        command = group.commands.get(name)
+        if command is None or command.callback is None:
+            continue
+        if any(p.name == "backend" for p in command.params):
+            continue
+        command.params.append(_backend_option())
+        command.callback = _route(name, command.callback)
+    group.add_command(logs)
+    group.add_command(worker)

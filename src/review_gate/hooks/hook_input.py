@@ -1,0 +1,137 @@
+"""The hook's input on the fast path, and the switch to the slow path's environment.
+
+Every agent tool call starts the PreToolUse hook, so what it imports before it knows the
+call cannot matter is its whole cost. ``json`` alone loads ``re``, ``enum`` and their
+dependencies (about 8 ms, more than the rest of the fast path): :func:`loads` decodes the
+one JSON object with the C scanner the ``json`` package itself uses (``_json``), and falls
+back to ``json.loads`` for anything unusual, so answers and error messages stay the same.
+
+The installed hook runs as ``python -I -S .../review_gate/hooks/run_hook.py EVENT``
+(:mod:`.run_hook`): no ``site``, so no ``.pth`` files and no site-packages on the path.
+:func:`enable_site` turns ``site`` on before the slow path loads tree-sitter, git and the
+tracker from site-packages.
+"""
+
+from __future__ import annotations
+
+import _json
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+
+_WHITESPACE = " \t\n\r"
+
+
+class _Context:
+    """What ``_json.make_scanner`` reads from a ``json.JSONDecoder`` (its defaults)."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = float  # NaN, Infinity, -Infinity, as json.loads accepts them
+
+
+_scan = _json.make_scanner(_Context())  # type: ignore[arg-type]  # typeshed wants a scanner
+
+
+def loads(raw: bytes) -> object:
+    """``json.loads(raw)``, without importing ``json`` for a plain UTF-8 document."""
+    try:
+        text = raw.decode("utf-8")
+        start = len(text) - len(text.lstrip(_WHITESPACE))
+        if text[start : start + 1] == "{":
+            value, end = _scan(text, start)
+            if not text[end:].strip(_WHITESPACE):
+                return value
+    except Exception:
+        pass
+    import json
+
+    return json.loads(raw)
+
+
+class LazyEnviron:
+    """``os.environ``, imported on first use: the fast path never reads the environment,
+    and ``os`` is a millisecond of the hook's start-up when ``site`` has not loaded it."""
+
+    def _environ(self) -> Mapping[str, str]:
+        import os
+
+        return os.environ
+
+    def __getitem__(self, key: str) -> str:
+        return self._environ()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ())
+
+    def __len__(self) -> int:
+        return len(self._environ())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._environ()
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self._environ().get(key, default)
+
+    def keys(self) -> KeysView[str]:
+        return self._environ().keys()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._environ().items()
+
+    def values(self) -> ValuesView[str]:
+        return self._environ().values()
+
+
+def lazy_environ() -> Mapping[str, str]:
+    """The environment, for the hook's decisions (see :class:`LazyEnviron`)."""
+    return LazyEnviron()  # type: ignore[return-value]  # a Mapping by duck typing
+
+
+_site_enabled = False
+
+
+def enable_site() -> None:
+    """Put this environment's site-packages on ``sys.path`` when started with ``-S``.
+
+    Only the directories: ``site.main()`` would also run every ``.pth`` file of the
+    environment (about 10 ms with setuptools' and editable installs' hooks), which the
+    gate's dependencies do not need. Should one be missing all the same, the import fails,
+    and a failure on the slow path is a deny, never a pass.
+    """
+    global _site_enabled
+    if sys.flags.no_site and not _site_enabled:
+        _site_enabled = True
+        import site
+
+        for path in site.getsitepackages(_prefixes()):
+            if path not in sys.path:
+                sys.path.append(path)
+
+
+def _prefixes() -> list[str]:
+    """The environment's prefixes: the virtual environment's (without ``site``,
+    ``sys.prefix`` is the base interpreter's) and, when it includes them, the base's."""
+    import os
+
+    from review_gate.protected import environment_prefix
+
+    root = environment_prefix()
+    if root is None or root == sys.prefix:
+        return [sys.prefix]
+    try:
+        with open(os.path.join(root, "pyvenv.cfg"), encoding="utf-8") as f:
+            cfg = f.read()
+    except OSError:
+        return [root]
+    system = any(
+        line.partition("=")[0].strip().lower() == "include-system-site-packages"
+        and line.partition("=")[2].strip().lower() == "true"
+        for line in cfg.splitlines()
+    )
+    return [root, sys.prefix] if system else [root]

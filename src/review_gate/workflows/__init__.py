@@ -1,0 +1,1 @@
+"""GitHub Actions workflows shipped with review-gate (``gate install actions``)."""

@@ -1,0 +1,132 @@
+"""`gate dispatch run --backend github-actions`: the loop over workflow runs against the
+GitHub stand-in — slots, completion, handover to a new run, retry after a failed run,
+and a loop killed with SIGKILL then run again (no second run, nothing lost)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review_gate.dispatch.backends.actions_run import RemoteLoop, RemoteRunOptions
+from tests import artifact_samples as samples
+from tests.dispatch_actions_backend_test import World
+from tests.fake_agents.harness import wait_for
+from tests.github_standin import GitHubStandIn
+from tests.helpers import GATE
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with GitHubStandIn() as gh:
+        monkeypatch.setenv("GH_TOKEN", gh.token)
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        yield World(tmp_path, gh)
+
+
+def _run_of(world: World, issue: int) -> Any:
+    return max(
+        (r for r in world.runs.runs.values() if r.inputs["issue"] == str(issue)),
+        key=lambda r: r.data["id"],
+    )
+
+
+def _post(world: World, issue: int, body: str) -> None:
+    from review_gate.dispatch.registry import now, rfc3339
+
+    world.gh.add_comment(issue, body, created_at=rfc3339(now()))
+
+
+def test_loop_fills_slots_hands_over_and_retries(world: World) -> None:
+    for issue in (8, 9):
+        world.gh.add_issue(issue, f"Issue {issue}")
+    events: list[tuple[int | None, str, str]] = []
+    options = RemoteRunOptions(issues=(7, 8, 9), max_workers=2, poll=0)
+    loop = RemoteLoop(world.backend(), options, lambda *e: events.append(e), sleep=lambda s: None)
+    loop.step()
+    assert sorted(int(r.inputs["issue"]) for r in world.runs.runs.values()) == [7, 8]
+    # 7 completes; 8 hands over
+    run7, run8 = _run_of(world, 7), _run_of(world, 8)
+    _post(world, 7, samples.review(7))
+    world.runs.set(run7.data["id"], "completed", "success")
+    _post(world, 8, samples.handover(8, worker=run8.inputs["worker_id"]))
+    world.runs.set(run8.data["id"], "completed", "success")
+    phases = {p.issue: p.phase for p in loop.step()}
+    assert phases[7] == "completed"
+    second8 = _run_of(world, 8)
+    assert second8.data["id"] != run8.data["id"] and second8.inputs["attempt"] == "2"
+    assert _run_of(world, 9).inputs["attempt"] == "1"
+    # 8's second run fails without an outcome (and without an artifact): retried
+    world.runs.set(second8.data["id"], "completed", "failure")
+    _post(world, 9, samples.review(9))
+    world.runs.set(_run_of(world, 9).data["id"], "completed", "success")
+    loop.step()
+    third8 = _run_of(world, 8)
+    assert third8.inputs["attempt"] == "3"
+    _post(world, 8, samples.review(8))
+    world.runs.set(third8.data["id"], "completed", "success")
+    phases = {p.issue: p.phase for p in loop.run(passes=2)}
+    assert phases == {7: "completed", 8: "completed", 9: "completed"}
+    assert len(world.runs.runs) == 5  # 7, 8 x3, 9: never two runs for one claim
+    kinds = [kind for _, kind, _ in events]
+    assert kinds.count("spawned") == 5 and "released" in kinds
+
+
+def test_loop_stops_a_hung_run_and_gives_up_after_max_attempts(world: World) -> None:
+    options = RemoteRunOptions(issues=(7,), max_workers=1, poll=0, max_attempts=1,
+                               hang_after=60)  # fmt: skip
+    events: list[tuple[int | None, str, str]] = []
+    loop = RemoteLoop(world.backend(), options, lambda *e: events.append(e), sleep=lambda s: None)
+    loop.step()
+    run = _run_of(world, 7)
+    world.runs.set(run.data["id"], "in_progress")
+    world.age_claim(seconds=600)
+    loop.step()  # hung: cancelled
+    assert world.gh.count("POST", f"/actions/runs/{run.data['id']}/cancel") == 1
+    phases = loop.run(passes=2)
+    assert [p.phase for p in phases] == ["given-up"]
+    assert len(world.runs.runs) == 1
+    assert any(kind == "hung" for _, kind, _ in events)
+
+
+def test_killed_loop_then_rerun_dispatches_nothing_twice(world: World) -> None:
+    env = {**os.environ, "GH_TOKEN": world.gh.token}
+    argv = [GATE, "dispatch", "run", "--backend", "github-actions", "--issues", "7",
+            "--poll", "0.2", "--format", "json"]  # fmt: skip
+    first = subprocess.Popen(argv, cwd=world.repo, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        wait_for(lambda: len(world.runs.runs) == 1, 60, "the first dispatch")
+        wait_for(lambda: world.claims().latest.worktree.startswith("https://"), 60, "recorded")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+    run = next(iter(world.runs.runs.values()))
+    world.runs.set(run.data["id"], "in_progress")
+    second = subprocess.Popen(argv, cwd=world.repo, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        runs = "/actions/workflows/review-gate-worker.yml/runs"
+        before = world.gh.count("GET", runs)
+        wait_for(lambda: world.gh.count("GET", runs) > before + 1, 60, "two passes of the rerun")
+        assert len(world.runs.runs) == 1  # it saw the live run: no second dispatch
+        _post(world, 7, samples.review(7))
+        world.runs.add_artifact(run.data["id"], f"review-gate-{run.inputs['worker_id']}",
+                                {"worker.log": "all done\n"})  # fmt: skip
+        world.runs.set(run.data["id"], "completed", "success")
+        out, err = second.communicate(timeout=60)
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert second.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])["summary"]
+    assert summary["issues"][0]["phase"] == "completed"
+    assert len(world.runs.runs) == 1 and len(world.runs.dispatches) == 1
+    rescued = Path(world.repo, ".git", "review-gate", "rescue", run.inputs["worker_id"])
+    assert (rescued / "worker.log").read_text() == "all done\n"  # nothing lost

@@ -1,0 +1,152 @@
+"""The PreToolUse hook's fast start: ``python -I -S run_hook.py``, the JSON input decoded
+without the ``json`` package, the import discipline of the fast path, and the bytecode
+``gate install`` compiles and ``gate doctor`` checks. No timings (bench/hook_latency.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from review_gate.hooks import hook_input
+from review_gate.install import bytecode
+
+SRC = Path(hook_input.__file__).resolve().parents[2]
+RUN_HOOK = SRC / "review_gate" / "hooks" / "run_hook.py"
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), json_values, max_size=6), st.sampled_from(["", " ", "\n\t "]))
+def test_loads_agrees_with_json_on_objects(value: dict[str, object], pad: str) -> None:
+    raw = (pad + json.dumps(value, ensure_ascii=False) + pad).encode()
+    assert hook_input.loads(raw) == json.loads(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.text(max_size=64).map(lambda t: t.encode()))
+def test_loads_fails_where_json_fails(raw: bytes) -> None:
+    try:
+        expected: object = json.loads(raw)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as got:
+            hook_input.loads(raw)
+        assert type(got.value) is type(exc)
+    else:
+        assert repr(hook_input.loads(raw)) == repr(expected)  # NaN == NaN is False
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"a": NaN}', b'\xef\xbb\xbf{"a": 1}', '{"a": 1}'.encode("utf-16"), b'{"a": 1} {"b": 2}'],
+)
+def test_unusual_documents_take_the_json_path(raw: bytes) -> None:
+    try:
+        expected: object = json.loads(raw)
+    except ValueError:
+        with pytest.raises(ValueError):
+            hook_input.loads(raw)
+    else:
+        assert repr(hook_input.loads(raw)) == repr(expected)
+
+
+def _imports_after(payload: dict[str, object], tmp_path: Path) -> set[str]:
+    """Modules loaded by the hook, run as installed, on ``payload``."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import sys\n"
+        f"sys.argv = [{str(RUN_HOOK)!r}, 'pre-tool-use']\n"
+        f"code = compile(open({str(RUN_HOOK)!r}).read(), {str(RUN_HOOK)!r}, 'exec')\n"
+        "try:\n"
+        f"    exec(code, {{'__name__': '__main__', '__file__': {str(RUN_HOOK)!r}}})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", str(probe)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
+    return set(proc.stderr.split())
+
+
+HEAVY = {"json", "re", "enum", "typing", "site", "tree_sitter", "click", "github"}
+
+
+@pytest.mark.parametrize(
+    ("tool", "tool_input"),
+    [
+        ("Bash", {"command": "ls -la | grep -v node_modules && cat README.md"}),
+        ("Write", {"file_path": "src/app/main.py", "content": "print(1)\n"}),
+        ("Read", {"file_path": "README.md"}),
+    ],
+)
+def test_the_fast_path_loads_nothing_heavy(
+    tool: str, tool_input: dict[str, object], tmp_path: Path
+) -> None:
+    payload = {"cwd": str(tmp_path), "hook_event_name": "PreToolUse", "tool_name": tool}
+    loaded = _imports_after({**payload, "tool_input": tool_input}, tmp_path)
+    assert not HEAVY & loaded, sorted(HEAVY & loaded)
+
+
+def test_a_parsed_command_finds_site_packages(tmp_path: Path) -> None:
+    payload = {"cwd": str(tmp_path), "hook_event_name": "PreToolUse", "tool_name": "Bash"}
+    loaded = _imports_after(
+        {**payload, "tool_input": {"command": "gh pr view 1 --json title"}}, tmp_path
+    )
+    assert "tree_sitter_bash._binding" in loaded and "tree_sitter._binding" in loaded
+    assert "typing" not in loaded  # the packages' __init__ are skipped (shell/syntax.py)
+
+
+def test_stale_bytecode_is_found(tmp_path: Path) -> None:
+    copy = tmp_path / "review_gate"
+    shutil.copytree(bytecode.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert bytecode.stale(copy) == list(bytecode.FAST_PATH)
+    import compileall
+
+    assert compileall.compile_dir(str(copy), quiet=2)
+    assert bytecode.stale(copy) == []
+    agent = copy / "hooks" / "agent.py"
+    agent.write_text(agent.read_text() + "\n# changed\n")
+    os.utime(agent, (1, 1))
+    assert bytecode.stale(copy) == ["hooks/agent.py"]
+
+
+def test_the_environment_is_protected_when_started_without_site(tmp_path: Path) -> None:
+    """Without ``site``, ``sys.prefix`` is the base interpreter's: the hook still finds the
+    virtual environment it runs in, and a Write into it is not ordinary."""
+    from review_gate.protected import environment_prefix
+
+    prefix = environment_prefix()
+    if prefix is None:
+        pytest.skip("the test suite is not running in a virtual environment")
+    probe = (
+        f"import sys; sys.path.insert(0, {str(SRC)!r})\n"
+        "from review_gate.protected import environment_prefix\n"
+        "from review_gate.hooks.file_targets import ordinary\n"
+        "p = environment_prefix(); print(p)\n"
+        "print(ordinary([p + '/lib/x.py'], '/tmp'), ordinary(['/tmp/elsewhere.py'], '/tmp'))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [prefix, "False", "True"]
