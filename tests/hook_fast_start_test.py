@@ -107,12 +107,40 @@ def test_the_fast_path_loads_nothing_heavy(
 
 
 def test_a_parsed_command_finds_site_packages(tmp_path: Path) -> None:
+    """The analysis runs in a child (hooks/isolated.py) that finds tree-sitter in
+    site-packages: a silent answer proves it (a missing import would be a deny)."""
     payload = {"cwd": str(tmp_path), "hook_event_name": "PreToolUse", "tool_name": "Bash"}
     loaded = _imports_after(
         {**payload, "tool_input": {"command": "gh pr view 1 --json title"}}, tmp_path
     )
-    assert "tree_sitter_bash._binding" in loaded and "tree_sitter._binding" in loaded
-    assert "typing" not in loaded  # the packages' __init__ are skipped (shell/syntax.py)
+    assert "review_gate.hooks.isolated" in loaded
+    assert "tree_sitter._binding" not in loaded and "typing" not in loaded  # the child's
+
+
+@pytest.mark.parametrize(
+    "command", ["gh pr view 1", "gh pr create -t x -b y", "ls && cd .git/hooks"]
+)
+def test_a_crash_in_the_analysis_is_a_deny(command: str, tmp_path: Path) -> None:
+    """Native code that crashes (as tree-sitter did, shell_parser_safety_test.py) kills the
+    child, not the hook: the hook denies instead of dying with a signal."""
+    probe = tmp_path / "crash.py"
+    probe.write_text(
+        "import os, signal, sys\n"
+        f"sys.path.insert(0, {str(SRC)!r})\n"
+        "import review_gate.shell\n"
+        "review_gate.shell.analyse = lambda c: os.kill(os.getpid(), signal.SIGSEGV)\n"
+        "from review_gate.hooks.agent import main\n"
+        "sys.exit(main(['pre-tool-use']))\n"
+    )
+    payload = {"cwd": str(tmp_path), "hook_event_name": "PreToolUse", "tool_name": "Bash",
+               "tool_input": {"command": command}}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", str(probe)], input=json.dumps(payload),
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    reason = json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    assert f"the shell analysis crashed (signal {11})" in reason, reason
 
 
 def test_stale_bytecode_is_found(tmp_path: Path) -> None:

@@ -242,6 +242,11 @@ def _file_call(
     return gate_file_write(tool, paths, away, data, environ)
 
 
+#: Whether the shell analysis runs in a child process (:mod:`.isolated`): set by
+#: :func:`main`, the installed hook's entry; in-process callers analyse in place.
+_ISOLATE = [False]
+
+
 def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
     from review_gate.shell import analyse, might_matter
 
@@ -256,7 +261,12 @@ def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str
     if not might_matter(command):
         return None
     enable_site()
-    analysis = analyse(command)
+    if _ISOLATE[0]:  # the installed hook: a crash in the parser must not be a pass
+        from review_gate.hooks import isolated
+
+        analysis = isolated.analyse(command)
+    else:
+        analysis = analyse(command)
     if not analysis.matters:
         return None  # before loading configuration, git and the tracker
     from review_gate.hooks.pr_gate import gate_analysis
@@ -349,5 +359,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return usage(args)
     if args[0] == "pre-tool-use":
+        _ISOLATE[0] = True
         return _run_pre_tool_use(sys.stdout, lazy_environ())
     return _run_stop(sys.stdout, lazy_environ())
