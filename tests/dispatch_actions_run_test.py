@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from review_gate.dispatch.backends.actions_run import RemoteLoop, RemoteRunOptions
+from review_gate.dispatch.backends.actions_run import RemoteLoop
+from review_gate.dispatch.run_records import RunOptions
 from tests import artifact_samples as samples
 from tests.dispatch_actions_backend_test import World
 from tests.fake_agents.harness import wait_for
@@ -47,7 +48,7 @@ def test_loop_fills_slots_hands_over_and_retries(world: World) -> None:
     for issue in (8, 9):
         world.gh.add_issue(issue, f"Issue {issue}")
     events: list[tuple[int | None, str, str]] = []
-    options = RemoteRunOptions(issues=(7, 8, 9), max_workers=2, poll=0)
+    options = RunOptions(issues=(7, 8, 9), max_workers=2, poll=0)
     loop = RemoteLoop(world.backend(), options, lambda *e: events.append(e), sleep=lambda s: None)
     loop.step()
     assert sorted(int(r.inputs["issue"]) for r in world.runs.runs.values()) == [7, 8]
@@ -79,7 +80,7 @@ def test_loop_fills_slots_hands_over_and_retries(world: World) -> None:
 
 
 def test_loop_stops_a_hung_run_and_gives_up_after_max_attempts(world: World) -> None:
-    options = RemoteRunOptions(issues=(7,), max_workers=1, poll=0, max_attempts=1,
+    options = RunOptions(issues=(7,), max_workers=1, poll=0, max_attempts=1,
                                hang_after=60)  # fmt: skip
     events: list[tuple[int | None, str, str]] = []
     loop = RemoteLoop(world.backend(), options, lambda *e: events.append(e), sleep=lambda s: None)

@@ -130,6 +130,9 @@ def test_moves_that_do_not_reach_the_pr_command(
         "git switch $B && gh pr create -t x -b y",
         "git switch - && gh pr create -t x -b y",
         "git -C ../other switch main && gh pr create -t x -b y",
+        "GIT_DIR=../other/.git gh pr create -t x -b y",
+        "export GIT_WORK_TREE=../other; gh pr create -t x -b y",
+        "env GIT_DIR=../other/.git GIT_WORK_TREE=../other gh pr create -t x -b y",
     ],
 )
 def test_a_move_that_may_or_may_not_happen_is_undecidable(

@@ -10,6 +10,7 @@ through :mod:`review_gate.dispatch.backends`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 import click
 
 from review_gate.cli import cwd_option, format_option, issue_number
+from review_gate.dispatch.run_records import RunOptions
 from review_gate.errors import EXIT_PASS, GateError
 
 BACKEND_NAMES = ("local", "github-actions")
@@ -115,8 +117,8 @@ def _remote_run(opened: Callable[[], Any], kw: dict[str, Any]) -> int:
             issue_number(click.get_current_context(), None, part)  # type: ignore[arg-type]
             for part in str(kw["issues"]).split(",") if part.strip()
         ))  # fmt: skip
-    fields = actions_run.RemoteRunOptions._fields
-    options = actions_run.RemoteRunOptions(
+    fields = {f.name for f in dataclasses.fields(RunOptions)}
+    options = RunOptions(
         issues=tuple(i for i in issues or () if i is not None) if issues else None,
         **{k: v for k, v in kw.items() if k in fields and k != "issues" and v is not None},
     )

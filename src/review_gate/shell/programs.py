@@ -79,6 +79,7 @@ def dispatch(
         a.shell_code(text, joined(args), depth, "eval of text computed at run time")
     elif name in ("source", "."):
         runners.script(a, cmd, src, depth, args, 0, "sources a file")
+        a.move(Move(None, None))  # the file runs in this shell: it may `cd` or `git switch`
     elif name in ("trap",):
         if args and args[0].value not in (None, "-p", "-l", "--"):
             a.shell_code(text, args[0], depth, "trap code computed at run time")

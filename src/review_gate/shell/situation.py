@@ -123,7 +123,11 @@ def situation(base: Situation, moves: Sequence[Move], later: Node) -> Situation:
             where = _join(cwd, move.directory or "")
             branches[posixpath.normpath(where or ".")] = move.branch
         elif move.directory is None:
-            uncertain = uncertain or "an earlier `cd` goes to a directory computed at run time"
+            uncertain = (
+                uncertain
+                or "an earlier command goes to a directory computed at run time "
+                "(`cd $X`, a sourced file)"
+            )
         else:
             cwd = _join(cwd, move.directory)
     here = posixpath.normpath(cwd or ".")

@@ -38,6 +38,15 @@ BUDGET_SECONDS = 3.0
 _CODE_CHARS = frozenset(" \t\n;|&")
 
 
+#: Variables that make git (and so gh) read another repository than the directory's.
+_GIT_PLACE = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE"})
+
+
+def _git_place(lower: str) -> set[str]:
+    """The ones the command's text names at all (``export``, ``env``, a prefix, ``declare``)."""
+    return {name for name in _GIT_PLACE if name.lower() in lower}
+
+
 class Analyser:
     """One analysis of one command line (see the module docstring)."""
 
@@ -189,6 +198,9 @@ class Analyser:
         """``creation`` where it runs, with a body file written earlier read as it will be;
         None (and an undecidable) when that cannot be told."""
         here = self.place()
+        if not here.uncertain and _GIT_PLACE.intersection(self.vars) | _git_place(self.full_lower):
+            # GIT_DIR=... gh pr create: gh asks git, and git reads another repository
+            here = here._replace(uncertain="GIT_DIR or GIT_WORK_TREE point git elsewhere")
         if here.uncertain:
             self.out.undecided(
                 creation.command, f"cannot tell which checkout or branch: {here.uncertain}"

@@ -26,24 +26,12 @@ from typing import Any, NamedTuple
 
 from review_gate.dispatch.backends.actions import ActionsBackend
 from review_gate.dispatch.registry import read_claims
+from review_gate.dispatch.run_records import RunOptions
 from review_gate.dispatch.spawn import SpawnRequest
 from review_gate.dispatch.status import WorkerStatus
 from review_gate.errors import GateError, Refused, UsageError
 
 LIVE = ("starting", "running", "hung")
-
-
-class RemoteRunOptions(NamedTuple):
-    issues: tuple[int, ...] | None = None
-    label: str | None = None
-    max_workers: int = 5
-    poll: float = 300.0
-    max_attempts: int = 3
-    max_handovers: int = 5
-    hang_after: float | None = None
-    grace: float = 10.0
-    agent: str = "claude"
-    base: str | None = None
 
 
 class Phase(NamedTuple):
@@ -63,7 +51,7 @@ class RemoteLoop:
     def __init__(
         self,
         backend: ActionsBackend,
-        options: RemoteRunOptions,
+        options: RunOptions,
         emit: Emit,
         *,
         sleep: Callable[[float], None] = time.sleep,
@@ -174,9 +162,7 @@ class RemoteLoop:
             self.sleep(self.options.poll)
 
 
-def run_remote(
-    backend: ActionsBackend, options: RemoteRunOptions, emit: Emit, **kw: Any
-) -> list[Phase]:
+def run_remote(backend: ActionsBackend, options: RunOptions, emit: Emit, **kw: Any) -> list[Phase]:
     return RemoteLoop(backend, options, emit, **kw).run()
 
 
