@@ -209,7 +209,7 @@ def test_schema_command(capsys: pytest.CaptureFixture[str]) -> None:
         "worker",
     ]
     code, out, _ = _gate(capsys, "schema", "--format", "json")
-    assert set(json.loads(out)) == {"review", "handover", "worker"}
+    assert set(json.loads(out)) == {"review", "handover", "worker", "report"}
     code, _, err = _gate(capsys, "schema", "bogus")
     assert code == 2 and "bogus" in err
 

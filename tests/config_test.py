@@ -4,6 +4,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 from review_gate import config
@@ -57,6 +58,9 @@ FILE_VALUES: list[tuple[str, str, Any]] = [
     ("sensitive_patterns", "[]", ()),
     ("require_commit", "true", True),
     ("require_distinct_reviewer", "true", True),
+    ("require_independent_review", "true", True),
+    ("review_token_env", '"REVIEWER_GH_TOKEN"', "REVIEWER_GH_TOKEN"),
+    ("review_author", '"@Review-Bot"', "Review-Bot"),
     ("base_branch", '"develop"', "develop"),
     ("protect", "false", False),
     ("max_stop_blocks", "5", 5),
@@ -67,6 +71,14 @@ FILE_VALUES: list[tuple[str, str, Any]] = [
     ("lease_ttl", "30.5", 30.5),
     ("disposable_paths", '["out/", "*.log"]', ("out/", "*.log")),
     ("dispatch_backend", '"GitHub-Actions"', "github-actions"),
+    ("dispatch_project", '"acme/7"', "acme/7"),
+    (
+        "dispatch_statuses",
+        '["Ready", "Doing", " In  Review ", "Stuck", "Shipped"]',
+        ("Ready", "Doing", "In Review", "Stuck", "Shipped"),
+    ),
+    ("review_commands", '["pytest", "make lint"]', ("pytest", "make lint")),
+    ("actions_token_secret", '"WORKER_PAT"', "WORKER_PAT"),
     ("issue", "7", 7),
     ("worker_id", '"worker-1-7"', "worker-1-7"),
 ]
@@ -83,7 +95,45 @@ def test_file_values(tmp_path: Path, key: str, literal: str, expected: Any) -> N
 def test_file_covers_every_key() -> None:
     fields = {f.name for f in dataclasses.fields(Config)} - NOT_KEYS
     trust = {f"trust_{kind}" for kind, _, _ in TRUST_FILE_VALUES}
-    assert {k for k, _, _ in FILE_VALUES} | trust == fields
+    budget = {f"budget_{key.replace('-', '_')}" for key, _, _ in BUDGET_FILE_VALUES}
+    assert {k for k, _, _ in FILE_VALUES} | trust | budget == fields
+
+
+# [dispatch.budget] key, toml literal, expected value
+BUDGET_FILE_VALUES: list[tuple[str, str, Any]] = [
+    ("turns", "40", 40),
+    ("minutes", "90", 90.0),
+    ("tokens", "2000000", 2000000),
+    ("cost_usd", "12.5", 12.5),
+    ("cost-usd", "3", 3.0),
+    ("soft", "0.9", 0.9),
+]
+
+
+@pytest.mark.parametrize(("key", "literal", "expected"), BUDGET_FILE_VALUES)
+def test_dispatch_budget_table(tmp_path: Path, key: str, literal: str, expected: Any) -> None:
+    path = _write(tmp_path, f"[dispatch.budget]\n{key} = {literal}\n")
+    cfg = load(tmp_path, environ={})
+    field = f"budget_{key.replace('-', '_')}"
+    assert getattr(cfg, field) == expected
+    assert cfg.sources[field] == str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("budget_turns = 5\n", "write it as [dispatch.budget] turns = ..."),
+        ("[dispatch.budget]\nturn = 5\n", "unknown key 'dispatch.budget.turn'"),
+        ("[dispatch.budget]\nsoft = 1.5\n", "must be a fraction of the budget (at most 1)"),
+        ("[dispatch.budget]\nturns = 0\n", "key 'dispatch.budget.turns' must be greater than 0"),
+        ("[dispatch]\nbudget = 5\n", "'dispatch.budget' must be a table"),
+    ],
+)
+def test_bad_dispatch_budget(tmp_path: Path, text: str, expected: str) -> None:
+    _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, environ={})
+    assert expected in f"{info.value} {info.value.hint}"
 
 
 # [trust] kind, toml literal, expected value (canonical: "@login" lower case, "ASSOCIATION")
@@ -239,6 +289,9 @@ ENV_VALUES: list[tuple[str, str, Any]] = [
     ("require_commit", "YES", True),
     ("require_commit", "off", False),
     ("require_distinct_reviewer", "true", True),
+    ("require_independent_review", "yes", True),
+    ("review_token_env", "REVIEWER_TOKEN", "REVIEWER_TOKEN"),
+    ("review_author", "review-bot", "review-bot"),
     ("base_branch", "trunk", "trunk"),
     ("protect", "0", False),
     ("max_stop_blocks", "0", 0),
@@ -249,6 +302,15 @@ ENV_VALUES: list[tuple[str, str, Any]] = [
     ("lease_ttl", "5", 5.0),
     ("disposable_paths", "out/, .venv/", ("out/", ".venv/")),
     ("dispatch_backend", "local", "local"),
+    ("dispatch_project", "octo-org/12", "octo-org/12"),
+    ("dispatch_statuses", "A, B,C , D,E", ("A", "B", "C", "D", "E")),
+    ("review_commands", "pytest, make lint", ("pytest", "make lint")),
+    ("actions_token_secret", "BOT_TOKEN", "BOT_TOKEN"),
+    ("budget_turns", "50", 50),
+    ("budget_minutes", "45", 45.0),
+    ("budget_tokens", "100000", 100000),
+    ("budget_cost_usd", "2.5", 2.5),
+    ("budget_soft", "0.7", 0.7),
     ("issue", "12", 12),
     ("worker_id", "worker-9-12", "worker-9-12"),
     ("trust_review", "review-bot", ("@review-bot",)),
@@ -359,6 +421,14 @@ BAD_FILES: list[tuple[str, tuple[str, ...]]] = [
     ("worker_branch_pattern = '(unclosed'\n", ("'worker_branch_pattern'", "regular expression")),
     ("worker_branch_pattern = '^feature/'\n", ("'worker_branch_pattern'", "capture group")),
     ("on_unreachable = 'maybe'\n", ("'on_unreachable'", "refuse, allow")),
+    ("review_token_env = 'MY TOKEN'\n", ("'review_token_env'", "environment variable")),
+    ("review_token_env = '9LIVES'\n", ("'review_token_env'", "environment variable")),
+    ("review_author = 'review bot'\n", ("'review_author'", "a login")),
+    ("dispatch_project = 'acme'\n", ("'dispatch_project'", "owner/number")),
+    ("dispatch_project = 'acme/0'\n", ("'dispatch_project'", "owner/number")),
+    ("dispatch_project = 'acme/repo'\n", ("'dispatch_project'", "owner/number")),
+    ("dispatch_statuses = ['Todo', 'Doing']\n", ("'dispatch_statuses'", "five different")),
+    ("dispatch_statuses = ['A', 'B', 'C', 'D', 'a']\n", ("'dispatch_statuses'", "five different")),
     ("api_url = 'ftp://ghe.example'\n", ("'api_url'", "http(s) URL")),
     ("api_url = 'api.github.com'\n", ("'api_url'", "http(s) URL")),
     ("api_url = 'https://u:p@ghe.example/api/v3'\n", ("'api_url'", "http(s) URL")),
@@ -654,6 +724,11 @@ LOOSENINGS: list[tuple[str, str, list[str]]] = [
     ("require_commit = true", "", ["require_commit true -> false"]),
     ("", "require_commit = true", []),
     ("require_distinct_reviewer = true", "", ["require_distinct_reviewer true -> false"]),
+    ("require_independent_review = true", "", ["require_independent_review true -> false"]),
+    ("", "require_independent_review = true", []),
+    # which identity the dispatcher hands to review workers is no policy of the gate
+    ("review_author = 'review-bot'", "review_author = 'agent'", []),
+    ("", "review_token_env = 'AGENT_TOKEN'", []),
     ("", "protect = false", ["protect true -> false"]),
     ("", "max_stop_blocks = 1", ["max_stop_blocks 3 -> 1"]),
     ("", "max_stop_blocks = 9", []),
@@ -737,3 +812,28 @@ def test_all_loosenings_are_reported_together() -> None:
         "sensitive_patterns",
         "require_commit",
     ]
+
+
+_SECRET_CHARS = "ABCXYZabz019_-. $/{}é"
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(hypothesis.strategies.text(_SECRET_CHARS, min_size=1, max_size=12))
+def test_actions_token_secret_is_a_secret_name(name: str) -> None:
+    """Only a name GitHub allows for a secret (and not GITHUB_*) is taken: the workflow
+    indexes ``secrets[...]`` with it, and a token pasted here by mistake is refused."""
+    name = name.strip() or name  # surrounding blanks are dropped, as for every key
+    allowed = (
+        name.strip() != ""
+        and name[0] not in "0123456789"
+        and all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+        and not name.upper().startswith("GITHUB_")
+    )
+    if allowed:
+        assert (
+            load(Path("."), environ={"REVIEW_GATE_ACTIONS_TOKEN_SECRET": name}).actions_token_secret
+            == name
+        )
+    else:
+        with pytest.raises(ConfigError, match=r"actions_token_secret|non-empty"):
+            load(Path("."), environ={"REVIEW_GATE_ACTIONS_TOKEN_SECRET": name})

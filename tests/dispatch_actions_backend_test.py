@@ -85,7 +85,7 @@ def test_spawn_running_completed(world: World) -> None:
     assert run.inputs == {
         "issue": "7", "worker_id": started.worker_id, "attempt": "1", "agent": "claude",
         "base": "main", "branch": "feature/7-add-the-thing", "deadline_minutes": "300",
-        "review_gate_version": f"v{__version__}",
+        "token_secret": "REVIEW_GATE_TOKEN", "review_gate_version": f"v{__version__}",
     }  # fmt: skip
     [sent] = world.runs.dispatches
     assert sent["ref"] == "main" and sent["return_run_details"] is True

@@ -13,7 +13,7 @@ from review_gate.dispatch.backends.base import Backend
 from review_gate.dispatch.backends.local import LocalBackend
 from review_gate.dispatch.context import open_context
 from review_gate.dispatch.spawn import SpawnRequest
-from review_gate.errors import UsageError
+from review_gate.errors import Refused, UsageError
 from tests.fake_agents.harness import Project, agent, alive, projects, wait_for
 
 
@@ -72,5 +72,5 @@ def test_local_backend_stop(project: Project) -> None:
 
 def test_log_of_an_issue_without_worker(project: Project) -> None:
     issue = project.issue()
-    with pytest.raises(UsageError, match=f"issue #{issue} has no worker"):
+    with pytest.raises(Refused, match=f"issue #{issue} has no worker"):
         LocalBackend(open_context(project.repo)).log(issue)

@@ -172,10 +172,10 @@ def test_cleanup_prunes_a_vanished_worktree(project: Project) -> None:
 
 
 def test_cleanup_of_an_issue_without_worker(project: Project) -> None:
+    # Refused like `stop` (exit 1): tests/dispatch_exit_codes_test.py, docs/dispatch.md.
     issue = project.issue()
     proc = project.gate("dispatch", "cleanup", "--issue", str(issue))
-    assert proc.returncode == 0, proc.stderr
-    assert "no worktree" in proc.stdout
+    assert proc.returncode == 1 and f"issue #{issue} has no worker" in proc.stderr
 
 
 def test_replace_hands_over(project: Project) -> None:

@@ -55,7 +55,7 @@ def test_run_retries_failures_with_context_up_to_the_limit(project: Project) -> 
     assert proc.returncode == 1, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [ln["event"]["kind"] for ln in lines if "event" in ln]
-    assert kinds == ["spawned", "failed", "spawned", "failed", "gave-up"]
+    assert kinds == ["spawned", "failed", "retry", "spawned", "failed", "gave-up"]
     assert lines[-1]["summary"]["issues"][0]["phase"] == "gave-up"
     claims = _claims(project, issue)
     assert [c.attempt for c in claims.claims] == [1, 2]
@@ -229,3 +229,27 @@ def test_heartbeat_refreshes_the_lease(project: Project) -> None:
     finally:
         loop.communicate(timeout=60)
     assert loop.returncode == 0
+
+
+def test_a_worker_stopped_by_hand_ends_the_run_as_stopped(project: Project) -> None:
+    issue = project.issue()
+    loop = _start_run(project, "--issues", str(issue), "--agent-cmd", agent("hang"),
+                      "--format", "json")  # fmt: skip
+    try:
+        wait_for(lambda: project.records(), what="a worker")
+        stop = project.gate("dispatch", "stop", "--issue", str(issue), "--grace", "1")
+        assert stop.returncode == 0, stop.stderr
+    finally:
+        out, err = loop.communicate(timeout=60)
+    assert loop.returncode == 1, err + out
+    summary = json.loads(out.splitlines()[-1])["summary"]
+    state = summary["issues"][0]
+    assert state["phase"] == "stopped" and summary["done"] is True
+    assert state["worker"]["state"] == "failed"
+    assert "killed by SIGTERM" in state["worker"]["detail"]
+    claims = _claims(project, issue)
+    assert [r.reason for r in claims.releases] == ["stopped"] and len(claims.claims) == 1
+    # a rerun does not restart it either
+    again = _run(project, "--issues", str(issue), "--agent-cmd", agent("hang"))
+    assert again.returncode == 1 and "spawned" not in again.stdout
+    assert "queue done: 1 stopped" in again.stdout

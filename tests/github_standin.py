@@ -538,3 +538,8 @@ _ROUTES += [(verb, re.compile(_REPO + path), handler) for verb, path, handler in
 from tests.github_standin_actions import ROUTES as _ACTIONS_ROUTES  # noqa: E402
 
 _ROUTES += [(verb, re.compile(_REPO + path), handler) for verb, path, handler in _ACTIONS_ROUTES]
+
+# GitHub Projects v2 over GraphQL (gate dispatch board status): tests/github_standin_projects.py
+from tests.github_standin_projects import ROUTES as _GRAPHQL_ROUTES  # noqa: E402
+
+_ROUTES += [(verb, re.compile(path), handler) for verb, path, handler in _GRAPHQL_ROUTES]

@@ -178,3 +178,36 @@ def test_the_environment_is_protected_when_started_without_site(tmp_path: Path) 
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [prefix, "False", "True"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "gh pr view 12 --json title,state",
+        "git commit -m \"$(cat <<'EOF'\nfeat: add the app (#7)\n\nCo-Authored-By: agent\nEOF\n)\"",
+        "gh issue comment 7 --body-file review.md && git push origin HEAD",
+    ],
+)
+def test_the_parsed_path_loads_nothing_heavy(command: str, tmp_path: Path) -> None:
+    """What the forked child loads to analyse an ordinary command that reaches the parser
+    (bench/hook_latency.py's "parsed" rows): tree-sitter's binding, but not ``re`` or
+    ``enum`` (which the binding's initialisation would import, shell/syntax.py), nor
+    ``collections`` (shell/named_tuple.py) or ``typing``."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    site_dirs = [p for p in sys.path if p.endswith("site-packages")]
+    probe = (
+        "import sys\n"
+        f"sys.path[:0] = {[str(src), *site_dirs]!r}\n"
+        "from review_gate.shell import analyse\n"
+        f"result = analyse({command!r})\n"
+        "assert not result.pr_creations and not result.undecidable, result\n"
+        "sys.stdout.write(' '.join(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(proc.stdout.split())
+    assert "tree_sitter._binding" in loaded  # it did parse
+    assert not {"re", "enum", "collections", "typing"} & loaded, sorted(loaded)

@@ -50,8 +50,12 @@ def test_workflow_has_what_a_worker_run_needs() -> None:
     dispatch = flow[True]["workflow_dispatch"]  # YAML 1.1 reads the key `on` as True
     assert set(dispatch["inputs"]) == {
         "issue", "worker_id", "attempt", "agent", "base", "branch", "deadline_minutes",
-        "review_gate_version",
+        "token_secret", "review_gate_version",
     }  # fmt: skip
+    # the token is named, never passed: inputs are visible in the run's event payload
+    assert dispatch["inputs"]["token_secret"]["default"] == "REVIEW_GATE_TOKEN"
+    assert "secrets.REVIEW_GATE_TOKEN" not in actions.shipped()
+    assert "secrets[inputs.token_secret]" in actions.shipped()
     assert "prompt" not in json.dumps(dispatch["inputs"]).lower().replace("deadline", "")
     assert "${{ inputs.worker_id }}" in flow["run-name"]
     assert flow["concurrency"] == {

@@ -32,6 +32,9 @@ LOOSEN: dict[str, tuple[str, object]] = {
     "sensitive_patterns": ("nothing-matches", ["nothing-matches"]),
     "require_commit": ("false", False),
     "require_distinct_reviewer": ("false", False),
+    "require_independent_review": ("false", False),
+    "review_token_env": ("AGENT_TOKEN", "AGENT_TOKEN"),
+    "review_author": ("agent", "agent"),
     "base_branch": ("feature/7-x", "feature/7-x"),
     "protect": ("false", False),
     "max_stop_blocks": ("0", 0),
@@ -45,6 +48,15 @@ LOOSEN: dict[str, tuple[str, object]] = {
     "worker_id": ("worker-1-8", "worker-1-8"),
     "tracker_deadline": ("3600", 3600),
     "dispatch_backend": ("github-actions", "github-actions"),
+    "dispatch_project": ("someone/1", "someone/1"),
+    "dispatch_statuses": ("A,B,C,D,E", ["A", "B", "C", "D", "E"]),
+    "review_commands": ("sh", ["sh"]),
+    "actions_token_secret": ("OTHER_TOKEN", "OTHER_TOKEN"),
+    "budget_turns": ("100000", 100000),
+    "budget_minutes": ("100000", 100000),
+    "budget_tokens": ("1000000000", 1000000000),
+    "budget_cost_usd": ("100000", 100000),
+    "budget_soft": ("1", 1),
 }
 
 
@@ -63,12 +75,15 @@ def _toml(values: dict[str, object], table: str = "") -> str:
             return "[" + ", ".join(value(x) for x in v) + "]"
         return str(v)
 
-    plain = {k: v for k, v in values.items() if not k.startswith("trust_")}
+    plain = {k: v for k, v in values.items() if not k.startswith(("trust_", "budget_"))}
     lines = [f"[{table}]"] if table else []
     lines += [f"{k} = {value(v)}" for k, v in plain.items()]
     trust = {k.removeprefix("trust_"): v for k, v in values.items() if k.startswith("trust_")}
     lines += [f"[{table + '.' if table else ''}trust]"]
     lines += [f"{k} = {value(v)}" for k, v in trust.items()]
+    budget = {k.removeprefix("budget_"): v for k, v in values.items() if k.startswith("budget_")}
+    lines += [f"[{table + '.' if table else ''}dispatch.budget]"]
+    lines += [f"{k} = {value(v)}" for k, v in budget.items()]
     return "\n".join(lines) + "\n"
 
 

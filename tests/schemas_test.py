@@ -23,7 +23,8 @@ def test_schema_metadata(kind: str) -> None:
     assert schema["$id"].endswith(f"/{kind}/{schemas.version(kind)}/{kind}.schema.json")
     assert schema["title"] and schema["description"]
     assert (
-        schemas.version(kind) == {"review": "1.1.0", "handover": "1.0.0", "worker": "1.1.0"}[kind]
+        schemas.version(kind)
+        == {"review": "1.1.0", "handover": "1.0.0", "worker": "1.1.0", "report": "1.0.0"}[kind]
     )
     closed = [schema] if kind != "worker" else [schema["then"], schema["else"]]
     assert all(s["additionalProperties"] is False for s in closed)

@@ -110,6 +110,7 @@ def _review(request: GateRequest, issue: int, comments: Sequence[Any]) -> Verdic
         sensitive_patterns=config.sensitive_patterns,
         require_commit=config.require_commit,
         require_distinct_reviewer=config.require_distinct_reviewer,
+        require_independent_review=config.require_independent_review,
         tracking_issues=tracking,
         trust=config.trust,
         repo=request.repo,

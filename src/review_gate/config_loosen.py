@@ -76,7 +76,12 @@ def loosenings(trusted: Config, other: Config) -> list[str]:
     out += _trust_loosenings(trusted, other)
     dropped("sensitive_patterns")
     dropped("protected_branches")
-    for name in ("require_commit", "require_distinct_reviewer", "protect"):
+    for name in (
+        "require_commit",
+        "require_distinct_reviewer",
+        "require_independent_review",
+        "protect",
+    ):
         if getattr(trusted, name) and not getattr(other, name):
             out.append(f"{name} true -> false")
     if other.max_stop_blocks < trusted.max_stop_blocks:

@@ -49,6 +49,27 @@ DEFAULT_DISPOSABLE_PATHS: tuple[str, ...] = (
     ".DS_Store",
 )
 
+# Shell commands a review worker may run (Claude Code `Bash(<command>:*)` rules, see
+# dispatch/roles.py): the project's tests and linters. Anything else is read-only git,
+# reading issues and posting the REVIEW.
+DEFAULT_REVIEW_COMMANDS: tuple[str, ...] = (
+    "pytest",
+    "python -m pytest",
+    ".venv/bin/pytest",
+    "ruff check",
+    ".venv/bin/ruff check",
+    "mypy",
+    ".venv/bin/mypy",
+    "npm test",
+    "npm run test",
+    "npm run lint",
+    "gate check",
+)
+
+# The board columns the dispatcher moves an issue through, in this order: todo, in
+# progress, in review, blocked, done (dispatch/board.py).
+DEFAULT_DISPATCH_STATUSES: tuple[str, ...] = ("Todo", "In Progress", "In Review", "Blocked", "Done")
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:
@@ -78,6 +99,9 @@ class Config:
     sensitive_patterns: tuple[str, ...] = DEFAULT_SENSITIVE_PATTERNS
     require_commit: bool = False
     require_distinct_reviewer: bool = False
+    # the review gate passes only for a REVIEW by a dispatcher-registered review worker of
+    # the issue, distinct from its implementers, at the head (gates/independent.py)
+    require_independent_review: bool = False
     base_branch: str | None = None  # None: origin/HEAD, then main, then master
     # Agent hooks
     protect: bool = True
@@ -93,6 +117,29 @@ class Config:
     disposable_paths: tuple[str, ...] = DEFAULT_DISPOSABLE_PATHS
     # where `gate dispatch` runs workers: "local" (worktrees) | "github-actions" (workflow runs)
     dispatch_backend: str = "local"
+    # board status (docs/dispatch.md, "Board status"): the GitHub Projects v2 board the
+    # dispatcher moves issues on ("owner/number"; None: none, the local tracker keeps its
+    # own), and its five columns: todo, in progress, in review, blocked, done
+    dispatch_project: str | None = None
+    dispatch_statuses: tuple[str, ...] = DEFAULT_DISPATCH_STATUSES
+    # the test and lint commands a review worker may run (dispatch/roles.py)
+    review_commands: tuple[str, ...] = DEFAULT_REVIEW_COMMANDS
+    # the repository secret the worker workflow pushes and opens PRs with, when no GitHub
+    # App is set up (its name only: a dispatch input is visible in the run's event payload)
+    actions_token_secret: str = "REVIEW_GATE_TOKEN"
+    # Per-worker budgets (``[dispatch.budget]`` in a file; docs/dispatch.md, "Budgets"):
+    # turns (tool calls / stream turns), wall-clock minutes, tokens and cost where the
+    # agent's stream reports them (None: no limit), and the soft threshold (a fraction)
+    budget_turns: int = 100
+    budget_minutes: float | None = None
+    budget_tokens: int | None = None
+    budget_cost_usd: float | None = None
+    budget_soft: float = 0.85
+    # the reviewer identity, given to review workers only and scrubbed from every other
+    # worker's environment (dispatch/review_identity.py): the environment variable holding
+    # the reviewer's GitHub token, and the login review workers post as on the local tracker
+    review_token_env: str = "REVIEW_GATE_REVIEW_TOKEN"
+    review_author: str | None = None
     # Identity of this process (environment, usually set by the dispatcher)
     issue: int | None = None
     worker_id: str | None = None
@@ -130,8 +177,15 @@ FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name not in NOT_KEY
 # ``REVIEW_GATE_TRUST_REVIEW``).
 TRUST_TABLE = "trust"
 TRUST_FIELDS = {kind: f"trust_{kind}" for kind in ARTIFACT_KINDS}
+# ``[dispatch.budget] turns = 50`` in a file is the field ``budget_turns`` (and the
+# variable ``REVIEW_GATE_BUDGET_TURNS``).
+DISPATCH_TABLE = "dispatch"
+BUDGET_TABLE = "budget"
+BUDGET_KEYS = ("turns", "minutes", "tokens", "cost_usd", "soft")
+BUDGET_FIELDS = {key: f"budget_{key}" for key in BUDGET_KEYS}
 # Keys that must be strictly positive (a zero timeout or lease makes no sense).
-_POSITIVE = ("request_timeout", "tracker_deadline", "hang_after", "lease_ttl", "issue")
+_POSITIVE = ("request_timeout", "tracker_deadline", "hang_after", "lease_ttl", "issue",
+             *BUDGET_FIELDS.values())  # fmt: skip
 _CHOICES: dict[str, tuple[str, ...]] = {
     "tracker": ("github", "local"),
     "on_unreachable": ("refuse", "allow"),
@@ -140,6 +194,10 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 # A login as GitHub and the local tracker spell them: one word, no separators we use.
 _LOGIN = re.compile(r"[^\s,@]{1,100}")
 _UPPER_WORD = re.compile(r"[A-Z][A-Z_]*")
+_PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[1-9][0-9]{0,9}")
+# GitHub's rule for secret names (case-insensitive; GITHUB_ is reserved)
+_SECRET_NAME = re.compile(r"(?!(?i:github_))[A-Za-z_][A-Za-z0-9_]{0,99}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
 def normal_api_url(text: str) -> str | None:
@@ -165,6 +223,9 @@ def display_name(name: str) -> str:
     for kind, field in TRUST_FIELDS.items():
         if name == field:
             return f"{TRUST_TABLE}.{kind}"
+    for key, field in BUDGET_FIELDS.items():
+        if name == field:
+            return f"{DISPATCH_TABLE}.{BUDGET_TABLE}.{key}"
     return name
 
 
@@ -246,6 +307,15 @@ def _list(name: str, value: Any, bad: str, from_env: bool) -> tuple[str, ...]:
         return upper
     if name in TRUST_FIELDS.values():
         return tuple(dict.fromkeys(_trust_entry(v, bad) for v in result))
+    if name == "dispatch_statuses":
+        names = tuple(" ".join(v.split()) for v in result)
+        if len(names) != 5 or len({n.casefold() for n in names}) != 5:
+            raise ConfigError(
+                f"{bad} must name five different columns, got {value!r}",
+                hint="in this order: todo, in progress, in review, blocked, done, e.g. "
+                '["Todo", "In Progress", "In Review", "Blocked", "Done"]',
+            )
+        return names
     return result
 
 
@@ -264,6 +334,8 @@ def _number(name: str, kind: str, value: Any, bad: str, from_env: bool) -> int |
         raise ConfigError(f"{bad} must be a finite number, got {value!r}")
     if name in _POSITIVE and value <= 0:
         raise ConfigError(f"{bad} must be greater than 0, got {value!r}")
+    if name == "budget_soft" and value > 1:
+        raise ConfigError(f"{bad} must be a fraction of the budget (at most 1), got {value!r}")
     if value < 0:
         raise ConfigError(f"{bad} must not be negative, got {value!r}")
     return int(value) if kind == "int" else float(value)
@@ -287,6 +359,28 @@ def _string(name: str, raw: Any, bad: str) -> str:
                 hint="e.g. https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise",
             )
         return url
+    if name == "actions_token_secret" and not _SECRET_NAME.fullmatch(value):
+        raise ConfigError(
+            f"{bad} must name a repository secret (letters, digits and _, not starting "
+            f"with a digit or GITHUB_), got {value!r}",
+            hint="e.g. REVIEW_GATE_TOKEN: the secret's name, never the token itself",
+        )
+    if name == "review_token_env" and not _ENV_NAME.fullmatch(value):
+        raise ConfigError(
+            f"{bad} must name an environment variable (letters, digits and _, not starting "
+            f"with a digit), got {value!r}",
+            hint="e.g. REVIEW_GATE_REVIEW_TOKEN: the variable's name, never the token itself",
+        )
+    if name == "review_author":
+        login = value.removeprefix("@")
+        if not _LOGIN.fullmatch(login):
+            raise ConfigError(f"{bad} must be a login (one word, no commas), got {value!r}")
+        return login
+    if name == "dispatch_project" and not _PROJECT.fullmatch(value):
+        raise ConfigError(
+            f"{bad} must look like owner/number (a Projects v2 board), got {value!r}",
+            hint="e.g. acme/7 for https://github.com/orgs/acme/projects/7",
+        )
     if name == "worker_branch_pattern":
         try:
             compiled = re.compile(value)
@@ -321,8 +415,49 @@ def coerce(name: str, value: Any, where: str) -> Any:
 
 
 def _file_keys() -> str:
-    plain = [k for k in FIELDS if k not in TRUST_FIELDS.values()]
-    return ", ".join(sorted([*plain, f"[{TRUST_TABLE}] {'/'.join(ARTIFACT_KINDS)}"]))
+    tables = {*TRUST_FIELDS.values(), *BUDGET_FIELDS.values()}
+    plain = [k for k in FIELDS if k not in tables]
+    return ", ".join(
+        sorted([
+            *plain,
+            f"[{TRUST_TABLE}] {'/'.join(ARTIFACT_KINDS)}",
+            f"[{DISPATCH_TABLE}.{BUDGET_TABLE}] {'/'.join(BUDGET_KEYS)}",
+        ])
+    )  # fmt: skip
+
+
+def _dispatch_table(table: Any, where: str) -> dict[str, Any]:
+    """``[dispatch]``: its ``[dispatch.budget]`` table, as ``budget_*`` fields."""
+    hint = f"write it as [{DISPATCH_TABLE}.{BUDGET_TABLE}] with turns = 100 below"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: key {DISPATCH_TABLE!r} must be a table, got {table!r}",
+                          hint=hint)  # fmt: skip
+    out: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        plain = f"{DISPATCH_TABLE}_{str(raw_key).replace('-', '_')}"
+        if str(raw_key) != BUDGET_TABLE and plain in FIELDS:  # [dispatch] project = "o/1"
+            out[plain] = coerce(plain, value, where)
+            continue
+        if str(raw_key) != BUDGET_TABLE:
+            raise ConfigError(
+                f"{where}: unknown key {f'{DISPATCH_TABLE}.{raw_key}'!r}",
+                hint=f"[{DISPATCH_TABLE}] takes [{DISPATCH_TABLE}.{BUDGET_TABLE}] and the "
+                f"dispatch_* keys without their prefix",
+            )
+        if not isinstance(value, Mapping):
+            raise ConfigError(
+                f"{where}: key '{DISPATCH_TABLE}.{BUDGET_TABLE}' must be a table, got {value!r}",
+                hint=hint,
+            )
+        for raw, item in value.items():
+            key = str(raw).replace("-", "_")
+            if key not in BUDGET_FIELDS:
+                raise ConfigError(
+                    f"{where}: unknown key {f'{DISPATCH_TABLE}.{BUDGET_TABLE}.{raw}'!r}",
+                    hint=f"[{DISPATCH_TABLE}.{BUDGET_TABLE}] takes {', '.join(BUDGET_KEYS)}",
+                )
+            out[BUDGET_FIELDS[key]] = coerce(BUDGET_FIELDS[key], item, where)
+    return out
 
 
 def _trust_table(table: Any, where: str) -> dict[str, Any]:
@@ -351,13 +486,18 @@ def check_keys(table: Mapping[str, Any], where: str) -> dict[str, Any]:
         if key == TRUST_TABLE:
             out.update(_trust_table(value, where))
             continue
-        if key not in FIELDS or key in TRUST_FIELDS.values():
+        if key == DISPATCH_TABLE:
+            out.update(_dispatch_table(value, where))
+            continue
+        if key not in FIELDS or key in TRUST_FIELDS.values() or key in BUDGET_FIELDS.values():
             # trust_review is the environment's spelling; a file says [trust] review.
-            hint = (
-                f"write it as [{TRUST_TABLE}] {key.removeprefix('trust_')} = [...]"
-                if key in TRUST_FIELDS.values()
-                else f"known keys: {_file_keys()}"
-            )
+            if key in TRUST_FIELDS.values():
+                hint = f"write it as [{TRUST_TABLE}] {key.removeprefix('trust_')} = [...]"
+            elif key in BUDGET_FIELDS.values():
+                budget = f"{DISPATCH_TABLE}.{BUDGET_TABLE}"
+                hint = f"write it as [{budget}] {key.removeprefix('budget_')} = ..."
+            else:
+                hint = f"known keys: {_file_keys()}"
             raise ConfigError(f"{where}: unknown key {raw_key!r}", hint=hint)
         out[key] = coerce(key, value, where)
     return out

@@ -20,7 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from review_gate import git_memo
 from review_gate.errors import ConfigError, GateError, NotAGitRepository, UsageError
+from review_gate.git_memo import Location
 from review_gate.proc import run, run_bytes
 
 _WORKER_BRANCH = re.compile(r"^feature/(\d+)(?:-|$)")
@@ -280,17 +282,41 @@ def commit_messages(cwd: str | Path, base: str, head: str) -> list[str] | None:
 
 def toplevel(cwd: str | Path = ".") -> Path:
     """The work tree root of the checkout containing ``cwd``."""
-    rc, out, _ = run_git(cwd, "rev-parse", "--show-toplevel", check=False)
-    if rc != 0:
+    return locate(cwd).top
+
+
+def locate(cwd: str | Path = ".") -> Location:
+    """Where the checkout containing ``cwd`` is: work tree root, git dir, common dir (one
+    ``git rev-parse``, remembered for the process: see :mod:`review_gate.git_memo`)."""
+    found = git_memo.location(cwd)
+    if found is not None:
+        return found
+    rc, out, _ = run_git(
+        cwd,
+        "rev-parse",
+        "--path-format=absolute",
+        "--show-toplevel",
+        "--git-dir",
+        "--git-common-dir",
+        check=False,
+    )
+    lines = out.splitlines()
+    if rc != 0 or len(lines) != 3:
         raise NotAGitRepository(
             f"{Path(cwd).resolve()} is not inside a git repository",
             hint="run the command inside a git checkout (or pass -C DIR)",
         )
-    return Path(out.strip())
+    found = Location(Path(lines[0]), Path(lines[1]), Path(lines[2]))
+    git_memo.remember_location(cwd, found)
+    git_memo.remember_location(found.top, found)  # the same answer from the top level
+    return found
 
 
 def common_dir(cwd: str | Path = ".") -> Path:
     """``git rev-parse --git-common-dir`` as an absolute path: shared by every worktree."""
+    known = git_memo.common_dir(cwd)
+    if known is not None:
+        return known
     rc, out, _ = run_git(
         cwd, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False
     )
@@ -299,7 +325,9 @@ def common_dir(cwd: str | Path = ".") -> Path:
             f"{Path(cwd).resolve()} is not inside a git repository",
             hint="run the command inside a git checkout (or pass -C DIR)",
         )
-    return Path(out.strip())
+    found = Path(out.strip())
+    git_memo.remember_common_dir(cwd, found)
+    return found
 
 
 def state_dir(cwd: str | Path = ".") -> Path:
@@ -338,8 +366,15 @@ def issue_from_branch(branch: str | None, pattern: str | None = None) -> int | N
 
 
 def remote_url(name: str = "origin", cwd: str | Path = ".") -> str | None:
+    """The remote's URL (``git remote get-url``), None when there is no such remote.
+    Remembered while the configuration files it could come from are unchanged."""
+    known = git_memo.remote_url(cwd, name)
+    if known is not None:
+        return known[0]
     rc, out, _ = run_git(cwd, "remote", "get-url", name, check=False)
-    return out.strip() if rc == 0 and out.strip() else None
+    url = out.strip() if rc == 0 and out.strip() else None
+    git_memo.remember_remote_url(cwd, name, url)
+    return url
 
 
 def repo_from_remote_url(url: str | None) -> str | None:

@@ -34,9 +34,21 @@ MARKERS: dict[str, tuple[str, bool]] = {
     "HANDOVER:END": ("handover", False),
     "WORKER:ASSIGNED": ("worker", True),
     "/WORKER:ASSIGNED": ("worker", False),
+    "REPORT:START": ("report", True),
+    "REPORT:END": ("report", False),
 }
-OPENER = {"review": "REVIEW:START", "handover": "HANDOVER:START", "worker": "WORKER:ASSIGNED"}
-CLOSER = {"review": "REVIEW:END", "handover": "HANDOVER:END", "worker": "/WORKER:ASSIGNED"}
+OPENER = {
+    "review": "REVIEW:START",
+    "handover": "HANDOVER:START",
+    "worker": "WORKER:ASSIGNED",
+    "report": "REPORT:START",
+}
+CLOSER = {
+    "review": "REVIEW:END",
+    "handover": "HANDOVER:END",
+    "worker": "/WORKER:ASSIGNED",
+    "report": "REPORT:END",
+}
 # The one spelling of each marker.
 EXACT: dict[str, str] = {f"<!-- {name} -->": name for name in MARKERS}
 _EXACT_RE = re.compile("|".join(map(re.escape, EXACT)))
@@ -118,7 +130,7 @@ def _unescape(text: str) -> str:
 # `<`, a `!`, then the marker name and kind with a colon between, anything but letters
 # and digits around them (dashes, spaces, `/`, backslashes, emphasis): on folded text.
 _LOOSE = re.compile(
-    r"<[^a-z0-9<>!]*![^a-z0-9<>]*(review|handover|worker)[^a-z0-9<>:]*:[^a-z0-9<>]*"
+    r"<[^a-z0-9<>!]*![^a-z0-9<>]*(review|handover|worker|report)[^a-z0-9<>:]*:[^a-z0-9<>]*"
     r"(start|end|assigned)"
 )
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-KINDS = ("review", "handover", "worker")
+KINDS = ("review", "handover", "worker", "report")
+# The kinds of worker report a REPORT block holds (its data's `kind`).
+REPORT_KINDS = ("started", "progress", "complete", "blocked", "failed")
 
 
 @dataclasses.dataclass(frozen=True)
 class ArtifactError:
-    kind: str  # "review" | "handover" | "worker"
+    kind: str  # "review" | "handover" | "worker" | "report"
     pointer: str  # JSON pointer into the artifact data ("" for the whole block)
     line: int  # 1-based line within the comment body
     message: str

@@ -70,7 +70,7 @@ HANDOVER = """\
 | Previous Worker | `{worker}` |
 | Turns Used | [N]/100 |
 | Timestamp | {timestamp} |
-| Orchestration | [ORCHESTRATION_ID] |
+| Orchestration | {orchestration} |
 | Attempt | [N] |
 
 ### Issue Summary
@@ -146,9 +146,11 @@ def handover(
     timestamp: str | None = None,
     branch: str | None = None,
     last_commit: str | None = None,
+    orchestration: str | None = None,
 ) -> str:
     """The HANDOVER skeleton."""
     return HANDOVER.format(
+        orchestration=orchestration or "[ORCHESTRATION_ID]",
         issue=issue if issue is not None else "[ISSUE_NUMBER]",
         worker=worker_id or "[WORKER_ID]",
         timestamp=timestamp or "[ISO_TIMESTAMP]",

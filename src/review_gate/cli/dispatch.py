@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from review_gate.cli import cwd_option, format_option, issue_number
+from review_gate.cli.dispatch_budget import budget_flags, budget_options
+from review_gate.cli.dispatch_run_options import run_options as _run_options
 from review_gate.errors import EXIT_FAIL, EXIT_PASS, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,6 +95,16 @@ def dispatch() -> None:
     help="Attempt number, at least (default: the issue's last attempt + 1; an attempt "
     "number already used on the issue is never reused).",
 )
+@click.option(
+    "--role",
+    type=click.Choice(["implement", "review", "research"]),
+    default="implement",
+    show_default=True,
+    help="What the worker may do: implement (edit, commit, push); review (read, test, post "
+    "a REVIEW, at the implementer's head: as `gate dispatch review`); research (read, post "
+    "findings). Review and research workers cannot edit, commit or push.",
+)
+@budget_options
 @_CWD
 @_FORMAT
 def spawn(
@@ -102,15 +114,27 @@ def spawn(
     base: str | None,
     prompt_template: Path | None,
     attempt: int | None,
+    role: str,
     cwd: Path,
     fmt: str,
+    **limits: Any,
 ) -> int:
     """Claim issue N and start a worker on it in ../<repo>-worker-N."""
     from review_gate.dispatch import report
     from review_gate.dispatch.spawn import SpawnRequest
     from review_gate.dispatch.spawn import spawn as do_spawn
 
-    request = SpawnRequest(issue, agent, agent_cmd, base, attempt, prompt_template)
+    if role == "review":  # at the implementer's head, in a detached worktree of its own
+        from review_gate.cli.dispatch_review import emit_review
+
+        return emit_review(
+            _context(cwd), issue, agent=agent, agent_cmd=agent_cmd, base=base, branch=None,
+            prompt_template=prompt_template, fmt=fmt,
+        )  # fmt: skip
+    request = SpawnRequest(
+        issue, agent, agent_cmd, base, attempt, prompt_template, role=role,
+        budget=budget_flags(limits),
+    )  # fmt: skip
     result = do_spawn(_context(cwd), request)
     _emit_json(result.to_json()) if fmt == "json" else click.echo(report.spawned(result))
     return EXIT_PASS
@@ -284,7 +308,8 @@ def _issue_list(text: str | None) -> tuple[int, ...] | None:
     default=3,
     show_default=True,
     metavar="N",
-    help="Give an issue up after this many failed attempts.",
+    help="Give an issue up after this many failed attempts (with --review-with or "
+    "phases also: after this many implementer attempts whose gate did not pass).",
 )
 @click.option(
     "--max-handovers",
@@ -296,6 +321,7 @@ def _issue_list(text: str | None) -> tuple[int, ...] | None:
 )
 @_HANG
 @_agent_options
+@_run_options
 @_GRACE
 @_CWD
 @_FORMAT
@@ -311,6 +337,11 @@ def run(
     agent_cmd: str | None,
     base: str | None,
     prompt_template: Path | None,
+    sequential: bool,
+    after: tuple[str, ...],
+    review_with: str | None,
+    review_cmd: str | None,
+    activity_issue: int | None,
     grace: float,
     cwd: Path,
     fmt: str,
@@ -322,10 +353,14 @@ def run(
     `gate dispatch run` resumes where things stand (state is in the tracker).
     Several loops may share a queue: they take turns and each handles its own
     workers (docs/dispatch.md, "One fleet, many orchestrators").
+    Ordered phases (--sequential, --after, `depends on #N`) and the review loop
+    (--review-with): docs/dispatch.md, "Phases" and "The review loop".
     Exit 0 when every issue completed (or was closed) and when the queue is empty
-    (the output says why), 1 when some were blocked or given up, 130 after Ctrl-C.
+    (the output says why), 1 when some were blocked, stopped, skipped or given up,
+    130 after Ctrl-C.
     """
     from review_gate.dispatch import live
+    from review_gate.dispatch.phases import parse_after
     from review_gate.dispatch.run import run as do_run
     from review_gate.dispatch.run_records import RunOptions
 
@@ -344,6 +379,11 @@ def run(
         agent_cmd=agent_cmd,
         base=base,
         prompt_template=prompt_template,
+        sequential=sequential,
+        after=tuple(parse_after(after)),
+        review_with=review_with,
+        review_cmd=review_cmd,
+        activity_issue=activity_issue,
     )
     display = live.Display(fmt=fmt, tty=sys.stdout.isatty())
     summary = do_run(_context(cwd), options, display.event, display.show)
@@ -362,3 +402,13 @@ def run(
 from review_gate.cli.dispatch_backend import extend as _extend  # noqa: E402
 
 _extend(dispatch)
+
+# `gate dispatch log` (the audit trail): src/review_gate/cli/dispatch_log.py
+from review_gate.cli.dispatch_log import extend as _extend_log  # noqa: E402
+
+_extend_log(dispatch)
+
+# `gate dispatch review` (an independent review worker): src/review_gate/cli/dispatch_review.py
+from review_gate.cli.dispatch_review import extend as _extend_review  # noqa: E402
+
+_extend_review(dispatch)

@@ -176,11 +176,18 @@ def _backend_option() -> click.Option:
               help="The issue (7 or #7).")  # fmt: skip
 @click.option("--backend", type=click.Choice(BACKEND_NAMES), default=None,
               help="Where the worker ran (default: dispatch_backend, else local).")  # fmt: skip
+@click.option("-f", "--follow", is_flag=True,
+              help="Local workers: keep printing what it writes until it ends (or Ctrl-C); "
+              "json: one {issue, worker_id, text} object per chunk.")  # fmt: skip
 @cwd_option("Run as if started in DIR (the main checkout or any worktree).", "DIR")
 @format_option()
-def logs(issue: int, backend: str | None, cwd: Path, fmt: str) -> int:
+def logs(issue: int, backend: str | None, follow: bool, cwd: Path, fmt: str) -> int:
     """Print the log of issue N's current worker: its log file here, or its GitHub
     Actions run's log archive."""
+    if follow:  # src/review_gate/cli/dispatch_log.py
+        from review_gate.cli.dispatch_log import follow_worker_log
+
+        return follow_worker_log(cwd, issue, backend or _configured(cwd), fmt)
     worker_log = _backend(backend or _configured(cwd), cwd).log(issue)
     if fmt == "json":
         _echo_json(worker_log.to_json())

@@ -231,10 +231,19 @@ def show(number: int, cwd: Path, tracker: str | None, repo: str | None, fmt: str
     found = source.get_issue(number)
     comments = source.list_comments(number)
     parts = [_issue_line(found)]
+    data: dict[str, Any] = {
+        "issue": issue_json(found),
+        "comments": [c.to_github() for c in comments],
+    }
+    if isinstance(source, LocalTracker):  # its board column (docs/dispatch.md, "Board status")
+        from review_gate.trackers.local_board import LocalBoard
+
+        column = LocalBoard(source).status(number)
+        data["issue"]["board_status"] = column
+        parts[0] += f"  (board: {column})" if column else ""
     if found.body.strip():
         parts.append(found.body.rstrip())
     parts += [_comment_text(c) for c in comments] or ["(no comments)"]
-    data = {"issue": issue_json(found), "comments": [c.to_github() for c in comments]}
     _emit(fmt, data, "\n\n".join(parts))
     return 0
 

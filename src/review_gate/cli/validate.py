@@ -6,14 +6,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
-from review_gate.artifacts.model import KINDS
+from review_gate.artifacts.model import KINDS, REPORT_KINDS
 from review_gate.cli import cwd_option, format_option, issue_number
+from review_gate.cli.new_report import report_options, report_text
 from review_gate.errors import EXIT_FAIL, EXIT_PASS, GateError, UsageError
 
 _FORMAT = format_option("Output format (json is stable, see docs/artifacts.md).")
+# `gate new` prints the three artifacts and the five worker reports (kind `report`).
+NEW_KINDS = ("review", "handover", "worker", *REPORT_KINDS)
 
 
 def _read(name: str) -> str:
@@ -35,7 +39,7 @@ def _read(name: str) -> str:
         ) from None
 
 
-@click.command(short_help="Validate the REVIEW / HANDOVER / WORKER artifacts in files.")
+@click.command(short_help="Validate the REVIEW / HANDOVER / WORKER / REPORT artifacts in files.")
 @click.argument("files", nargs=-1, metavar="[FILE|-]...")
 @click.option(
     "--kind",
@@ -44,7 +48,7 @@ def _read(name: str) -> str:
 )
 @_FORMAT
 def validate(files: Sequence[str], kind: str | None, fmt: str) -> int:
-    """Validate every REVIEW / HANDOVER / WORKER artifact in each FILE.
+    """Validate every REVIEW / HANDOVER / WORKER / REPORT artifact in each FILE.
 
     A FILE is markdown or a raw issue-comment body; `-` reads stdin. Exits 0 when
     every file holds at least one artifact (of --kind) and all are valid, 1 when one
@@ -94,8 +98,8 @@ def _git_facts(cwd: Path) -> tuple[str | None, str | None, Path | None]:
         return None, None, None
 
 
-@click.command(short_help="Print a review, handover or worker skeleton to fill in.")
-@click.argument("kind", type=click.Choice(KINDS), metavar="KIND")
+@click.command(short_help="Print an artifact or worker report skeleton to fill in.")
+@click.argument("kind", type=click.Choice(NEW_KINDS), metavar="KIND")
 @click.option(
     "--issue",
     callback=issue_number,
@@ -116,25 +120,53 @@ def _git_facts(cwd: Path) -> tuple[str | None, str | None, Path | None]:
     help="review: add a `| Commit | <sha> |` row with HEAD (when in a git checkout).",
 )
 @click.option("--release", is_flag=True, help="worker: print a release record instead.")
+@click.option(
+    "--orchestration",
+    metavar="ID",
+    envvar="REVIEW_GATE_ORCHESTRATION",
+    help="handover, reports: the orchestration id [env REVIEW_GATE_ORCHESTRATION, set in "
+    "dispatched workers].",
+)
+@report_options
 @cwd_option("The checkout to read HEAD and the branch from (default: the current directory).")
 def new(
-    kind: str, issue: int | None, worker_id: str | None, commit: bool, release: bool, cwd: Path
+    kind: str,
+    issue: int | None,
+    worker_id: str | None,
+    commit: bool,
+    release: bool,
+    orchestration: str | None,
+    cwd: Path,
+    **report: Any,
 ) -> int:
-    """Print a KIND artifact skeleton (review, handover or worker) to fill in.
+    """Print a KIND skeleton to fill in: an artifact (review, handover, worker) or a
+    worker report (started, progress, complete, blocked, failed).
 
     The issue number, worker id, timestamp, branch and current commit are filled in
-    where known; every other blank is a [PLACEHOLDER] that keeps the artifact
+    where known (a report also takes its attempt, branch and orchestration from the
+    worker's pid record); every other blank is a [PLACEHOLDER] that keeps the artifact
     invalid until it is replaced.
 
     \b
     gate new review --issue 7 > review.md      then edit, validate and post it
     gate new worker --release --worker-id ID   a WORKER release record
+    gate new blocked --turns 40 > blocked.md   a Worker Blocked report
     """
     from review_gate import git
     from review_gate.artifacts import templates
 
     if release and kind != "worker":
         raise UsageError("--release only applies to `gate new worker`")
+    if kind in REPORT_KINDS:
+        text = report_text(
+            kind, cwd=cwd, issue=issue, worker_id=worker_id, orchestration=orchestration, **report
+        )
+        click.echo(text, nl=False)
+        return EXIT_PASS
+    given = [name for name, value in report.items() if value is not None]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise UsageError(f"{flag} only applies to the worker reports (gate new started, ...)")
     sha, branch, root = _git_facts(cwd)
     if issue is None:
         issue = git.issue_from_branch(branch)
@@ -145,7 +177,12 @@ def new(
         )
     elif kind == "handover":
         text = templates.handover(
-            issue=issue, worker_id=worker_id, timestamp=stamp, branch=branch, last_commit=sha
+            issue=issue,
+            worker_id=worker_id,
+            timestamp=stamp,
+            branch=branch,
+            last_commit=sha,
+            orchestration=orchestration,
         )
     else:
         text = templates.worker(
@@ -159,7 +196,7 @@ def new(
 @click.argument("kind", type=click.Choice(KINDS), required=False, metavar="[KIND]")
 @_FORMAT
 def schema(kind: str | None, fmt: str) -> int:
-    """Print the JSON Schema of KIND (review, handover or worker); without KIND, list them.
+    """Print the JSON Schema of KIND (review, handover, worker, report); without KIND, list them.
 
     The schemas (JSON Schema draft 2020-12) are the published contract for the
     data review-gate reads out of each artifact.

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
+from review_gate.dispatch import roles
 from review_gate.errors import UsageError
 
 # Tools a standard worker may use (the standard worker of docs/dispatch.md).
@@ -29,6 +30,9 @@ class Launch(NamedTuple):
     worktree: Path
     worker_id: str
     extra_args: tuple[str, ...] = ()  # e.g. Codex's per-run hook trust
+    role: str = "implement"  # implement | review | research (dispatch/roles.py)
+    review_commands: tuple[str, ...] = roles.DEFAULT_REVIEW_COMMANDS  # a reviewer's tests
+    max_turns: int | None = None  # Claude Code's --max-turns (dispatch/budget.py)
 
 
 class Command(NamedTuple):
@@ -118,10 +122,17 @@ class Claude:
 
     def command(self, launch: Launch) -> Command:
         binary = self.binary or self.prepare(path=None, cwd=Path.cwd()).binary or self.name
-        tail = ("--allowedTools", CLAUDE_TOOLS, "--output-format", "stream-json", "--verbose")
+        scope = roles.claude_args(launch.role, launch.review_commands)  # the role's tools
+        tail = (*scope, *max_turns_args(launch.max_turns), "--output-format", "stream-json",
+                "--verbose")  # fmt: skip
         if len(launch.prompt.encode()) > _MAX_ARG:
             return Command((binary, "-p", *launch.extra_args, *tail), True)
         return Command((binary, "-p", launch.prompt, *launch.extra_args, *tail), False)
+
+
+def max_turns_args(turns: int | None) -> tuple[str, ...]:
+    """Claude Code's ``--max-turns N`` (the worker's budget), or nothing."""
+    return () if turns is None else ("--max-turns", str(turns))
 
 
 class Codex:

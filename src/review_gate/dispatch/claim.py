@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from review_gate.dispatch import procs, wiring
+from review_gate.dispatch import audit, board, procs, wiring
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Liveness, Snapshot, lease_holds, liveness
@@ -65,6 +65,18 @@ def withdraw(ctx: Context, claim: Claim, why: str) -> None:
     ctx.tracker.edit_comment(claim.comment.id, withdraw_body(claim.worker_id, None, why[:300]))
     if claim.host in (None, ctx.host):
         drop_record(ctx.state, claim.worker_id)
+    _audit(ctx, "withdraw", claim, why)
+
+
+def _audit(
+    ctx: Context, event: str, claim: Claim, message: str, issue: int | None = None, **extra: Any
+) -> None:
+    """Record what was done to ``claim`` in the audit trail (:mod:`.audit`)."""
+    number = claim.data.get("issue") if issue is None else issue
+    audit.record(
+        ctx.state, event, issue=number if isinstance(number, int) else None,
+        worker_id=claim.worker_id, orchestration=claim.orchestration, message=message, **extra,
+    )  # fmt: skip
 
 
 def claim_issue(
@@ -99,6 +111,7 @@ def claim_issue(
             withdraw(ctx, claim, live.detail)
         else:
             post_release(tracker, issue, claim.worker_id, "superseded", "lease expired; taken over")
+            _audit(ctx, "release", claim, "lease expired; taken over", issue, reason="superseded")
         released.append(claim.worker_id)
     asked = data.get("attempt")
     asked = asked if isinstance(asked, int) and not isinstance(asked, bool) else 1
@@ -147,6 +160,7 @@ def claim_issue(
         lost_to = other.worker_id if other is not None and other is winner else None
         tracker.edit_comment(mine.id, withdraw_body(data["worker_id"], lost_to, why))
         drop_claimer(ctx.state, str(data["worker_id"]))
+        _audit(ctx, "withdraw", Claim(mine, data), why, issue)
         raise _refuse_holder(issue, other, why) if other is not None else Refused(why)
     return mine, released
 
@@ -169,6 +183,8 @@ def release(
     post_release(ctx.tracker, issue, claim.worker_id, reason, note)
     if claim.host in (None, ctx.host):
         drop_record(ctx.state, claim.worker_id)
+    _audit(ctx, "release", claim, note or reason, issue, reason=reason)
+    board.released(ctx, issue, claim.worker_id, reason, claim.branch)  # never raises
     return True
 
 
@@ -193,6 +209,7 @@ def never_started(ctx: Context, claim: Claim, progress: Progress, why: str) -> N
             post_release(ctx.tracker, issue, claim.worker_id, "failed", why[:300])
     finally:
         drop_claimer(ctx.state, claim.worker_id)
+        _audit(ctx, "withdraw", claim, f"never started: {why}")
     if progress.prepared is not None:
         with contextlib.suppress(GateError):
             if not wt.undo(ctx.main, progress.prepared) and progress.prepared.created:

@@ -20,7 +20,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from review_gate.dispatch import occupants, procs, rescue, wiring
+from review_gate.dispatch import audit, fleet, occupants, procs, rescue, wiring
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Snapshot, liveness, scope_of
@@ -37,7 +37,7 @@ from review_gate.dispatch.registry import (
 )
 from review_gate.dispatch.spawn import Spawned, SpawnRequest, preflight, spawn
 from review_gate.dispatch.status import WorkerStatus, issue_workers
-from review_gate.errors import Refused, UsageError
+from review_gate.errors import Refused
 
 # Release reason for each state a worker can be cleaned up in.
 _REASON = {
@@ -65,12 +65,21 @@ def _claims(ctx: Context, issue: int) -> tuple[list[Any], IssueClaims]:
     return comments, read_claims(comments, ctx.trusted)
 
 
+def no_worker(issue: int, where: str = "") -> Refused:
+    """The refusal of stop and cleanup (every backend) for an issue without a worker —
+    open or closed — and nothing of one left: exit 1, like spawn on a closed issue
+    (docs/dispatch.md, "Exit codes")."""
+    return Refused(
+        f"issue #{issue} has no worker{where}", hint=f"see `gate dispatch status --issue {issue}`"
+    )
+
+
 def _current(issue: int, claims: IssueClaims) -> list[Claim]:
     shown = list(claims.active)
     if claims.latest is not None and claims.latest not in shown:
         shown.append(claims.latest)
     if not shown:
-        raise UsageError(f"issue #{issue} has no worker", hint="see `gate dispatch list`")
+        raise no_worker(issue)
     return shown
 
 
@@ -89,10 +98,21 @@ def stop(ctx: Context, issue: int, *, grace: float = 10.0) -> list[StopResult]:
         record = live.record or load_record(ctx.state, claim.worker_id)
         # Its group, its supervisor's process tree, and processes carrying its id *and*
         # worktree: never the id alone (issue 15, procs.Scope).
+        marked = None
+        if record is not None and live.alive:
+            # Marked before the signal: a `run` loop that sees the worker die must also
+            # see that it was stopped by hand, not take the exit for a crash to retry.
+            marked = dataclasses.replace(record, stopped_at=rfc3339(now()))
+            save_record(ctx.state, marked)
         signalled, killed = procs.terminate(scope_of(claim, record), grace=grace)
-        if record is not None and signalled:
+        if record is not None and signalled and marked is None:
             save_record(ctx.state, dataclasses.replace(record, stopped_at=rfc3339(now())))
         results.append(StopResult(issue, claim.worker_id, bool(live.alive), signalled, killed))
+        audit.record(
+            ctx.state, "stop", issue=issue, worker_id=claim.worker_id,
+            orchestration=claim.orchestration, signalled=signalled, killed=killed,
+            message=f"SIGTERM to {signalled} process(es)" + ("; SIGKILL needed" if killed else ""),
+        )  # fmt: skip
     return results
 
 
@@ -154,10 +174,17 @@ def cleanup(
     if path is None or (current is not None and current.host not in (None, ctx.host)):
         path = wt.worktree_path(ctx.main, issue)
     plan = _plan(ctx, issue, current, path, keep_worktree=keep_worktree, force=force)
+    if current is None and plan.entry is None and not plan.kept:
+        raise no_worker(issue)  # no claim, no worktree: nothing to release or remove
     saved = None
     if plan.risk is not None:
         name = current.worker_id if current else f"issue-{issue}"
         saved = rescue.save(ctx.main, plan.risk, ctx.state / "rescue" / name)
+        audit.record(
+            ctx.state, "rescue", issue=issue, worker_id=current.worker_id if current else None,
+            orchestration=current.orchestration if current else None,
+            rescue_dir=str(saved.directory), message=f"saved {plan.risk.describe()}",
+        )  # fmt: skip
     if plan.entry is not None:
         wt.remove_worktree(ctx.main, plan.entry.path)
         wiring.forget_hooks(ctx.state, plan.entry.path)
@@ -168,9 +195,19 @@ def cleanup(
         why = reason or _release_reason(ctx, known.state if known else None, claim)
         post_release(ctx.tracker, issue, claim.worker_id, why)
         released.append(claim.worker_id)
+        audit.record(
+            ctx.state, "release", issue=issue, worker_id=claim.worker_id,
+            orchestration=claim.orchestration, reason=why, message=why,
+        )  # fmt: skip
     for worker in workers:
         if worker.host in (None, ctx.host):
             drop_record(ctx.state, worker.worker_id)
+    where = str(plan.entry.path if plan.entry else path)
+    audit.record(
+        ctx.state, "cleanup", issue=issue, worker_id=current.worker_id if current else None,
+        orchestration=current.orchestration if current else None, removed=plan.entry is not None,
+        released=released, message=("removed " if plan.entry else "kept ") + where,
+    )  # fmt: skip
     return CleanupResult(
         issue=issue,
         worker_id=current.worker_id if current else None,
@@ -304,5 +341,14 @@ def replace(
             failure = failure_context(workers[-1], ctx.tracker.list_comments(request.issue), ctx)
     cleaned = cleanup(ctx, request.issue, keep_worktree=True, reason=reason)
     attempt = request.attempt or (previous.attempt + 1 if previous else 1)
-    spawned = spawn(ctx, request._replace(attempt=attempt, failure=failure))
+    orchestration = request.orchestration or fleet.new_id(ctx.state)
+    spawned = spawn(
+        ctx, request._replace(attempt=attempt, failure=failure, orchestration=orchestration)
+    )
+    audit.record(
+        ctx.state, "replace", issue=request.issue, worker_id=spawned.worker_id,
+        orchestration=orchestration,
+        replaced=previous.worker_id if previous else None, reason=reason,
+        message=f"{previous.worker_id if previous else 'no worker'} -> {spawned.worker_id}",
+    )  # fmt: skip
     return ReplaceResult(stopped, cleaned, spawned)

@@ -8,9 +8,10 @@ as peers, and these rules keep them from stepping on each other (issue 15):
   does ``gate dispatch spawn``. Loops of one host therefore never act on a stale view of
   each other: what one counted is still true when it claims. The lock goes with the
   process (``kill -9`` included).
-- **Ownership.** Every claim a loop posts names it (``"orchestration": "run-..."``). A
+- **Ownership.** Every claim a loop posts names it (``"orchestration": "orch-..."``). A
   loop refreshes, stops and releases only the claims it owns — its own, a hand-started
-  worker's (no orchestration) and those of a loop that is provably gone (its record on
+  worker's (no orchestration, or a standalone spawn's id, which no running loop has) and
+  those of a loop that is provably gone (its record on
   this host names a process that no longer runs), which it adopts. A live peer's claims
   are left to that peer; a claim from another host is left alone unless its lease is
   provably dead *and* stale (the lease rules of :mod:`.lease`).
@@ -19,17 +20,27 @@ as peers, and these rules keep them from stepping on each other (issue 15):
 
 Each loop is registered in ``<state>/orchestrators/<id>.json`` (pid, start time, boot id,
 queue) while it runs.
+
+**Orchestration ids** (:func:`new_id`) are ``orch-<YYYYMMDD>-<n>-<4 hex digits>``: ``n``
+counts 1, 2, ... per UTC day and repository (``<state>/orchestrations.json``, allocated
+in the dispatch turn), so ids of one repository sort and read in order; the random
+suffix keeps two hosts that share a tracker (and not a state directory) from ever
+handing out the same id — checking the tracker instead would mean reading every
+issue's claims, and would still race between hosts, which share no lock. Every ``run``
+loop and every standalone ``gate dispatch spawn`` / ``replace`` has one. Ids of the
+earlier form ``run-<epoch>-<random>`` stay valid everywhere an id is read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import fcntl
 import json
 import os
+import re
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,9 +106,53 @@ class Orchestrator:
         return f"{self.id} (pid {self.pid}, since {self.started_at}, queue {self.queue})"
 
 
-def new_id() -> str:
-    """``run-<epoch>-<random>``: unique across loops, repositories and hosts."""
-    return f"run-{int(time.time())}-{secrets.token_hex(3)}"
+# An orchestration id: this form, or the earlier ``run-<epoch>-<random>``.
+ID_PATTERN = re.compile(
+    r"^(?:orch-(?P<day>[0-9]{8})-(?P<n>[0-9]+)(?:-[0-9a-f]+)?|run-[0-9]+-[0-9a-f]+)$"
+)
+_COUNTER = "orchestrations.json"
+
+
+def new_id(state: Path | None = None) -> str:
+    """A new orchestration id ``orch-<YYYYMMDD>-<n>-<random>`` (see the module docstring).
+
+    ``n`` is allocated in the repository's dispatch turn from ``state``; without a state
+    directory (a loop built by hand) it is 0 and only the random suffix tells ids apart.
+    """
+    day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
+    n = 0
+    if state is not None:
+        with turn(state):
+            n = _allocate(state, day)
+    return f"orch-{day}-{n}-{secrets.token_hex(2)}"
+
+
+def _allocate(state: Path, day: str) -> int:
+    """The next number of ``day`` (call in the turn): one more than the counter's and
+    than any running loop's of that day (a counter file lost or damaged restarts from
+    what is still known)."""
+    path = state / _COUNTER
+    last = 0
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("day") == day and isinstance(data.get("last"), int):
+            last = data["last"]
+    except (OSError, ValueError):
+        pass
+    for found in registered(state):
+        match = ID_PATTERN.match(found.id)
+        if match and match["day"] == day:
+            last = max(last, int(match["n"]))
+    write_json_atomic(path, {"day": day, "last": last + 1})
+    return last + 1
+
+
+def id_number(orchestration: str) -> tuple[str, int] | None:
+    """``(day, n)`` of an ``orch-`` id; None for another form (``run-...``)."""
+    match = ID_PATTERN.match(orchestration)
+    if match is None or match["day"] is None:
+        return None
+    return match["day"], int(match["n"])
 
 
 def _folder(state: Path) -> Path:
@@ -123,7 +178,9 @@ def load(state: Path, orchestration: str) -> Orchestrator | None:
 
 def registered(state: Path) -> list[Orchestrator]:
     """Every readable record, oldest first."""
-    found = [o for o in map(_load, sorted(_folder(state).glob("run-*.json"))) if o is not None]
+    folder = _folder(state)
+    paths = sorted([*folder.glob("orch-*.json"), *folder.glob("run-*.json")])
+    found = [o for o in map(_load, paths) if o is not None]
     return sorted(found, key=lambda o: (o.started_at, o.id))
 
 
@@ -133,7 +190,7 @@ def register(state: Path, host: str, queue: str, max_workers: int) -> Orchestrat
         if old.host == host and not old.alive:
             unregister(state, old)
     me = Orchestrator(
-        id=new_id(),
+        id=new_id(state),
         pid=os.getpid(),
         start_time=procs.start_time(os.getpid()),
         boot_id=procs.boot_id(),

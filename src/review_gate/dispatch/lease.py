@@ -22,6 +22,8 @@ heartbeat is "fresh".
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from pathlib import Path
 from typing import NamedTuple
 
 from review_gate.dispatch import procs
@@ -37,11 +39,18 @@ from review_gate.dispatch.registry import (
 
 
 class Snapshot:
-    """One look at the process table, shared by every check of a command."""
+    """One look at the process table, shared by every check of a command, and the pid
+    records the command already read (``records``: `status` lists them all first)."""
 
-    def __init__(self) -> None:
+    def __init__(self, records: Iterable[WorkerRecord] | None = None) -> None:
         self.table = procs.ProcessTable()
         self.boot = self.table.boot
+        self.records = {r.worker_id: r for r in records or ()}
+
+    def record(self, state: Path, worker_id: str) -> WorkerRecord | None:
+        """The worker's pid record: as read already, else from its file."""
+        known = self.records.get(worker_id)
+        return known if known is not None else load_record(state, worker_id)
 
     def members(self, scope: procs.Scope) -> tuple[int, ...]:
         return self.table.members(scope)
@@ -72,7 +81,7 @@ class Liveness(NamedTuple):
 
 
 def liveness(ctx: Context, claim: Claim, snapshot: Snapshot) -> Liveness:
-    record = load_record(ctx.state, claim.worker_id)
+    record = snapshot.record(ctx.state, claim.worker_id)
     if claim.host is not None and claim.host != ctx.host:
         return Liveness(None, (), record, f"runs on host {claim.host}")
     if claim.host is None and record is None:

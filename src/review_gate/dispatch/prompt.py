@@ -23,7 +23,8 @@ from review_gate.records import Comment, Issue
 PLACEHOLDERS = (
     "issue", "title", "body", "worker_id", "attempt", "branch", "base", "worktree",
     "tracker", "show_issue", "post_review", "post_handover", "handover_section",
-    "failure_section", "handover_context", "failure_context", "drafts",
+    "failure_section", "handover_context", "failure_context", "drafts", "orchestration",
+    "role", "head", "post_findings",
 )  # fmt: skip
 
 _MAX_CONTEXT = 20_000  # characters of earlier-attempt context kept in a prompt
@@ -39,12 +40,17 @@ class PromptInputs(NamedTuple):
     tracker: str  # "local" | "github"
     handover: str | None = None  # the latest valid HANDOVER block, verbatim
     failure: str | None = None  # what went wrong in the previous attempt
+    orchestration: str | None = None  # the run (or standalone spawn) that started it
+    role: str = "implement"  # implement | review | research (dispatch/roles.py)
+    head: str | None = None  # review: the commit under review
 
 
-def load_template(path: Path | None = None) -> str:
-    """The user's template file, or the packaged default."""
+def load_template(path: Path | None = None, role: str = "implement") -> str:
+    """The user's template file, or the packaged one of ``role`` (``prompt.md`` for an
+    implementer, ``prompt_review.md`` / ``prompt_research.md``)."""
     if path is None:
-        return (importlib.resources.files("review_gate.dispatch") / "prompt.md").read_text(
+        name = "prompt.md" if role == "implement" else f"prompt_{role}.md"
+        return (importlib.resources.files("review_gate.dispatch") / name).read_text(
             encoding="utf-8"
         )
     try:
@@ -94,6 +100,7 @@ def render(template: str, inputs: PromptInputs) -> str:
         "title": inputs.issue.title,
         "body": inputs.issue.body.strip() or "(no description)",
         "worker_id": inputs.worker_id,
+        "orchestration": inputs.orchestration or "(none)",
         "attempt": str(inputs.attempt),
         "branch": inputs.branch,
         "base": inputs.base,
@@ -106,6 +113,10 @@ def render(template: str, inputs: PromptInputs) -> str:
         "failure_section": failure_section,
         "handover_context": handover,
         "failure_context": failure,
+        "role": inputs.role,
+        "head": inputs.head or "(the worktree's HEAD)",
+        # A review or research worker has no Write tool: its comment goes on stdin.
+        "post_findings": post.format(n=n, f="-"),
     }
     return string.Template(template).safe_substitute(values)
 

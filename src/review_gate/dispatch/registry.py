@@ -96,6 +96,12 @@ class Claim:
         return value if isinstance(value, str) and value else None
 
     @property
+    def role(self) -> str:
+        """implement | review | research; a claim naming none (or another) implements."""
+        value = self.data.get("role")
+        return value if value in ("implement", "review", "research") else "implement"
+
+    @property
     def assigned_at(self) -> datetime.datetime | None:
         return parse_time(self.data.get("assigned_at"))
 
@@ -294,6 +300,7 @@ class WorkerRecord:
     supervisor_pid: int | None = None  # its supervisor (the root of its process tree)
     supervisor_start: int | None = None
     orchestration: str | None = None  # the `run` loop that started it
+    role: str = "implement"  # implement | review | research: what the hooks allow it
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -310,7 +317,8 @@ class WorkerRecord:
 
 def workers_dir(state: Path) -> Path:
     path = state / "workers"
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():  # one stat; `status` asks once per worker
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -83,7 +83,11 @@ def details(workers: Sequence[WorkerStatus]) -> str:
             f"  host/agent:    {w.host or '-'} / {w.agent or '-'}  pids {list(w.pids) or '-'}",
         ]
         if w.orchestration:
-            lines.append(f"  loop:          {w.orchestration} (gate dispatch run)")
+            lines.append(f"  orchestration: {w.orchestration}")
+        if w.budget:
+            from review_gate.dispatch.budget import text as budget_text
+
+            lines.append(f"  budget:        {budget_text(w.budget)}")
         if w.log:
             lines.append(f"  log:           {w.log}")
         if w.outcome_url:

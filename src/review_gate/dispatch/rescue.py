@@ -184,6 +184,10 @@ def at_risk(
     commits: list[str] = []
     if tip is not None:
         commits = [c for c in _git(main, "rev-list", tip, *saved).split() if c]
+        if commits and ref == "HEAD" and not _git(main, "rev-list", tip, *saved, "--branches"):
+            # A detached worktree (a review or research worker's) whose commits a local
+            # branch holds (the implementer's, under review) has none of its own.
+            commits = []
     changes: list[str] = []
     ignored: list[str] = []
     if present:

@@ -16,13 +16,16 @@ Per poll, first every issue is looked at and handled:
 - a live worker: its lease is refreshed (heartbeat); if its log has been silent for
   ``hang_after`` it is stopped and counted as a failure (the hang policy of docs/dispatch.md);
 - a finished worker: ``completed`` and ``blocked`` release the claim (worktree kept)
-  and the issue is done; ``handover`` releases it for the next attempt, which gets the
-  HANDOVER; ``failed`` releases it for a retry with the failure context, until
-  ``max_attempts`` failures; an ``orphaned`` claim is released once its lease has expired,
-  and withdrawn at once when it never started;
+  and the issue is done — with reviewers or phases once it passed the completion
+  checkpoint (:mod:`.review_loop`); ``handover`` releases it for the next attempt;
+  ``failed`` for a retry with the failure context, until ``max_attempts`` failures;
+  stopped by hand (``gate dispatch stop``) as ``stopped``, not retried; an ``orphaned``
+  claim once its lease has expired, withdrawn at once when it never started;
 - a peer's worker: left to the peer.
 
-Then the issues that need a worker get one, in queue order, while slots are free.
+Then the issues that need a worker get one, in queue order, while slots are free —
+except one that waits for another phase (:mod:`.phases`). Every event goes to the
+audit log (:mod:`.audit`) with the loop's orchestration id and the worker's id.
 
 Ctrl-C (SIGINT) lets the current step finish, then stops the loop; workers keep
 running in their own sessions, and running ``gate dispatch run`` again resumes.
@@ -35,15 +38,16 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import Any, NamedTuple
+from typing import Any
 
-from review_gate.dispatch import fleet, procs
+from review_gate.dispatch import audit, fleet, phases, procs
+from review_gate.dispatch.admission import admission
+from review_gate.dispatch.budget import handed_over_spent
 from review_gate.dispatch.claim import release, withdraw
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Snapshot, lease_holds, liveness, scope_of
 from review_gate.dispatch.registry import (
     Claim,
-    IssueClaims,
     heartbeat,
     load_record,
     now,
@@ -51,7 +55,24 @@ from review_gate.dispatch.registry import (
     rfc3339,
     save_record,
 )
-from review_gate.dispatch.run_records import DONE, Event, IssueState, RunOptions, RunSummary
+from review_gate.dispatch.review_loop import (
+    Completion,
+    ready_for_review,
+    reviewed,
+    role_of,
+    start_reviewer,
+)
+from review_gate.dispatch.run_activity import ActivityReport
+from review_gate.dispatch.run_plan import label_waits, plan_waits, queue_of, why_empty
+from review_gate.dispatch.run_records import (
+    DONE,
+    Event,
+    IssueState,
+    RunOptions,
+    RunSummary,
+    View,
+    Want,
+)
 from review_gate.dispatch.spawn import (
     SpawnRequest,
     StartFailed,
@@ -60,28 +81,8 @@ from review_gate.dispatch.spawn import (
     spawn,
 )
 from review_gate.dispatch.status import WorkerStatus, failure_context, worker_status
-from review_gate.errors import GateError, IssueNotFound, Refused, TrackerUnavailable, UsageError
-from review_gate.gates.common import comment_order
+from review_gate.errors import GateError, Refused, TrackerUnavailable
 from review_gate.records import Comment
-
-
-class _View(NamedTuple):
-    """One issue as this turn sees it."""
-
-    issue: int
-    state: str  # the issue's state: open, closed
-    comments: list[Comment]
-    claims: IssueClaims
-    holding: frozenset[int]  # comment ids of the active claims whose lease holds
-
-
-class _Want(NamedTuple):
-    """An issue that needs a new worker, if a slot is free."""
-
-    issue: int
-    changes: dict[str, Any]
-    worker: WorkerStatus | None
-    note: str  # when no slot is free
 
 
 class _Stop:
@@ -104,6 +105,7 @@ class Loop:
         emit: Callable[[Event], None],
         show: Callable[[Sequence[IssueState]], None] | None = None,
         orchestration: str | None = None,
+        waits: phases.Dependencies | None = None,
     ) -> None:
         self.ctx = ctx
         self.options = options
@@ -112,26 +114,33 @@ class Loop:
         self.orchestration = orchestration or fleet.new_id()
         self.stop = _Stop()
         self.spawn_failures: dict[int, int] = {}  # this run's failed starts, per issue
+        self.waits: phases.Dependencies = waits or {}
+        self.completion = Completion(ctx, options, self._event)
+        self.stopped_here: set[str] = set()  # workers this loop stopped (hung)
+        self.told: set[tuple[int, str]] = set()  # (issue, note) of waits shown
+        self.activity = (
+            ActivityReport(ctx, options.activity_issue, self.orchestration)
+            if options.activity_issue is not None
+            else None
+        )
 
-    def _event(self, issue: int | None, kind: str, message: str) -> None:
-        self.emit(Event(rfc3339(now()), issue, kind, message))
+    @property
+    def checkpoints(self) -> bool:
+        """Whether a completed issue passes the completion checkpoint (review, gate)."""
+        return self.options.review_loop or bool(self.waits) or self.options.sequential
+
+    def _event(
+        self, issue: int | None, kind: str, message: str, *, worker_id: str | None = None
+    ) -> None:
+        self.emit(Event(rfc3339(now()), issue, kind, message, worker_id))
+        if kind != "spawned":  # spawn itself logs its "spawn" (with attempt, pid, role)
+            audit.record(
+                self.ctx.state, kind, issue=issue, worker_id=worker_id,
+                orchestration=self.orchestration, message=message,
+            )  # fmt: skip
 
     def queue(self) -> list[int]:
-        if self.options.issues is not None:
-            return list(self.options.issues)
-        labels = [self.options.label] if self.options.label else []
-        return sorted(i.number for i in self.ctx.tracker.list_issues(labels=labels))
-
-    def empty_queue(self) -> str:
-        """Why there is nothing to do (only a label queue can be empty)."""
-        label = self.options.label
-        if label is None:
-            return "the queue is empty"
-        anywhere = len(self.ctx.tracker.list_issues(labels=[label], state="all"))
-        if anywhere:
-            closed = f"{anywhere} closed issue{'s' if anywhere > 1 else ''}"
-            return f"no open issue has the label {label!r} ({closed} with it)"
-        return f"no issue has the label {label!r} (is it spelled right?)"
+        return queue_of(self.ctx, self.options)
 
     def request(self, issue: int, **changes: Any) -> SpawnRequest:
         o = self.options
@@ -143,7 +152,10 @@ class Loop:
 
     def _spawn(self, issue: int, **changes: Any) -> IssueState:
         try:
-            result = spawn(self.ctx, self.request(issue, **changes))
+            if changes.get("role") == "review":
+                result = start_reviewer(self.ctx, issue, self.options, self.orchestration)
+            else:
+                result = spawn(self.ctx, self.request(issue, **changes))
         except Refused as exc:
             self._event(issue, "waiting", str(exc))
             return IssueState(issue, "waiting", None, str(exc))
@@ -159,20 +171,22 @@ class Loop:
                 self._event(issue, "gave-up", note)
                 return IssueState(issue, "gave-up", None, note)
             return IssueState(issue, "pending", None, f"spawn failed: {exc}")
+        role = changes.get("role") or "implement"
         self._event(
-            issue, "spawned", f"{result.worker_id} (attempt {result.attempt}, pid {result.pid})"
-        )
+            issue, "spawned", f"{result.worker_id} (attempt {result.attempt}, pid {result.pid}"
+            f"{', ' + role if role != 'implement' else ''})", worker_id=result.worker_id,
+        )  # fmt: skip
         return IssueState(issue, "running", None, result.worker_id)
 
-    def look(self, issue: int, snapshot: Snapshot) -> _View:
+    def look(self, issue: int, snapshot: Snapshot) -> View:
         ctx = self.ctx
-        state = ctx.tracker.get_issue(issue).state
-        if state != "open":
-            return _View(issue, state, [], read_claims([], None), frozenset())
+        found = ctx.tracker.get_issue(issue)
+        if found.state != "open":
+            return View(issue, found.state, [], read_claims([], None), frozenset(), found.body)
         comments = ctx.tracker.list_comments(issue)
         claims = read_claims(comments, ctx.trusted)
         holding = frozenset(c.comment.id for c in claims.active if lease_holds(ctx, c, snapshot)[0])
-        return _View(issue, state, comments, claims, holding)
+        return View(issue, found.state, comments, claims, holding, found.body)
 
     def owner(self, claim: Claim) -> str | None:
         """None when this loop may manage ``claim``; else whose it is."""
@@ -189,12 +203,37 @@ class Loop:
 
     def _stop(self, claim: Claim) -> None:
         record = load_record(self.ctx.state, claim.worker_id)
+        self.stopped_here.add(claim.worker_id)
         signalled, _ = procs.terminate(scope_of(claim, record), grace=self.options.grace)
         if record is not None and signalled:
             stopped = dataclasses.replace(record, stopped_at=rfc3339(now()))
             save_record(self.ctx.state, stopped)
 
-    def step(self, view: _View, snapshot: Snapshot) -> tuple[IssueState | _Want, int]:
+    def idle(self, view: View) -> IssueState | Want:
+        """An issue nobody holds: done, given up, or wanting a worker (which kind)."""
+        o, issue, claims = self.options, view.issue, view.claims
+        last = claims.releases[-1] if claims.releases else None
+        reason = last.reason if last else None
+        if reason == "completed" and self.checkpoints:
+            return self.completion.settle(view)
+        if reason in ("completed", "blocked"):
+            return IssueState(issue, str(reason), None)
+        if reason == "stopped":
+            return IssueState(issue, "stopped", None, _STOPPED)
+        if claims.failures() >= o.max_attempts:
+            note = f"{claims.failures()} failed attempts"
+            return IssueState(issue, "gave-up", None, note)
+        if claims.handovers() > o.max_handovers:
+            return IssueState(issue, "gave-up", None, f"{claims.handovers()} handovers")
+        ended = claims.claim_of(last.worker_id) if last and last.worker_id else None
+        return Want(issue, self._role(ended), None, "waiting for a slot")
+
+    def _role(self, claim: Claim | None) -> dict[str, Any]:
+        """A replacement's role: a reviewer's is a reviewer (in the review loop)."""
+        review = self.options.review_loop and role_of(claim) == "review"
+        return {"role": "review"} if review else {}
+
+    def step(self, view: View, snapshot: Snapshot) -> tuple[IssueState | Want, int]:
         """Handle one issue; returns what it needs and the slots it freed."""
         ctx, o, issue = self.ctx, self.options, view.issue
         if view.state != "open":
@@ -202,15 +241,7 @@ class Loop:
         claims = view.claims
         holder = claims.holder
         if holder is None:
-            last = claims.releases[-1].reason if claims.releases else None
-            if last in ("completed", "blocked"):
-                return IssueState(issue, last, None), 0
-            if claims.failures() >= o.max_attempts:
-                note = f"{claims.failures()} failed attempts"
-                return IssueState(issue, "gave-up", None, note), 0
-            if claims.handovers() > o.max_handovers:
-                return IssueState(issue, "gave-up", None, f"{claims.handovers()} handovers"), 0
-            return _Want(issue, {}, None, "waiting for a slot"), 0
+            return self.idle(view), 0
         worker = worker_status(
             ctx, issue, holder, claims, view.comments, snapshot, hang_after=o.hang_after
         )
@@ -221,6 +252,11 @@ class Loop:
         freed = 1 if holder.comment.id in view.holding else 0
         state = worker.state
         if state == "running":
+            if handed_over_spent(ctx, issue, holder, view.comments, worker.budget):
+                self._event(issue, "budget", f"{worker.worker_id}: budget spent, HANDOVER posted; "
+                            "stopping it to replace it")  # fmt: skip
+                self._stop(holder)
+                return IssueState(issue, "running", worker, "budget spent: stopping it"), 0
             if worker.pids and holder.host == ctx.host:
                 # Refreshing the lease is owning it: a claim of a loop that is gone is
                 # adopted here, so its peers leave it to this loop from now on.
@@ -230,39 +266,70 @@ class Loop:
             live = liveness(ctx, holder, snapshot)
             if live.never_started:
                 withdraw(ctx, holder, live.detail)
-                self._event(issue, "withdrawn", f"{holder.worker_id} {live.detail}")
-                return _Want(issue, {}, None, "waiting for a slot"), freed
+                self._event(issue, "withdrawn", f"{holder.worker_id} {live.detail}",
+                            worker_id=holder.worker_id)  # fmt: skip
+                return Want(issue, self._role(holder), None, "waiting for a slot"), freed
             holds, why = lease_holds(ctx, holder, snapshot, live)
             if holds:
                 return IssueState(issue, "waiting", worker, why), 0
+        wid = worker.worker_id
         if state == "hung":
-            self._event(issue, "hung", f"{worker.worker_id}: {worker.detail}; stopping it")
+            self._event(issue, "hung", f"{wid}: {worker.detail}; stopping it", worker_id=wid)
             self._stop(holder)
             snapshot = Snapshot()
             if liveness(ctx, holder, snapshot).alive:
                 return IssueState(issue, "hung", worker, "could not stop it yet"), 0
+            self._event(issue, "stopped", f"{wid} stopped (hung)", worker_id=wid)
+        if state in ("completed", "failed") and reviewed(ctx, o, view, holder, snapshot):
+            self._event(issue, "reviewed", f"{wid} posted its REVIEW", worker_id=wid)
+            return self._settle(issue, worker), freed
+        if state == "failed" and ready_for_review(o, holder, worker):
+            state, worker = "completed", worker._replace(detail="exited 0: ready for review")
         if state in ("completed", "blocked"):
             release(ctx, issue, holder, state, snapshot)
-            self._event(issue, state, f"{worker.worker_id} {worker.detail}")
+            self._event(issue, state, f"{wid} {worker.detail}", worker_id=wid)
+            if state == "completed" and self.checkpoints:
+                return self._settle(issue, worker), freed
             return IssueState(issue, state, worker), freed
+        if state == "failed" and self._stopped_by_hand(holder, worker):
+            release(ctx, issue, holder, "stopped", snapshot)
+            self._event(issue, "stopped", f"{wid} was stopped by hand; not retried", worker_id=wid)
+            return IssueState(issue, "stopped", worker, _STOPPED), freed
+        role = self._role(holder)
         if state == "handover":
             release(ctx, issue, holder, "handover", snapshot)
             if claims.handovers() >= o.max_handovers:
                 note = f"{claims.handovers() + 1} handovers: limit reached"
-                self._event(issue, "gave-up", note)
+                self._event(issue, "gave-up", note, worker_id=wid)
                 return IssueState(issue, "gave-up", worker, note), freed
-            self._event(issue, "handover", f"{worker.worker_id} handed over; replacing it")
-            return _Want(issue, {}, worker, "handover waits for a slot"), freed
+            self._event(issue, "handover", f"{wid} handed over; replacing it", worker_id=wid)
+            return Want(issue, role, worker, "handover waits for a slot"), freed
         # failed, orphaned (lease expired) or hung
         context = failure_context(worker, view.comments, ctx)
         release(ctx, issue, holder, "failed", snapshot)
         failures = claims.failures() + 1
-        self._event(issue, "failed", f"{worker.worker_id} {worker.state}: {worker.detail}")
+        self._event(issue, "failed", f"{wid} {worker.state}: {worker.detail}", worker_id=wid)
         if failures >= o.max_attempts:
             note = f"{failures} failed attempt(s): limit {o.max_attempts} reached"
-            self._event(issue, "gave-up", note)
+            self._event(issue, "gave-up", note, worker_id=wid)
             return IssueState(issue, "gave-up", worker, note), freed
-        return _Want(issue, {"failure": context}, worker, "retry waits for a slot"), freed
+        self._event(issue, "retry", f"attempt {claims.attempts + 1} gets the failure context")
+        return Want(issue, {"failure": context, **role}, worker, "retry waits for a slot"), freed
+
+    def _settle(self, issue: int, worker: WorkerStatus) -> IssueState | Want:
+        """After a release: what the issue needs now (its claims read again)."""
+        settled = self.idle(self.look(issue, Snapshot()))
+        return settled if isinstance(settled, Want) else settled._replace(worker=worker)
+
+    def _stopped_by_hand(self, holder: Claim, worker: WorkerStatus) -> bool:
+        """Its agent was stopped (`gate dispatch stop`, which marks the record once the
+        processes are gone — or the SIGTERM it sends, seen first), not by this loop."""
+        if holder.worker_id in self.stopped_here:
+            return False
+        if worker.exit_code == -signal.SIGTERM:
+            return True
+        record = load_record(self.ctx.state, holder.worker_id)
+        return record is not None and record.stopped_at is not None
 
     def poll(self) -> list[IssueState]:
         with fleet.turn(self.ctx.state):
@@ -270,14 +337,16 @@ class Loop:
 
     def _turn(self) -> list[IssueState]:
         snapshot = Snapshot()
-        views: list[_View] = []
+        views: list[View] = []
         for issue in self.queue():
             if self.stop.requested:
                 break
             views.append(self.look(issue, snapshot))
+        if self.options.issues is None:  # a label queue: its bodies may change
+            self.waits = label_waits(self.ctx, self.options, views)
         # The tracker's live leases for the queue, whoever holds them.
         slots = self.options.max_workers - sum(len(v.holding) for v in views)
-        handled: list[IssueState | _Want] = []
+        handled: list[IssueState | Want] = []
         for view in views:
             if self.stop.requested:
                 break
@@ -289,10 +358,21 @@ class Loop:
             slots += freed
             handled.append(result)
         admit = self._admission([v.issue for v in views], views)
+        phase_of = {i.issue: i.phase if isinstance(i, IssueState) else "want" for i in handled}
         states: list[IssueState] = []
         for item in handled:
+            held = None
+            if isinstance(item, Want):
+                failing = self.completion.failing
+                held = phases.hold_back(item.issue, self.waits, phase_of, failing)
             if isinstance(item, IssueState):
                 states.append(item)
+            elif held is not None:
+                phase, note = held
+                if (item.issue, note) not in self.told:  # each change of what it waits for
+                    self.told.add((item.issue, note))
+                    self._event(item.issue, phase, note)
+                states.append(IssueState(item.issue, phase, item.worker, note))
             elif slots <= 0 or self.stop.requested:
                 states.append(IssueState(item.issue, "pending", item.worker, item.note))
             else:
@@ -302,37 +382,9 @@ class Loop:
         return states
 
     def _admission(
-        self, queue: list[int], views: list[_View]
+        self, queue: list[int], views: list[View]
     ) -> Callable[[Comment], str | None] | None:
-        """The second count, after a claim won its issue, for loops this host's turns do
-        not cover: another host's loops (a tracker that is not local, or claims from
-        another host in the queue). A claim starts only while fewer than
-        ``--max-workers`` live claims of the queue came before it; every loop applies
-        the same rule to the same order, so together they stay within the limit."""
-        ctx = self.ctx
-        remote = any(c.host not in (None, ctx.host) for v in views for c in v.claims.active)
-        if ctx.tracker.name == "local" and not remote:
-            return None
-        most = self.options.max_workers
-
-        def admit(mine: Comment) -> str | None:
-            snapshot = Snapshot()
-            mark = comment_order(mine)
-            before = 0
-            for issue in queue:
-                claims = read_claims(ctx.tracker.list_comments(issue), ctx.trusted)
-                before += sum(
-                    1
-                    for c in claims.active
-                    if c.comment.id != mine.id
-                    and comment_order(c.comment) < mark
-                    and lease_holds(ctx, c, snapshot)[0]
-                )
-            if before < most:
-                return None
-            return f"the queue's {most} slot(s) are taken by {before} earlier claim(s)"
-
-        return admit
+        return admission(self.ctx, queue, views, self.options.max_workers)
 
     def sleep(self, seconds: float) -> None:
         """Sleep until the next poll, waking early when one of our workers exits."""
@@ -347,12 +399,14 @@ class Loop:
         try:
             while True:
                 states = self.poll()
+                if self.activity is not None:
+                    self.activity.update()
                 if self.show is not None:
                     self.show(states)
                 if self.stop.requested:
                     return RunSummary(tuple(states), True)
                 if not states:
-                    return RunSummary((), False, self.empty_queue())
+                    return RunSummary((), False, why_empty(self.ctx, self.options))
                 if all(s.phase in DONE for s in states):
                     return RunSummary(tuple(states), False)
                 self.sleep(self.options.poll)
@@ -362,20 +416,7 @@ class Loop:
             signal.signal(signal.SIGINT, previous)
 
 
-def check_queue(ctx: Context, issues: Sequence[int]) -> None:
-    """Every issue of an ``--issues`` queue exists, before anything is claimed."""
-    missing: list[int] = []
-    for number in issues:
-        try:
-            ctx.tracker.get_issue(number)
-        except IssueNotFound:
-            missing.append(number)
-    if missing:
-        names = ", ".join(f"#{n}" for n in missing)
-        raise UsageError(
-            f"--issues: no issue {names} in the {ctx.tracker.name} tracker; nothing was started",
-            hint="check the numbers (`gate issue list` for the local tracker)",
-        )
+_STOPPED = "its worker was stopped by hand; `gate dispatch spawn --issue N` restarts it"
 
 
 def run(
@@ -396,11 +437,14 @@ def run(
             0, options.agent, options.agent_cmd, options.base, None, options.prompt_template
         )
     )  # a wrong agent: exit 2 before any claim
-    if options.issues is not None:
-        check_queue(ctx, options.issues)
+    if options.review_loop:
+        agent = options.review_with or options.agent
+        review = SpawnRequest(0, agent, options.review_cmd, role="review")
+        preflight(review)  # the reviewers' agent too
+    waits = plan_waits(ctx, options)  # a cycle, a missing issue: exit 2, nothing claimed
     me = fleet.register(ctx.state, ctx.host, options.describe_queue(), options.max_workers)
     try:
-        loop = Loop(ctx, options, emit, show, me.id)
+        loop = Loop(ctx, options, emit, show, me.id, waits)
         for peer in fleet.peers(ctx.state, me):
             loop._event(
                 None, "peer", f"{me.id} joins {peer.describe()} as a peer: slots are shared "

@@ -5,11 +5,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple
 
+from review_gate.dispatch.registry import IssueClaims
 from review_gate.dispatch.status import WorkerStatus
+from review_gate.records import Comment
 
-__all__ = ["DONE", "Event", "IssueState", "RunOptions", "RunSummary"]
+__all__ = ["DONE", "Event", "IssueState", "RunOptions", "RunSummary", "View", "Want"]
 
-DONE = ("completed", "blocked", "gave-up", "closed")
+# stopped: its worker was stopped by hand (`gate dispatch stop`), not by the loop;
+# skipped: an issue it waits for ended without passing (docs/dispatch.md, "Phases").
+DONE = ("completed", "blocked", "gave-up", "closed", "stopped", "skipped")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +30,15 @@ class RunOptions:
     agent_cmd: str | None = None
     base: str | None = None
     prompt_template: Any = None
+    sequential: bool = False  # each issue of --issues waits for the one before it
+    after: tuple[tuple[int, int], ...] = ()  # (issue, waits for) from --after
+    review_with: str | None = None  # the reviewers' agent: the review loop is on
+    review_cmd: str | None = None  # ... or their --agent-cmd style template
+    activity_issue: int | None = None  # post a summary of the run there
+
+    @property
+    def review_loop(self) -> bool:
+        return self.review_with is not None or self.review_cmd is not None
 
     def describe_queue(self) -> str:
         if self.issues is None:
@@ -40,6 +53,7 @@ class Event(NamedTuple):
     issue: int | None  # None: about the loop itself
     kind: str  # spawned | completed | blocked | handover | failed | hung | gave-up | peer | ...
     message: str
+    worker_id: str | None = None  # the worker it is about, when known
 
     def to_json(self) -> dict[str, Any]:
         return self._asdict()
@@ -48,8 +62,30 @@ class Event(NamedTuple):
 class IssueState(NamedTuple):
     issue: int
     phase: str  # pending | running | hung | waiting | completed | blocked | gave-up | closed
+    # | stopped | skipped
     worker: WorkerStatus | None
     note: str = ""
+
+
+class View(NamedTuple):
+    """One issue as a turn of the loop sees it."""
+
+    issue: int
+    state: str  # the issue's state: open, closed
+    comments: list[Comment]
+    claims: IssueClaims
+    holding: frozenset[int]  # comment ids of the active claims whose lease holds
+    body: str = ""
+
+
+class Want(NamedTuple):
+    """An issue that needs a new worker, if a slot is free (``changes`` go into its
+    SpawnRequest; ``role: review`` starts a reviewer)."""
+
+    issue: int
+    changes: dict[str, Any]
+    worker: WorkerStatus | None
+    note: str  # when no slot is free
 
 
 class RunSummary(NamedTuple):

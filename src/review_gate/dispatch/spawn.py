@@ -25,7 +25,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from review_gate.dispatch import agents, fleet, procs, wiring
+from review_gate.dispatch import (
+    agents,
+    audit,
+    board,
+    budget,
+    fleet,
+    procs,
+    review_identity,
+    review_worktree,
+    roles,
+    wiring,
+)
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.claim import Progress, claim_issue, never_started, new_worker_id
 from review_gate.dispatch.context import Context
@@ -49,6 +60,7 @@ from review_gate.dispatch.registry import (
 )
 from review_gate.dispatch.status import failure_context, issue_workers
 from review_gate.errors import GateError, Refused, StartFailed, UsageError
+from review_gate.hooks.worker_role import STATE_VAR
 from review_gate.records import Comment
 
 # `gate dispatch run` takes these from here.
@@ -72,10 +84,16 @@ class SpawnRequest(NamedTuple):
     prompt_template: Path | None = None
     handover: str | None = None  # None: the issue's latest valid HANDOVER
     failure: str | None = None  # None: worked out from the previous attempt
-    orchestration: str | None = None  # the `run` loop spawning it
+    orchestration: str | None = None  # the `run` loop spawning it; None: a new id
+    role: str = "implement"  # implement | review | research (docs/dispatch.md, "Roles")
+    # A review worker's commit under review and its branch: its worktree is
+    # ../<repo>-review-<N>, detached at `head` (dispatch/review_worktree.py).
+    head: str | None = None
+    branch: str | None = None
     # Asked once our claim won the issue: None admits it, a reason withdraws it (`run`
     # counts the queue's slots again across hosts, see fleet.py).
     admit: Callable[[Comment], str | None] | None = None
+    budget: dict[str, Any] | None = None  # --max-turns ... flags (dispatch/budget.py)
 
 
 class Spawned(NamedTuple):
@@ -116,8 +134,9 @@ def preflight(request: SpawnRequest) -> tuple[agents.Agent, str]:
     no comment, no worktree and no attempt."""
     from review_gate.install.hook_files import resolve_gate
 
+    roles.check_role(request.role)
     agent = agents.resolve(request.agent, request.agent_cmd)
-    template = load_template(request.prompt_template)
+    template = load_template(request.prompt_template, request.role)
     path = wiring.worker_path(resolve_gate())
     return agents.prepare(agent, path=path, cwd=Path.cwd()), template
 
@@ -129,7 +148,23 @@ def spawn(ctx: Context, request: SpawnRequest) -> Spawned:
     host never decides on a view this spawn is about to change."""
     agent, template = preflight(request)
     with fleet.turn(ctx.state):
-        return _spawn(ctx, request, agent, template)
+        if request.orchestration is None:  # a standalone spawn is an orchestration of its own
+            request = request._replace(orchestration=fleet.new_id(ctx.state))
+        spawned = _spawn(ctx, request, agent, template)
+    audit.record(
+        ctx.state, "spawn", issue=spawned.issue, worker_id=spawned.worker_id,
+        orchestration=request.orchestration, attempt=spawned.attempt, pid=spawned.pid,
+        agent=request.agent if request.agent_cmd is None else "custom", role=request.role,
+        message=f"attempt {spawned.attempt}, pid {spawned.pid}, branch {spawned.branch}",
+    )  # fmt: skip
+    # After the turn: the board is bookkeeping (never raises), and slow GraphQL calls
+    # must not hold up this host's other dispatchers.
+    board.move(
+        ctx, spawned.issue, board.IN_PROGRESS, f"{spawned.worker_id} spawned (attempt "
+        f"{spawned.attempt}, {request.role})", worker_id=spawned.worker_id,
+        orchestration=request.orchestration,
+    )  # fmt: skip
+    return spawned
 
 
 def _spawn(ctx: Context, request: SpawnRequest, agent: agents.Agent, template: str) -> Spawned:
@@ -145,16 +180,20 @@ def _spawn(ctx: Context, request: SpawnRequest, agent: agents.Agent, template: s
     attempt = max(request.attempt or 1, claims.attempts + 1)
     worker_id = new_worker_id(ctx, issue_no, claims)
     path = wt.worktree_path(ctx.main, issue_no)
+    if roles.is_read_only(request.role):  # never the implementer's worktree (its hooks)
+        path = review_worktree.role_path(ctx.main, issue_no, request.role)
     existing = wt.find_worktree(ctx.main, path)
     if existing is None and path.exists():
         raise UsageError(
             f"{path} exists but is not a worktree of this repository",
             hint="move it away, or remove it if it holds nothing you need",
         )
-    branch = (
+    branch = request.branch or (
         existing.branch if existing and existing.branch else wt.branch_name(issue_no, issue.title)
     )
     base = wt.default_base(ctx.main, request.base or ctx.config.base_branch)
+    if request.role == "research" and request.branch is None:
+        branch = base  # a research worker reads the base; it has no branch of its own
     agent_name = agent.name if request.agent_cmd is None else "custom"
     stamp = rfc3339(now())
     data: dict[str, Any] = {
@@ -168,6 +207,7 @@ def _spawn(ctx: Context, request: SpawnRequest, agent: agents.Agent, template: s
         "agent": agent_name,
         "host": ctx.host,
         "heartbeat_at": stamp,
+        "role": request.role,
     }
     if request.orchestration:
         data["orchestration"] = request.orchestration
@@ -211,9 +251,14 @@ def _start(
     data = claim.data
     worker_id = claim.worker_id
     path = Path(data["worktree"])
-    prepared = wt.ensure_worktree(ctx.main, path, data["branch"], base)
+    if roles.is_read_only(request.role):
+        head = request.head or review_worktree.base_commit(ctx.main, base)
+        prepared = review_worktree.ensure_detached(ctx.main, path, head, data["branch"])
+    else:
+        prepared = wt.ensure_worktree(ctx.main, path, data["branch"], base)
     progress.prepared = prepared
-    wired = wiring.wire(prepared.path, ctx.state)
+    local = ctx.tracker.name == "local"
+    wired = roles.wire(prepared.path, ctx.state, request.role, worker_id, local_tracker=local)
     directory = workers_dir(ctx.state)
     prompt_file = directory / f"{worker_id}.prompt.md"
     log = directory / f"{worker_id}.log"
@@ -228,9 +273,13 @@ def _start(
         tracker=ctx.tracker.name,
         handover=handover,
         failure=failure,
+        orchestration=request.orchestration,
+        role=request.role,
+        head=request.head,
     )
     prompt = render(template, inputs)
     prompt_file.write_text(prompt, encoding="utf-8")
+    limits = budget.resolve(ctx.config, request.budget)
     launch = agents.Launch(
         prompt=prompt,
         prompt_file=prompt_file,
@@ -238,6 +287,9 @@ def _start(
         worktree=prepared.path,
         worker_id=worker_id,
         extra_args=wired.agent_args if agent.name == "codex" else (),
+        role=request.role,
+        review_commands=ctx.config.review_commands,
+        max_turns=budget.claude_max_turns(limits),
     )
     command = agent.command(launch)
     env = wiring.worker_env(
@@ -247,10 +299,18 @@ def _start(
         repo=ctx.repo,
         base=request.base,
         gate=resolve_gate(),
+        orchestration=request.orchestration,
     )
     # With the id, the worktree ties a process to this worker (procs.Scope): ids of two
     # repositories never match each other's processes.
     env[procs.WORKTREE_VAR] = str(data["worktree"])
+    # Where the hooks read this worker's role from (hooks/worker_role.py).
+    env[STATE_VAR] = str(ctx.state)
+    # The reviewer identity: a review worker's alone (dispatch/review_identity.py).
+    review_identity.apply(env, request.role, ctx.config)
+    # The worker's budget, where its hooks count its tool calls (dispatch/budget.py).
+    env.update(budget.start(ctx.state, worker_id, issue=issue.number, agent=str(data["agent"]),
+                            log=log, limits=limits, worktree=prepared.path))  # fmt: skip
     started_at = rfc3339(now())
 
     def supervised(pid: int, start: int | None) -> None:
@@ -282,6 +342,7 @@ def _start(
         supervisor_pid=started.supervisor,
         supervisor_start=started.supervisor_start,
         orchestration=request.orchestration,
+        role=request.role,
     )
     try:
         record_path = save_record(ctx.state, record)

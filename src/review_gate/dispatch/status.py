@@ -9,7 +9,9 @@ States:
   latest outcome posted by a trusted author after the assignment is, respectively, a
   complete passing REVIEW of the issue (valid, COMPLETE, Unaddressed 0: what a PR
   needs), a valid HANDOVER, a ``**Worker Blocked**`` report, or a ``**Worker Failed**``
-  report. With no outcome, a worker started here (pid record present) has ``failed``;
+  report (a REPORT block counts only as its own worker's, with its reason as the
+  detail: :mod:`.worker_reports`). With no outcome, a worker started here (pid record
+  present) has ``failed``;
 - ``orphaned``: the assignment is active, but this host has neither a pid record nor a
   process of the worker, and no outcome was posted (a dispatcher died between posting
   the claim and starting the agent — "never started" when its claimer record says so —
@@ -29,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from review_gate.dispatch import budget as budgets
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Snapshot, heartbeat_age, liveness
 from review_gate.dispatch.registry import (
@@ -41,6 +44,7 @@ from review_gate.dispatch.registry import (
     read_exit,
     rfc3339,
 )
+from review_gate.dispatch.worker_reports import exit_reports, has_report_block
 from review_gate.gates.common import comment_order, find_artifacts, issue_mismatch, split_trusted
 from review_gate.records import Comment
 
@@ -82,6 +86,9 @@ class WorkerStatus(NamedTuple):
     exit_code: int | None = None  # negative: killed by that signal
     worktree_exists: bool | None = None  # None: another host's worktree
     orchestration: str | None = None  # the `run` loop that owns the claim, if any
+    role: str = "implement"  # implement | review | research (the claim's; absent: implement)
+    # {"turns": [used, limit], "minutes": ..., "state": "ok|soft|exhausted"} (dispatch/budget.py)
+    budget: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
@@ -147,6 +154,11 @@ def outcome(ctx: Context, issue: int, claim: Claim, comments: Sequence[Comment])
         key = comment_order(comment)
         if key <= after or not ctx.trusted(comment):
             continue
+        if has_report_block(comment):  # a REPORT block: this worker's, with its reason
+            for posted in exit_reports(comment, claim.worker_id):
+                reported = Outcome(posted.state, comment, posted.detail)
+                candidates.append((key, posted.line, reported))
+            continue
         report = report_kind(comment.body)
         if report is not None:
             detail = f"a Worker {report.title()} report"
@@ -206,6 +218,9 @@ def worker_status(
         url = None
     elif result is not None:
         state, detail = result.state, result.detail
+        spent = budgets.spent(ctx.state, claim.worker_id) if here else None
+        if state == "handover" and spent and spent["state"] != "ok":
+            detail += f" (reason: budget, {spent['state']}: {spent['detail']})"
     elif live.alive is None:
         age = heartbeat_age(claim)
         if active and (age is None or age < ctx.config.lease_ttl):
@@ -250,6 +265,8 @@ def worker_status(
         exit_code=exit_code,
         worktree_exists=Path(claim.worktree).is_dir() if here and claim.worktree else None,
         orchestration=claim.orchestration,
+        role=claim.role,
+        budget=budgets.spent(ctx.state, claim.worker_id) if here else None,
     )
 
 
@@ -319,11 +336,9 @@ def status(
     ctx: Context, issues: Iterable[int] | None = None, *, hang_after: float | None = None
 ) -> list[WorkerStatus]:
     """Workers of ``issues``; by default of every issue with a pid record on this host."""
-    if issues is None:
-        wanted = sorted({r.issue for r in list_records(ctx.state)})
-    else:
-        wanted = sorted(set(issues))
-    snapshot = Snapshot()
+    records = list_records(ctx.state) if issues is None else []
+    wanted = sorted({r.issue for r in records} if issues is None else set(issues))
+    snapshot = Snapshot(records)  # each record read once, not again per worker
     result: list[WorkerStatus] = []
     for issue in wanted:
         result.extend(issue_workers(ctx, issue, snapshot, hang_after=hang_after))

@@ -34,6 +34,7 @@ _IDENTITY = (
     "REVIEW_GATE_REPO",
     "REVIEW_GATE_TRACKER",
     "REVIEW_GATE_BASE_BRANCH",
+    "REVIEW_GATE_ORCHESTRATION",
 )
 
 
@@ -48,10 +49,10 @@ class Wiring(NamedTuple):
     notes: tuple[str, ...]
 
 
-def _ours_everywhere(worktree: Path) -> bool:
+def _ours_everywhere(worktree: Path, shared: Path) -> bool:
     from review_gate.install import git as git_install
 
-    findings = git_install.doctor_checks(worktree)
+    findings = git_install.doctor_checks(worktree, shared)
     return bool(findings) and all(f.ok for f in findings)
 
 
@@ -59,9 +60,9 @@ def _git_hooks(worktree: Path, state: Path) -> tuple[Path, list[str]]:
     from review_gate.install import git as git_install
 
     notes: list[str] = []
-    if _ours_everywhere(worktree):
-        return git_install.hooks_dir(worktree), notes
     shared = git_install.hooks_dir(worktree)
+    if _ours_everywhere(worktree, shared):
+        return shared, notes
     own = state / "hooks" / worktree.name
     own.mkdir(parents=True, exist_ok=True)
     # Keep the repository's own hooks (linters, pre-commit) running in the worktree.
@@ -75,7 +76,8 @@ def _git_hooks(worktree: Path, state: Path) -> tuple[Path, list[str]]:
             shutil.copy2(src, dest)
     run("git", "config", "extensions.worktreeConfig", "true", cwd=worktree)
     run("git", "config", "--worktree", "core.hooksPath", str(own), cwd=worktree)
-    result = git_install.install(worktree, mode="direct", chain=True)
+    # Where git now runs the worktree's hooks from: `own`, just configured.
+    result = git_install.install(worktree, mode="direct", chain=True, directory=own)
     notes.append(f"git hooks for this worktree in {result.hooks_dir}")
     return result.hooks_dir, notes
 
@@ -94,11 +96,15 @@ def _toml(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=True)
 
 
-def _git_path(worktree: Path, flag: str) -> Path:
-    rc, out, _ = run("git", "rev-parse", "--path-format=absolute", flag, cwd=worktree, check=False)
-    if rc != 0 or not out.strip():
-        raise NotAGitRepository(f"{worktree} is not a git worktree")
-    return Path(out.strip())
+def _git_dirs(worktree: Path) -> tuple[Path, Path]:
+    """The worktree's common git directory and its own git directory."""
+    from review_gate import git
+
+    try:
+        where = git.locate(worktree)
+    except GateError:
+        raise NotAGitRepository(f"{worktree} is not a git worktree") from None
+    return where.common_dir, where.git_dir
 
 
 def codex_args(worktree: Path, gate: str) -> list[str]:
@@ -125,8 +131,8 @@ def codex_args(worktree: Path, gate: str) -> list[str]:
     args += ["-c", f'projects={{{project}={{trust_level="trusted"}}}}']
     args += ["-c", "allow_login_shell=false"]
     args += ["-c", "sandbox_workspace_write.network_access=true"]
-    for flag in ("--git-common-dir", "--git-dir"):
-        path = str(_git_path(worktree, flag))
+    for directory in _git_dirs(worktree):
+        path = str(directory)
         if path not in args:
             args += ["--add-dir", path]
     return args
@@ -165,8 +171,11 @@ def worker_env(
     base: str | None,
     gate: str,
     environ: Mapping[str, str] | None = None,
+    orchestration: str | None = None,
 ) -> dict[str, str]:
-    """The worker's environment: ours on top of the dispatcher's, ``gate`` on PATH."""
+    """The worker's environment: ours on top of the dispatcher's, ``gate`` on PATH.
+    ``REVIEW_GATE_ORCHESTRATION`` names the run that started it (the commit-msg hook's
+    ``Orchestration:`` trailer, ``gate new handover``)."""
     env = dict(os.environ if environ is None else environ)
     # The identity of another worker (a dispatcher started from inside a worker) must not leak.
     for key in _IDENTITY:
@@ -178,6 +187,8 @@ def worker_env(
         env["REVIEW_GATE_REPO"] = repo
     if base:
         env["REVIEW_GATE_BASE_BRANCH"] = base
+    if orchestration:
+        env["REVIEW_GATE_ORCHESTRATION"] = orchestration
     env["PATH"] = worker_path(gate, env)
     return env
 

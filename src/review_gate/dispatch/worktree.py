@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from review_gate import git
+from review_gate.dispatch import worktree_admin as admin_files
 from review_gate.errors import GateError, Refused
 from review_gate.proc import run
 
@@ -85,6 +87,15 @@ def list_worktrees(cwd: Path) -> list[WorktreeEntry]:
 
 def main_worktree(cwd: Path) -> Path:
     """The repository's main checkout, even when called from inside a worker worktree."""
+    try:
+        where = git.locate(cwd)
+    except GateError:
+        where = None
+    if where is not None and os.path.realpath(where.top / ".git") == os.path.realpath(
+        where.common_dir
+    ):
+        # In the main checkout itself (its .git is the common dir): no list needed.
+        return where.top
     entries = list_worktrees(cwd)
     if not entries:
         raise GateError(f"{cwd} has no worktrees")
@@ -112,14 +123,26 @@ def find_entry(cwd: Path, path: Path) -> WorktreeEntry | None:
 
 def find_worktree(cwd: Path, path: Path) -> WorktreeEntry | None:
     """The registered worktree at ``path``; None when there is none or its directory is
-    gone (see :func:`find_entry` for those)."""
-    entry = find_entry(cwd, path)
+    gone (see :func:`find_entry` for those).
+
+    Read from the worktree's own files when they tell (its ``.git`` file names an
+    administrative directory of this repository that names it back), else from
+    ``git worktree list``; then the entry's ``head`` is left unread (None) unless HEAD
+    is detached: callers here need the path, branch and lock."""
+    if not path.is_dir():
+        return None
+    entry = admin_files.linked_at(cwd, path)
+    if entry is None:
+        entry = find_entry(cwd, path)
     return entry if entry is not None and entry.present else None
 
 
-def find_branch(cwd: Path, branch: str) -> WorktreeEntry | None:
-    """The linked worktree that has ``branch`` checked out, if any."""
-    for entry in list_worktrees(cwd)[1:]:
+def find_branch(
+    cwd: Path, branch: str, entries: list[WorktreeEntry] | None = None
+) -> WorktreeEntry | None:
+    """The linked worktree that has ``branch`` checked out, if any (among ``entries``,
+    the linked worktrees, when the caller already listed them)."""
+    for entry in list_worktrees(cwd)[1:] if entries is None else entries:
         if entry.branch == branch:
             return entry
     return None
@@ -158,13 +181,29 @@ def locked_refusal(entry: WorktreeEntry, issue: int | None = None) -> GateError:
 
 
 def has_remote(cwd: Path, remote: str = "origin") -> bool:
-    rc, _ = _git_rc(cwd, "remote", "get-url", remote)
-    return rc == 0
+    return git.remote_url(remote, cwd) is not None
 
 
 def _ref_exists(cwd: Path, ref: str) -> bool:
     rc, _ = _git_rc(cwd, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}")
     return rc == 0
+
+
+def commits(cwd: Path, *refs: str) -> dict[str, str | None]:
+    """``{ref: the commit it names, or None}`` for every ref, in one ``git cat-file
+    --batch-check`` (the same lookup as ``git rev-parse --verify REF^{commit}``)."""
+    if any("\n" in ref for ref in refs):
+        raise GateError(f"a ref name holds a newline: {refs!r}")
+    request = "".join(f"{ref}^{{commit}}\n" for ref in refs)
+    _, out, _ = run(
+        "git", "cat-file", "--batch-check", cwd=cwd, stdin=request, check=True, timeout=300
+    )
+    found: dict[str, str | None] = {}
+    for ref, line in zip(refs, out.splitlines(), strict=True):
+        parts = line.split()
+        commit = len(parts) == 3 and parts[1] == "commit"
+        found[ref] = parts[0] if commit else None
+    return found
 
 
 def default_base(cwd: Path, configured: str | None) -> str:
@@ -174,36 +213,45 @@ def default_base(cwd: Path, configured: str | None) -> str:
     rc, out = _git_rc(cwd, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD")
     if rc == 0 and out.strip().startswith("origin/"):
         return out.strip().removeprefix("origin/")
-    for name in ("main", "master"):
-        if _ref_exists(cwd, f"refs/heads/{name}") or _ref_exists(
-            cwd, f"refs/remotes/origin/{name}"
-        ):
+    names = ("main", "master")
+    found = commits(
+        cwd, *(f"refs/{kind}/{n}" for n in names for kind in ("heads", "remotes/origin"))
+    )
+    for name in names:
+        if found[f"refs/heads/{name}"] or found[f"refs/remotes/origin/{name}"]:
             return name
     raise GateError(
         "cannot tell the base branch", hint="pass --base BRANCH or set base_branch in config"
     )
 
 
-def start_point(main: Path, base: str) -> tuple[str, list[str]]:
-    """The commit a new worker branch starts from, and notes: ``origin/<base>`` after a
-    fetch when there is a remote, else the local ``<base>``."""
+def start_point(main: Path, base: str) -> tuple[str, str, list[str]]:
+    """The commit a new worker branch starts from (its name and sha), and notes:
+    ``origin/<base>`` after a fetch when there is a remote, else the local ``<base>``."""
     notes: list[str] = []
+    local_ref = f"refs/heads/{base}"
     if has_remote(main):
         rc, err = _git_rc(main, "fetch", "-q", "origin", base)
         remote_ref = f"refs/remotes/origin/{base}"
-        if rc == 0 and not _ref_exists(main, remote_ref):
+        found = commits(main, remote_ref, local_ref)
+        if rc == 0 and found[remote_ref] is None:
             # A fetch by refspec-less name only fills FETCH_HEAD on some setups.
             _git_rc(main, "fetch", "-q", "origin", f"+refs/heads/{base}:{remote_ref}")
+            found = commits(main, remote_ref, local_ref)
         if rc != 0:
             notes.append(
                 f"git fetch origin {base} failed ({err.strip()[:120]}); "
                 "using the last fetched state"
             )
-        if _ref_exists(main, remote_ref):
-            return f"origin/{base}", notes
+        remote = found[remote_ref]
+        if remote is not None:
+            return f"origin/{base}", remote, notes
         notes.append(f"origin has no branch {base}; starting from the local {base}")
-    if _ref_exists(main, f"refs/heads/{base}"):
-        return base, notes
+    else:
+        found = commits(main, local_ref)
+    local = found[local_ref]
+    if local is not None:
+        return base, local, notes
     raise GateError(f"base branch {base!r} does not exist", hint="pass --base BRANCH")
 
 
@@ -227,10 +275,17 @@ def ensure_worktree(main: Path, path: Path, branch: str, base: str) -> Prepared:
             f"{path} exists but is not a worktree of this repository",
             hint="move it away, or remove it if it holds nothing you need",
         )
-    _forget_missing(main, path)
-    if _ref_exists(main, f"refs/heads/{branch}"):
+    # Only a registration left at `path` needs the worktree list (git reads every
+    # worktree for it); the administrative directories tell whether there is one.
+    linked = (
+        _forget_missing(main, path) if admin_files.registered_at(main, path) is not False else None
+    )
+    local_ref, pushed_ref = f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"
+    known = commits(main, local_ref, pushed_ref)
+    existing = known[local_ref]
+    if existing is not None:
         # An earlier attempt's branch: keep its commits.
-        other = find_branch(main, branch)
+        other = find_branch(main, branch, linked)
         if other is not None:
             gone = "" if other.present else " (its directory is missing)"
             raise GateError(
@@ -239,26 +294,33 @@ def ensure_worktree(main: Path, path: Path, branch: str, base: str) -> Prepared:
                 "or git worktree repair NEW-PATH if you moved it by hand)",
             )
         _git(main, "worktree", "add", "-q", str(path), branch)
-        head = _git(path, "rev-parse", "HEAD").strip()
+        admin_files.remember_added(main, path)
+        # The branch's commit as read just before (no second look at HEAD).
         return Prepared(
-            path, branch, True, (f"checked out the existing branch {branch}",), False, head
+            path, branch, True, (f"checked out the existing branch {branch}",), False, existing
         )
-    start, notes = start_point(main, base)
-    if _ref_exists(main, f"refs/remotes/origin/{branch}"):
+    start, head, notes = start_point(main, base)
+    pushed = known[pushed_ref]
+    if pushed is not None:
         # Pushed by an earlier worker from elsewhere: continue from its commits.
-        start = f"origin/{branch}"
-    _git(main, "worktree", "add", "-q", "--no-track", "-b", branch, str(path), start)
-    head = _git(path, "rev-parse", "HEAD").strip()
+        start, head = f"origin/{branch}", pushed
+    # From the commit read by its full ref name: a tag named like the start cannot stand
+    # in for it, and the new worktree starts exactly at `head`.
+    _git(main, "worktree", "add", "-q", "--no-track", "-b", branch, str(path), head)
+    admin_files.remember_added(main, path)
     return Prepared(path, branch, True, (*notes, f"new branch {branch} from {start}"), True, head)
 
 
-def _forget_missing(main: Path, path: Path) -> None:
+def _forget_missing(main: Path, path: Path) -> list[WorktreeEntry]:
     """Unregister the missing worktree recorded at ``path`` (only that one), so a new one
     can be added there — unless it is locked or its HEAD holds commits no branch, tag or
-    remote-tracking branch has: then it is a refusal naming the next step."""
-    entry = find_entry(main, path)
+    remote-tracking branch has: then it is a refusal naming the next step. Returns the
+    linked worktrees left (one ``git worktree list``)."""
+    linked = list_worktrees(main)[1:]
+    target = os.path.realpath(path)
+    entry = next((e for e in linked if os.path.realpath(e.path) == target), None)
     if entry is None or entry.present:
-        return
+        return linked
     if entry.locked is not None:
         raise locked_refusal(entry)
     tip = head_commit(main, entry)
@@ -271,6 +333,7 @@ def _forget_missing(main: Path, path: Path) -> None:
             "gate dispatch cleanup --force (saves them in a bundle first)",
         )
     _git(main, "worktree", "remove", "--force", str(path))
+    return [e for e in linked if e is not entry]
 
 
 def head_commit(main: Path, entry: WorktreeEntry) -> str | None:

@@ -26,6 +26,7 @@ from review_gate.gates.common import (
     trust_policy,
     used_note,
 )
+from review_gate.gates.independent import independent_review
 from review_gate.gates.sensitive import matches_sensitive
 from review_gate.gates.verdict import Reason, Verdict
 from review_gate.records import (
@@ -60,6 +61,8 @@ class ReviewContext(NamedTuple):
     sensitive_patterns: Sequence[str] = DEFAULT_SENSITIVE_PATTERNS
     require_commit: bool = False
     require_distinct_reviewer: bool = False
+    # Only a dispatcher-registered review worker's REVIEW counts (gates/independent.py).
+    require_independent_review: bool = False
     # Tracking issue -> exists? (True/False where the tracker can tell, None: cannot tell).
     # Numbers missing from the mapping are treated as "cannot tell".
     tracking_issues: Mapping[int, bool | None] = {}
@@ -372,6 +375,13 @@ def review_gate(comments: Sequence[Comment], ctx: ReviewContext) -> Verdict:
     more, more_notes = _distinct_reasons(found, comments, ctx)
     reasons_list += more
     notes += more_notes
+    if ctx.require_independent_review:
+        more, more_notes = independent_review(
+            found, comments, issue=ctx.issue, head=ctx.head, review_trusted=ctx.trusted(),
+            worker_trusted=ctx.worker_trusted(), repo=ctx.repo, commit_checked=ctx.require_commit,
+        )  # fmt: skip
+        reasons_list += more
+        notes += more_notes
     here = repo_here(found, ctx.repo)
     for row in found.artifact.data.get("deferred") or ():
         named = row.get("tracking_repo") if isinstance(row, dict) else None

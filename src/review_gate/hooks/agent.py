@@ -174,6 +174,13 @@ def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
         return _malformed("no tool_name")
     tool_input = data.get("tool_input")
     low_tool = tool.strip().lower()
+    if environ.get("REVIEW_GATE_STATE_DIR"):  # a dispatched worker: its role may forbid edits
+        from review_gate.hooks.worker_role import role_denial
+
+        command = _shell_command(tool_input)
+        reason = role_denial(low_tool, low_tool in _FILE_TOOLS, command, environ)
+        if reason is not None:
+            return reason
     if low_tool in _FILE_TOOLS:  # before `command`: apply_patch carries its patch there
         return _file_call(tool, tool_input, data, environ)
     command = _shell_command(tool_input)
@@ -309,10 +316,38 @@ def _internal(exc: BaseException) -> str:
     )
 
 
+def _budget_dir() -> str | None:
+    """The worker's budget directory when the dispatcher started this agent, else None.
+
+    Read from ``posix.environ`` (built in and loaded at start-up): a session that is no
+    dispatched worker pays one dictionary look-up and imports nothing."""
+    try:
+        import posix
+
+        raw = posix.environ.get(b"REVIEW_GATE_BUDGET")
+        return raw.decode("utf-8", "surrogateescape") if raw else None
+    except ImportError:  # not a POSIX system
+        import os
+
+        return os.environ.get("REVIEW_GATE_BUDGET") or None
+
+
+def _with_budget(directory: str, data: dict[str, Any], reason: str | None) -> dict[str, Any] | None:
+    """The answer for a dispatched worker: the gate's, plus its budget's
+    (:mod:`.budget_hook`). A failure of the budget code leaves the gate's answer as it is."""
+    try:
+        from review_gate.hooks.budget_hook import pre_tool_use
+
+        return pre_tool_use(directory, data, reason)
+    except Exception:
+        return None if reason is None else _deny(reason)
+
+
 def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str]) -> int:
     import io
 
     config_change = False
+    budget: dict[str, Any] | None = None
     saved = sys.stdout
     try:
         raw = _read_stdin()
@@ -320,13 +355,22 @@ def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str]) -> int:
         sys.stdout = io.StringIO()
         data, reason = _parse(raw)
         if data is not None:
-            config_change = data.get("hook_event_name") == "ConfigChange"
-            reason = _decide(data, environ)
+            event = data.get("hook_event_name")
+            config_change = event == "ConfigChange"
+            # Claude Code's PreCompact (installed for dispatched workers) is no tool call.
+            reason = None if event == "PreCompact" else _decide(data, environ)
+            directory = None if config_change else _budget_dir()
+            if directory is not None:
+                budget = _with_budget(directory, data, reason)
+                reason = None
     except BaseException as exc:  # a crash must never become a pass (exit 1 = go ahead)
         reason = _internal(exc)
+        budget = None
     finally:
         sys.stdout = saved
-    if reason is not None:
+    if budget is not None:
+        _emit(budget, out)
+    elif reason is not None:
         # Claude Code's ConfigChange takes a block (the loaded settings stay), not a deny.
         _emit({"decision": "block", "reason": reason} if config_change else _deny(reason), out)
     return 0

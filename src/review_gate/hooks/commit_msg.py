@@ -1,4 +1,9 @@
-"""The commit-msg hook: ``<type>: <description> (#<issue>)``, the branch's issue."""
+"""The commit-msg hook: ``<type>: <description> (#<issue>)``, the branch's issue.
+
+In a dispatched worker (``REVIEW_GATE_ORCHESTRATION`` set by ``gate dispatch``) an
+accepted message also gets the trailer ``Orchestration: <id>``, so every commit names
+the run that produced it (docs/dispatch.md, "Audit trail").
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ _SUBJECT = re.compile(r"^(?P<type>[a-z]+): (?P<desc>\S.*?) \(#(?P<issue>\d+)\)$"
 # Commits git (or a rebase) writes itself: never reformat them.
 _PASS_THROUGH = re.compile(r"^(Merge |Revert |fixup! |squash! |amend! )")
 _SCISSORS = re.compile(r"^[#;] -+ >8 -+$")
+ORCHESTRATION_VAR = "REVIEW_GATE_ORCHESTRATION"
+_ORCHESTRATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 
 class MessageProblem(NamedTuple):
@@ -88,7 +95,7 @@ def commit_msg(
     branch_issue = issue_from_branch(branch, config.worker_branch_pattern)
     problem = check_message(text, branch_issue=branch_issue)
     if problem is None:
-        return EXIT_PASS, []
+        return EXIT_PASS, add_orchestration(path, cwd, environ.get(ORCHESTRATION_VAR, ""))
     example_issue = branch_issue if branch_issue is not None else 7
     lines = [f"review-gate: commit refused: {problem.message}"]
     if problem.subject:
@@ -101,6 +108,27 @@ def commit_msg(
         lines.append(f"  (on branch {branch} the issue must be #{branch_issue})")
     lines.append(f"  your message is kept in {path}: `git commit -e -F {path}` to edit it")
     return EXIT_FAIL, lines
+
+
+def add_orchestration(path: Path, cwd: Path, orchestration: str) -> list[str]:
+    """Add (or correct) the ``Orchestration:`` trailer of the message in ``path`` with
+    git's own trailer rules; returns warning lines (a trailer that cannot be added never
+    blocks a commit)."""
+    orchestration = orchestration.strip()
+    if not orchestration:
+        return []
+    if not _ORCHESTRATION_ID.match(orchestration):
+        return [f"review-gate: warning: {ORCHESTRATION_VAR} is not an id; no trailer added"]
+    from review_gate.proc import run
+
+    rc, _, err = run(
+        "git", "interpret-trailers", "--in-place", "--if-exists", "replace",
+        "--trailer", f"Orchestration: {orchestration}", str(path), cwd=cwd, check=False,
+    )  # fmt: skip
+    if rc != 0:
+        why = err.strip().splitlines()[-1] if err.strip() else f"exit {rc}"
+        return [f"review-gate: warning: could not add the Orchestration trailer: {why}"]
+    return []
 
 
 def commit_msg_main(argv: Sequence[str] | None = None) -> int:

@@ -73,9 +73,22 @@ class LazyEnviron:
         return len(self._environ())
 
     def __contains__(self, key: object) -> bool:
+        if isinstance(key, str) and "os" not in sys.modules:
+            return self.get(key) is not None
         return key in self._environ()
 
     def get(self, key: str, default: str | None = None) -> str | None:
+        """One variable; read from ``posix.environ`` (built in, filled at start-up) while
+        ``os`` is not loaded, so the checks every call makes ("is this a dispatched
+        worker?") import nothing. Once ``os`` is loaded, ``os.environ`` answers: it sees
+        what the process itself changed since."""
+        if "os" not in sys.modules:
+            try:
+                import posix
+            except ImportError:  # not a POSIX system
+                return self._environ().get(key, default)
+            raw = posix.environ.get(key.encode("utf-8", "surrogateescape"))
+            return default if raw is None else raw.decode("utf-8", "surrogateescape")
         return self._environ().get(key, default)
 
     def keys(self) -> KeysView[str]:

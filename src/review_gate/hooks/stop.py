@@ -146,6 +146,12 @@ def decide(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None:
     if isinstance(data, str):
         # A block we cannot count could loop forever (Codex has no limit): let it stop.
         return _message(f"stop hook got unusable input ({data}); not blocking.")
+    if environ.get("REVIEW_GATE_BUDGET"):  # a dispatched worker: its budget first
+        from review_gate.hooks.budget_hook import stop as budget_stop
+
+        answer = budget_stop(data, environ)
+        if answer is not None:
+            return answer
     cwd = ctx.hook_cwd(data)
     repo = target.Repository(cwd) if cwd.is_dir() else None
     if repo is None or repo.checkout is None:

@@ -30,6 +30,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from review_gate import git
 from review_gate.doctor import Finding
 from review_gate.errors import GateError, NotAGitRepository
 from review_gate.proc import run
@@ -90,8 +91,10 @@ def hooks_dir(cwd: Path) -> Path:
 
 
 def _toplevel(cwd: Path) -> Path | None:
-    rc, out, _ = run("git", "rev-parse", "--show-toplevel", cwd=cwd, check=False)
-    return Path(out.strip()) if rc == 0 and out.strip() else None
+    try:
+        return git.toplevel(cwd)
+    except GateError:
+        return None
 
 
 def precommit_hook_ids(cwd: Path) -> set[str] | None:
@@ -203,11 +206,14 @@ def _write_executable(path: Path, text: str) -> None:
 # --------------------------------------------------------------------------- install
 
 
-def install(cwd: Path, *, mode: str = "auto", chain: bool = False) -> InstallResult:
-    """Install the pre-push and commit-msg hooks for the checkout at ``cwd``."""
+def install(
+    cwd: Path, *, mode: str = "auto", chain: bool = False, directory: Path | None = None
+) -> InstallResult:
+    """Install the pre-push and commit-msg hooks for the checkout at ``cwd`` (into
+    ``directory`` when the caller knows its hooks directory, else :func:`hooks_dir`)."""
     if mode not in MODES:
         raise GateError(f"unknown install mode {mode!r}; use one of {', '.join(MODES)}")
-    directory = hooks_dir(cwd)
+    directory = hooks_dir(cwd) if directory is None else directory
     ids = precommit_hook_ids(cwd) if mode != "direct" else None
     if mode == "pre-commit" and not ids:
         raise GateError(
@@ -330,11 +336,12 @@ def uninstall(cwd: Path) -> InstallResult:
 # --------------------------------------------------------------------------- doctor
 
 
-def doctor_checks(cwd: Path) -> list[Finding]:
-    """Findings (area "git") for the pre-push and commit-msg hooks of ``cwd``, and its
-    pre-commit hook when ``.pre-commit-config.yaml`` uses review-gate-validate."""
+def doctor_checks(cwd: Path, directory: Path | None = None) -> list[Finding]:
+    """Findings (area "git") for the pre-push and commit-msg hooks of ``cwd`` (in
+    ``directory`` when the caller already read :func:`hooks_dir`), and its pre-commit
+    hook when ``.pre-commit-config.yaml`` uses review-gate-validate."""
     try:
-        directory = hooks_dir(cwd)
+        directory = hooks_dir(cwd) if directory is None else directory
     except GateError as exc:
         return [Finding("git", False, exc.message, "run `gate doctor` inside a git checkout")]
     try:

@@ -1,4 +1,4 @@
-"""The published JSON Schemas of the three artifact kinds (package data), and their
+"""The published JSON Schemas of the artifact kinds (package data), and their
 compiled validators.
 
 Loading and compiling a schema costs more than validating one artifact, so both are
@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-KINDS = ("review", "handover", "worker")
+KINDS = ("review", "handover", "worker", "report")
 
 
 def _check_kind(kind: str) -> None:

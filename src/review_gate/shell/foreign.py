@@ -11,18 +11,18 @@ from their input, live here too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from review_gate.shell import options as opts
 from review_gate.shell import syntax as tree
 from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import prish, words
-from review_gate.shell.runners import INTERPRETER
+from review_gate.shell.runners import interpreter_family
 from review_gate.shell.words import DYN, Word, literal
 
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from review_gate.shell.walker import Analyser
 
 #: Programs that never run their arguments or stdin as code (the words are data to them).
@@ -99,7 +99,7 @@ def _runnable(word: Word) -> bool:
     if value is None:
         return False
     name = value.rstrip("/").rsplit("/", 1)[-1].lower()
-    return name in RUNNABLE or bool(INTERPRETER.fullmatch(name))
+    return name in RUNNABLE or interpreter_family(name) is not None
 
 
 def _sed_runs_code(script: str) -> bool:

@@ -16,11 +16,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from review_gate.shell import options as opts
 from review_gate.shell.paths import AGENT_SETTINGS, Touch
-from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import words
 from review_gate.shell.records import Findings
 from review_gate.shell.words import DYN, Word
@@ -28,9 +25,10 @@ from review_gate.shell.words import DYN, Word
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from review_gate.shell.walker import Analyser
 
-_PIP = lazy(r"pip[\d.]*")
 #: program -> the subcommand words that remove packages (``uv pip uninstall``).
 _REMOVERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "pipx": (("uninstall",),),
@@ -64,7 +62,7 @@ def check(
     values = [w.value for w in args]
     if name in ("gate", "pre-commit") and "uninstall" in values[:3]:
         out.tamper(text, f"`{name} uninstall` removes the review gate's hooks", "uninstall")
-    elif _PIP.fullmatch(name):
+    elif name.rstrip("0123456789.") == "pip":  # pip, pip3, pip3.11
         _packages(out, text, name, args, ("uninstall",))
     elif name in _REMOVERS:
         for verbs in _REMOVERS[name]:

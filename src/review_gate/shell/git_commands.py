@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from review_gate.shell import options as opts
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.records import Findings, PrCreation
 from review_gate.shell.words import DYN, Word
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 _GLOBAL_SHORT = "Cc"
 _GLOBAL_LONG = words("--git-dir --work-tree --namespace --config-env --super-prefix --list-cmds")

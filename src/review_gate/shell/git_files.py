@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from review_gate.shell import options as opts
 from review_gate.shell.git_commands import _CONFIG_READ
 from review_gate.shell.paths import REMOVES, WRITES, Touch, child
 from review_gate.shell.prefilter import words
 from review_gate.shell.words import Word
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 
 def _positionals(parsed: Sequence[opts.Opt]) -> list[Word]:

@@ -6,8 +6,6 @@ command name removed) and records what it finds in a :class:`Findings`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from review_gate.shell import options as opts
 from review_gate.shell.paths import WRITES, Touch, child
 from review_gate.shell.pr_commands import (
@@ -20,6 +18,10 @@ from review_gate.shell.pr_commands import (
 from review_gate.shell.prefilter import words
 from review_gate.shell.records import Findings, PrCreation
 from review_gate.shell.words import DYN, Word, literal
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _CURL_SHORT = "AbcCdDeEFHKmoPQrtTuUwxXyYz"
 _CURL_LONG = words(

@@ -13,7 +13,6 @@ import glob
 import os
 import re
 import shutil
-from collections.abc import Mapping
 from fnmatch import fnmatchcase
 
 from review_gate.protected import might_be_protected, protected_reason
@@ -22,6 +21,10 @@ from review_gate.shell.paths import AGENT_SETTINGS, join_dir
 from review_gate.shell.patterns import lazy
 from review_gate.shell.records import PathUse
 from review_gate.shell.words import DYN, resolve
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: Most entries looked at under a directory a command removes (the walk stays cheap; a
 #: protected file sits at most three levels below the top of a checkout or the home).

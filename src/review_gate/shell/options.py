@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-
 from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.words import DYN, Word, literal
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Sequence
+
+    # (short options taking a value, long options taking one)
+    Table = tuple[str, Collection[str]]
 
 #: ``Opt.name`` of a positional argument.
 POSITIONAL = ""
 #: ``Opt.name`` of a dynamic word that may be an option or a positional argument.
 UNKNOWN = "?"
-
-Table = tuple[str, Collection[str]]  # (short options taking a value, long options taking one)
 
 
 class Opt(NamedTuple):

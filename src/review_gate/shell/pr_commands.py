@@ -8,13 +8,15 @@ the plain HTTP clients (:mod:`.http_commands`) and the MCP tool gate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from review_gate.shell import options as opts
 from review_gate.shell.body_text import substituted
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.records import Findings, PrCreation
 from review_gate.shell.words import DYN, Word
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _PR_CREATE_SHORT = "aBbFHlmpRrTt"
 _PR_CREATE_LONG = words(

@@ -8,7 +8,6 @@ clients (:mod:`.pr_commands`, :mod:`.http_commands`), git (:mod:`.git_commands`)
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 from review_gate.shell import (
     foreign,
@@ -29,6 +28,8 @@ from review_gate.shell.words import DYN, Word, joined, literal
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from review_gate.shell.walker import Analyser
 
 _SHELLS = words("sh bash zsh dash ksh mksh ash yash posh rbash fish")
@@ -131,7 +132,7 @@ def dispatch(
         _crontab(a, cmd, src, depth, args, stdin=stdin)
     elif name in ("at", "batch") and any(w.value is None or w.value.startswith("-f") for w in args):
         _at_file(a, cmd, src, depth, args)
-    elif runners.INTERPRETER.fullmatch(name):
+    elif runners.interpreter_family(name):
         runners.interpreter(a, cmd, src, depth, name, args, stdin=stdin)
     elif (
         name in _TASK_RUNNERS

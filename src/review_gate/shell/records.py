@@ -6,9 +6,11 @@ a third of the hook's whole budget on the path where a command needed the parser
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from review_gate.shell.named_tuple import NamedTuple
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class PrCreation(NamedTuple):

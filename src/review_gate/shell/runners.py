@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from review_gate.shell import code_text, paths
 from review_gate.shell import syntax as tree
-from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.words import Word, joined, literal
 
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from review_gate.shell.walker import Analyser
 
 _SAFE_MODULES = words(
@@ -22,10 +21,20 @@ _SAFE_MODULES = words(
 )
 #: ``python -m`` modules whose arguments are Python code they run (or pdb commands).
 _ARG_CODE_MODULES = words("timeit pdb")
-INTERPRETER = lazy(
-    r"(python|pypy|perl|ruby|php|lua|node|nodejs|deno|bun|rscript|osascript|pwsh|powershell"
-    r"|luajit|tclsh|jshell|julia)[\d.]*"
+_INTERPRETERS = words(
+    "python pypy perl ruby php lua node nodejs deno bun rscript osascript pwsh powershell "
+    "luajit tclsh jshell julia"
 )
+
+
+def interpreter_family(name: str) -> str | None:
+    """``python`` for ``python3.11`` (a known interpreter's name with a version of digits
+    and dots), None for any other program. String tests, not a regular expression: every
+    parsed command asks, and ``re`` costs the hook 3 ms to import."""
+    family = name.rstrip("0123456789.")
+    return family if family in _INTERPRETERS else None
+
+
 #: interpreter -> (option letters whose value is code, long options whose value is code)
 _CODE_FLAGS = {
     "python": ("c", ("--command",)),
@@ -128,8 +137,7 @@ def interpreter(
     a: Analyser, cmd: tree.Cmd, src: bytes, depth: int, name: str, args: list[Word], *, stdin: bool
 ) -> None:
     """``python -c CODE``, ``node -e CODE``, ``perl script.pl``, ``ruby <<EOF``..."""
-    match = INTERPRETER.fullmatch(name)
-    family = match.group(1) if match else name
+    family = interpreter_family(name) or name
     shorts, longs = _CODE_FLAGS.get(family, ("", ()))
     text = cmd.text
     codes: list[Word] = []

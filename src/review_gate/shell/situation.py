@@ -19,7 +19,6 @@ hook denies; it never guesses the original directory instead.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
 
 from review_gate.shell import options as opts
 from review_gate.shell.named_tuple import NamedTuple
@@ -27,6 +26,7 @@ from review_gate.shell.words import Word
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 if TYPE_CHECKING:

@@ -13,13 +13,13 @@ import importlib
 import importlib.machinery
 import os
 import sys
-from collections.abc import Iterator, Mapping
 
 from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.words import Word, expand_braces, printf_text, resolve
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
     from typing import Any
 
 if TYPE_CHECKING:
@@ -50,14 +50,58 @@ def _binding(package: str) -> Any:
             path = os.path.join(locations[0], file)
             loader = importlib.machinery.ExtensionFileLoader(name, path)
             mspec = importlib.machinery.ModuleSpec(name, loader, origin=path)
-            module = loader.create_module(mspec)
+            module = _without_re(loader, mspec) if package == "tree_sitter" else None
+            if module is None:
+                module = loader.create_module(mspec)
+                loader.exec_module(module)
             module.__spec__, module.__file__, module.__loader__ = mspec, path, loader
-            loader.exec_module(module)
             sys.modules[name] = module
             return module
     except (ImportError, OSError, AttributeError, IndexError):
         pass
     return importlib.import_module(name)
+
+
+def _re_compile(*args: Any, **kwargs: Any) -> Any:
+    import re  # the real module, once tree_sitter needs it (a Query's #match? predicate)
+
+    return re.compile(*args, **kwargs)
+
+
+class _Stand:
+    """What tree_sitter's binding takes from ``re`` and ``enum`` while it initialises."""
+
+    class Pattern:  # re.Pattern: isinstance checks of Query predicates
+        pass
+
+    @staticmethod
+    def IntEnum(name: str, members: Mapping[str, int]) -> type:  # enum's name
+        return type(name, (), dict(members))  # LogType, for Parser.logger only
+
+
+def _without_re(loader: Any, mspec: Any) -> Any:
+    """tree_sitter's binding, initialised without importing ``re`` and ``enum`` (4 ms of
+    the hook's ~20 on every parsed command): while it runs, ``sys.modules`` holds stand-ins
+    with the three names it reads (``re.compile``, called lazily; ``re.Pattern``;
+    ``enum.IntEnum``, for its ``LogType``). Both are removed at once, so any later
+    ``import re`` gets the real module. None when that does not work (another tree_sitter
+    version): the caller then loads the binding the ordinary way."""
+    if "re" in sys.modules or "enum" in sys.modules:
+        return None
+    re_stand, enum_stand = type(sys)("re"), type(sys)("enum")
+    re_stand.compile, re_stand.Pattern = _re_compile, _Stand.Pattern  # type: ignore[attr-defined]
+    enum_stand.IntEnum = _Stand.IntEnum  # type: ignore[attr-defined]
+    sys.modules["re"], sys.modules["enum"] = re_stand, enum_stand
+    try:
+        module = loader.create_module(mspec)
+        loader.exec_module(module)
+        return module
+    except Exception:  # an unexpected binding: the ordinary way instead
+        return None
+    finally:
+        for key, stand in (("re", re_stand), ("enum", enum_stand)):
+            if sys.modules.get(key) is stand:
+                del sys.modules[key]
 
 
 def unsafe(source: str) -> bool:

@@ -9,8 +9,6 @@ taken): that can only make the analysis see more, never less.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from review_gate.shell import syntax as tree
 from review_gate.shell.patterns import lazy
 
@@ -44,10 +42,13 @@ def scan(root: tree.Node, source: str, into: Vars) -> None:
                 positional.append([None])
     # How often each name appears other than as $NAME / ${NAME}: once means only where it
     # is assigned (no `read X`, `for X in`, `printf -v X`, `(( X++ ))`).
-    bare = Counter(_BARE.findall(source)) if found else Counter()
+    bare: dict[str, int] = {}
+    if found:  # only then: the pattern costs the hook `re`'s import
+        for word in _BARE.findall(source):
+            bare[word] = bare.get(word, 0) + 1
     for name, values in found.items():
         value = values[0] if len(values) == 1 else None
-        if bare[name] != 1 or (name in into and into[name] != value):
+        if bare.get(name, 0) != 1 or (name in into and into[name] != value):
             value = None
         into[name] = value
     if len(positional) == 1:

@@ -12,7 +12,6 @@ knows), :mod:`.runners` (shells and interpreters running code), :mod:`.foreign`
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 from review_gate.errors import TooComplex
 from review_gate.shell import (
@@ -31,6 +30,10 @@ from review_gate.shell.prefilter import has_decoder, might_matter, normalise, pr
 from review_gate.shell.records import Analysis, Findings, PrCreation
 from review_gate.shell.situation import Move, Situation, situation
 from review_gate.shell.words import DYN, Word, literal, resolve
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: Analysis time after which a command is undecidable (the hook timeout is 30 s).
 BUDGET_SECONDS = 3.0

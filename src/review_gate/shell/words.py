@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from review_gate.shell.named_tuple import NamedTuple
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 #: Stands for the unknown value of an expansion inside :attr:`Word.template`.
 DYN = "\x00"

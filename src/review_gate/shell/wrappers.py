@@ -7,8 +7,6 @@ file (``xargs``, ``find -exec``, ``parallel``) itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from review_gate.shell import foreign, paths, writers
 from review_gate.shell import options as opts
 from review_gate.shell import syntax as tree
@@ -19,6 +17,8 @@ from review_gate.shell.words import DYN, Word, joined, literal
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from review_gate.shell.walker import Analyser
 
 #: name -> (short options with a value, long options with a value, positionals before the

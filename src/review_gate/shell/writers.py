@@ -7,8 +7,6 @@ change nothing, so they have no :class:`~.paths.Touch`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from review_gate.shell import git_files
 from review_gate.shell import options as opts
 from review_gate.shell.http_commands import curl_outputs, wget_outputs
@@ -26,6 +24,10 @@ from review_gate.shell.paths import (
 from review_gate.shell.patterns import lazy
 from review_gate.shell.prefilter import words
 from review_gate.shell.words import DYN, Word, literal
+
+TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 
 def _basename(word: Word) -> str:

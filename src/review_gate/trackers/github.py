@@ -36,6 +36,8 @@ from review_gate.records import Comment, Issue, PullRequest
 from review_gate.trackers.export import CommentFormatError, parse_comment
 
 if TYPE_CHECKING:
+    from github.Requester import Requester
+
     from review_gate.config import Config
 
 __all__ = ["DEFAULT_API_URL", "GitHubTracker", "api_url", "resolve_repo", "resolve_token"]
@@ -187,6 +189,18 @@ class GitHubTracker:
 
     def close(self) -> None:
         self._gh.close()
+
+    # -- for the other REST and GraphQL clients of this repository (Actions, Projects) ------
+
+    @property
+    def requester(self) -> Requester:
+        """PyGithub's requester of this tracker: its token, base URL, retries, timeout."""
+        return self._gh.requester
+
+    def translate_errors(self, what: str) -> contextlib.AbstractContextManager[None]:
+        """A block whose PyGithub and transport failures become review-gate errors, worded
+        as this tracker words them (``what`` names the thing being fetched)."""
+        return self._errors(what)
 
     # -- errors -----------------------------------------------------------------------------
 

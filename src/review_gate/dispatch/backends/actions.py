@@ -135,6 +135,7 @@ class ActionsBackend:
             "issue": str(issue_no), "worker_id": worker_id, "attempt": str(attempt),
             "agent": request.agent, "base": base, "branch": branch,
             "deadline_minutes": str(self.deadline_minutes),
+            "token_secret": ctx.config.actions_token_secret,
             "review_gate_version": f"v{__version__}",  # the runner runs what we run
         }  # fmt: skip
         try:

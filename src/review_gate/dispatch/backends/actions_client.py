@@ -90,8 +90,8 @@ class ActionsClient:
         params: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], Any]:
         self.requests += 1
-        with client._errors(what):  # the tracker's mapping of HTTP failures to our errors
-            headers, data = client._gh.requester.requestJsonAndCheck(
+        with client.translate_errors(what):
+            headers, data = client.requester.requestJsonAndCheck(
                 verb, self._url(path), parameters=params, input=body
             )
         return headers, data
@@ -102,8 +102,8 @@ class ActionsClient:
         cached = self._etags.get(key)
         headers = {"If-None-Match": cached[0]} if cached else None
         self.requests += 1
-        with self.reads._errors(what):
-            status, answer_headers, raw = self.reads._gh.requester.requestJson(
+        with self.reads.translate_errors(what):
+            status, answer_headers, raw = self.reads.requester.requestJson(
                 "GET", self._url(path), params, headers
             )
         if status == 304 and cached is not None:
@@ -115,7 +115,7 @@ class ActionsClient:
         if status >= 400:
             from github import GithubException
 
-            with self.reads._errors(what):
+            with self.reads.translate_errors(what):
                 raise GithubException(status, data, answer_headers)
         etag = {k.lower(): v for k, v in answer_headers.items()}.get("etag")
         if etag:
@@ -128,8 +128,8 @@ class ActionsClient:
         import requests
 
         self.requests += 1
-        with self.reads._errors(what):
-            status, headers, raw = self.reads._gh.requester.requestJson("GET", self._url(path))
+        with self.reads.translate_errors(what):
+            status, headers, raw = self.reads.requester.requestJson("GET", self._url(path))
         location = {k.lower(): v for k, v in headers.items()}.get("location")
         if status != 302 or not location:
             try:
@@ -138,7 +138,7 @@ class ActionsClient:
                 data = None
             from github import GithubException
 
-            with self.reads._errors(what):
+            with self.reads.translate_errors(what):
                 raise GithubException(status, data, headers)
         buffer = io.BytesIO()
         try:

@@ -23,10 +23,10 @@ from review_gate.dispatch.backends import actions_state
 from review_gate.dispatch.backends.actions_client import ActionsClient
 from review_gate.dispatch.backends.base import WorkerLog
 from review_gate.dispatch.backends.remote_claim import is_remote, run_id_of
-from review_gate.dispatch.cleanup import CleanupResult, StopResult
+from review_gate.dispatch.cleanup import CleanupResult, StopResult, no_worker
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.registry import Claim, post_release, read_claims
-from review_gate.errors import GateError, Refused, UsageError
+from review_gate.errors import GateError, Refused
 from review_gate.proc import run
 
 POLL = 1.0  # seconds between looks at a run being cancelled
@@ -39,10 +39,7 @@ def _current(ctx: Context, issue: int) -> tuple[Claim, list[Claim]]:
     if latest is not None and is_remote(latest.data) and latest not in shown:
         shown.append(latest)
     if not shown:
-        raise UsageError(
-            f"issue #{issue} has no worker in GitHub Actions",
-            hint=f"see `gate dispatch status --issue {issue}`",
-        )
+        raise no_worker(issue, " in GitHub Actions")
     return shown[-1], shown
 
 

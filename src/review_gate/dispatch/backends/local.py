@@ -37,7 +37,7 @@ class LocalBackend:
     def log(self, issue: int) -> WorkerLog:
         workers = status.issue_workers(self.ctx, issue, Snapshot())
         if not workers:
-            raise UsageError(f"issue #{issue} has no worker", hint="see `gate dispatch list`")
+            raise cleanup.no_worker(issue)  # exit 1, as stop and cleanup
         worker = workers[-1]
         if not worker.log:
             raise UsageError(
