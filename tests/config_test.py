@@ -9,7 +9,7 @@ import pytest
 
 from review_gate import config
 from review_gate.config import Config, load
-from review_gate.config_values import check_keys
+from review_gate.config_tables import check_keys
 from review_gate.errors import ConfigError
 from tests.helpers import init_repo, run_gate
 

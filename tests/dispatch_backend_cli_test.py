@@ -118,3 +118,27 @@ def test_local_backend_flag_changes_nothing(project: Project) -> None:
     remote = project.gate("dispatch", "spawn", "--issue", str(issue), "--backend",
                           "github-actions")  # fmt: skip
     assert remote.returncode == 2 and "needs the github tracker" in remote.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "extra", "flag"),
+    [
+        ("spawn", ("--issue", "7", "--role", "review"), "--role"),
+        ("spawn", ("--issue", "7", "--max-turns", "20"), "--max-turns"),
+        ("run", ("--issues", "7", "--review-with", "codex"), "--review-with"),
+        ("run", ("--issues", "7,8", "--sequential"), "--sequential"),
+        ("run", ("--issues", "7,8", "--after", "8:7"), "--after"),
+        ("run", ("--from-status", "Todo"), "--from-status"),
+        ("run", ("--issues", "7", "--activity-issue", "9"), "--activity-issue"),
+    ],
+)
+def test_local_only_options_are_refused_not_dropped(
+    remote: Remote, command: str, extra: tuple[str, ...], flag: str
+) -> None:
+    """What a runner cannot do yet is a usage error before anything is claimed or
+    dispatched, never an option silently ignored."""
+    proc = remote.gate("dispatch", command, *extra, "--backend", "github-actions")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert flag in proc.stderr and "--backend local" in proc.stderr
+    assert remote.runs.runs == {} and remote.runs.dispatches == []
+    assert remote.gh.count("POST") == 0  # no claim posted, nothing dispatched

@@ -17,6 +17,8 @@ import pytest
 from review_gate.dispatch import audit, board
 from review_gate.dispatch.context import Context, open_context
 from review_gate.dispatch.registry import read_claims
+from review_gate.dispatch.run import Loop
+from review_gate.dispatch.run_records import Event, RunOptions
 from review_gate.errors import ConfigError, UsageError
 from review_gate.gates.common import trust_policy
 from review_gate.trackers.github import GitHubTracker
@@ -280,3 +282,69 @@ def test_an_unreachable_board_is_a_warning(
     assert world.status(7) == "In Progress"
     events = [line["event"] for line in audit.read(world.project.state, 7)]
     assert events == ["board-failed", "board-moved"]
+
+
+def test_run_takes_its_queue_from_a_board_column(project: Project) -> None:
+    """`run --from-status Todo`: the queue is the column's issues (a spawn moves them on,
+    the loop still follows them to the end); an issue elsewhere on the board is not taken."""
+    todo = [project.issue(f"task {i}") for i in range(2)]
+    elsewhere = project.issue("not ready")
+    ctx = open_context(project.repo)
+    for n in todo:
+        assert board.move(ctx, n, board.TODO, "triaged")
+    assert board.move(ctx, elsewhere, board.BLOCKED, "waiting on a vendor")
+    proc = project.gate("dispatch", "run", "--poll", "0.3", "--from-status", "todo",
+                        "--agent-cmd", agent("complete", "0.3"), "--format", "json")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    summary = json.loads(proc.stdout.splitlines()[-1])["summary"]
+    assert sorted((s["issue"], s["phase"]) for s in summary["issues"]) == [
+        (n, "completed") for n in todo
+    ]
+    assert [_column(project, n) for n in todo] == ["In Review", "In Review"]
+    assert _column(project, elsewhere) == "Blocked"
+    assert not read_claims(project.tracker.list_comments(elsewhere), None).claims
+
+
+def test_board_in_progress_items_take_slots(project: Project) -> None:
+    """Busy slots are counted from the board: an item In Progress (another loop's, or
+    moved there by hand) fills a fleet of one, so nothing starts until it moves on; and
+    the hand-moved item itself, which no worker holds, is not taken."""
+    ready, busy = project.issue("ready"), project.issue("someone is on it")
+    ctx = open_context(project.repo)
+    assert board.move(ctx, ready, board.TODO, "triaged")
+    assert board.move(ctx, busy, board.IN_PROGRESS, "picked up by hand")
+    options = RunOptions(from_status="Todo", max_workers=1, agent_cmd=agent("complete", "0.3"))
+    events: list[Event] = []
+    loop = Loop(ctx, options, events.append)
+    [state] = loop.poll()
+    assert (state.issue, state.phase) == (ready, "pending")
+    assert not read_claims(project.tracker.list_comments(ready), None).claims
+    assert board.move(ctx, busy, board.IN_REVIEW, "done by hand")
+    [state] = loop.poll()
+    assert (state.issue, state.phase) == (ready, "running")
+    wait_for(lambda: loop.poll()[0].phase == "completed", what="the worker to complete")
+    assert _column(project, ready) == "In Review" and _column(project, busy) == "In Review"
+    assert not read_claims(project.tracker.list_comments(busy), None).claims
+
+
+def test_a_board_column_that_does_not_exist_claims_nothing(project: Project) -> None:
+    issue = project.issue()
+    ctx = open_context(project.repo)
+    assert board.move(ctx, issue, board.TODO, "triaged")
+    proc = project.gate("dispatch", "run", "--from-status", "Ready", "--agent-cmd",
+                        agent("complete"))  # fmt: skip
+    assert proc.returncode == 2 and "no board column 'Ready'" in proc.stderr
+    assert not read_claims(project.tracker.list_comments(issue), None).claims
+
+
+def test_cleanup_moves_the_item_back(project: Project) -> None:
+    """A worker stopped and cleaned up by hand leaves its item in Todo, not In Progress."""
+    issue = project.issue()
+    project.spawn(issue, "hang")
+    assert _column(project, issue) == "In Progress"
+    stop = project.gate("dispatch", "stop", "--issue", str(issue), "--grace", "1")
+    assert stop.returncode == 0, stop.stderr
+    cleaned = project.gate("dispatch", "cleanup", "--issue", str(issue), "--force")
+    assert cleaned.returncode == 0, cleaned.stderr + cleaned.stdout
+    assert _column(project, issue) == "Todo"
+    assert _moves(project, issue)[-1] == ("Todo", "In Progress")

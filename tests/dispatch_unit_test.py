@@ -271,7 +271,8 @@ def test_prompt_has_issue_identity_protocol_and_contexts() -> None:
         "#7 Parse settings", "Body with $dollar and ${brace}", "worker-1-7", "**Attempt:** 2",
         "gate new review --issue 7 > ", "review-gate-drafts-worker-1-7/review.md",
         "gate issue comment 7 --body-file ", "never in the worktree",
-        "gate new handover --issue 7", "**Worker Blocked**", "## Exit Conditions",
+        "gate new handover --issue 7", "gate new KIND > ", "a `blocked` report",
+        "review-gate-drafts-worker-1-7/report.md", "## Exit Conditions",
         "## Context from the previous worker", "HANDOVER BLOCK",
         "## Failure context from the previous attempt", "it crashed",
     ):  # fmt: skip

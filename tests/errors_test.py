@@ -44,8 +44,9 @@ def test_every_exception_class_of_the_package_is_in_errors() -> None:
     # One place for the project's exceptions. The few still defined elsewhere are listed
     # here until their modules move them.
     src = Path(errors.__file__).parent
-    # dispatch/context.py, trackers/export.py, and a parser's private signal in artifacts/.
-    allowed_elsewhere = {"CommentFormatError", "_DuplicateKey"}
+    # trackers/export.py, and the private signals of a parser in artifacts/ and of the
+    # shell analysis (shell/walker.py), which never leave their packages.
+    allowed_elsewhere = {"CommentFormatError", "_DuplicateKey", "TooComplex"}
     found = set()
     for path in src.rglob("*.py"):
         rel = path.relative_to(src).as_posix()

@@ -192,7 +192,8 @@ def test_the_parsed_path_loads_nothing_heavy(command: str, tmp_path: Path) -> No
     """What the forked child loads to analyse an ordinary command that reaches the parser
     (bench/hook_latency.py's "parsed" rows): tree-sitter's binding, but not ``re`` or
     ``enum`` (which the binding's initialisation would import, shell/syntax.py), nor
-    ``collections`` (shell/named_tuple.py) or ``typing``."""
+    ``collections`` (shell/named_tuple.py), ``typing``, ``importlib`` (the binding is loaded
+    with the import system's own classes) or ``review_gate.errors``."""
     src = Path(__file__).resolve().parents[1] / "src"
     site_dirs = [p for p in sys.path if p.endswith("site-packages")]
     probe = (
@@ -210,4 +211,28 @@ def test_the_parsed_path_loads_nothing_heavy(command: str, tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     loaded = set(proc.stdout.split())
     assert "tree_sitter._binding" in loaded  # it did parse
-    assert not {"re", "enum", "collections", "typing"} & loaded, sorted(loaded)
+    heavy = {"re", "enum", "collections", "typing", "importlib", "warnings", "review_gate.errors"}
+    assert not heavy & loaded, sorted(heavy & loaded)
+
+
+def test_a_process_with_threads_is_not_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking a process that has other threads may leave the child waiting forever on a
+    lock one of them held at the fork (it hung a test run that had called the hook
+    in-process, with a stand-in server's threads alive): such a process analyses in place."""
+    import threading
+
+    from review_gate.hooks import isolated
+
+    def no_fork() -> int:
+        raise AssertionError("forked a process with other threads")
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        monkeypatch.setattr(isolated.os, "fork", no_fork)
+        analysis = isolated.analyse("gh pr create --title t --body 'Closes #7'")
+        assert [p.via for p in analysis.pr_creations] == ["gh pr create"]
+    finally:
+        release.set()
+        other.join()

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from review_gate.config_values import FIELDS, check_keys, coerce
+from review_gate.config_tables import check_keys
+from review_gate.config_values import FIELDS, coerce
 from review_gate.errors import ConfigError, GateError
 
 if sys.version_info >= (3, 11):

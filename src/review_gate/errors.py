@@ -131,14 +131,6 @@ class JobCancelled(Exception):
         self.signum = signum
 
 
-class TooComplex(Exception):
-    """The shell analysis ran out of its time budget.
-
-    Internal to :mod:`review_gate.shell`, which turns it into an undecidable finding (a
-    deny), so it never reaches :func:`handle`.
-    """
-
-
 def handle(prog: str, body: Callable[[], int]) -> int:
     """Run an entry point's ``body`` and return its exit code; never raises.
 

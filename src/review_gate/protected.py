@@ -12,6 +12,9 @@ in a gated checkout it is a tamper route whatever tool does it (a shell redirect
   under the user's home (``~/.claude/``, ``~/.codex/``, or ``$CODEX_HOME``);
 - git's hooks and configuration: anything under ``<git dir>/hooks/``, ``<git dir>/config``,
   ``<git dir>/info/exclude`` (which hides the installer's local files);
+- review-gate's state, ``<git common dir>/review-gate/``: the local tracker's database
+  (a row written there is a comment nobody posted, a REVIEW by any author), and the
+  dispatcher's worker records (a worker's role), budgets, hooks and audit log;
 - review-gate's own installation (``installs``: the ``gate`` executable, its virtual
   environment), and any directory that contains one of these.
 
@@ -40,6 +43,7 @@ _NAMES = frozenset(
         ".claude",
         ".codex",
         ".git",
+        "review-gate",
     }
 )
 _CHECKOUT_FILES = (
@@ -63,7 +67,7 @@ def might_be_protected(path: str) -> bool:
     if not path:
         return False
     parts = path.replace("\\", "/").rstrip("/").split("/")
-    if parts[-1] in _NAMES or "hooks" in parts[:-1] or ".git" in parts:
+    if parts[-1] in _NAMES or "hooks" in parts[:-1] or ".git" in parts or "review-gate" in parts:
         return True
     # Globs, variables and other shell magic could name anything.
     return any(c in path for c in "*?[{$~`")
@@ -134,6 +138,14 @@ def protected_reason(
             return f".git/{os.path.relpath(full, real_dir)} (git's configuration)"
         if full == real_dir or _inside(real_dir, full):
             return "the repository's git directory"
+    if common_dir:
+        state = os.path.join(_real(common_dir), "review-gate")
+        if _inside(full, state):  # the directory itself, or anything in it
+            return (
+                "review-gate's state (.git/review-gate/: the local tracker's comments, the "
+                "dispatcher's worker records, budgets and audit log; `gate issue comment` "
+                "and `gate dispatch` write it)"
+            )
     return None
 
 

@@ -337,6 +337,7 @@ def run(
     agent_cmd: str | None,
     base: str | None,
     prompt_template: Path | None,
+    from_status: str | None,
     sequential: bool,
     after: tuple[str, ...],
     review_with: str | None,
@@ -364,8 +365,16 @@ def run(
     from review_gate.dispatch.run import run as do_run
     from review_gate.dispatch.run_records import RunOptions
 
-    if (issues is None) == (label is None):
-        raise UsageError("give exactly one queue: --issues 1,2,3 or --label LABEL")
+    if (issues is None) == (label is None and from_status is None):
+        raise UsageError(
+            "give exactly one queue: --issues 1,2,3, --label LABEL or --from-status COLUMN "
+            "(--label may narrow --from-status)"
+        )
+    context = _context(cwd)
+    if from_status is not None:  # a column that does not exist: exit 2, nothing claimed
+        from review_gate.dispatch import board
+
+        board.column(context, from_status)
     options = RunOptions(
         issues=_issue_list(issues),
         label=label,
@@ -384,9 +393,10 @@ def run(
         review_with=review_with,
         review_cmd=review_cmd,
         activity_issue=activity_issue,
+        from_status=from_status,
     )
     display = live.Display(fmt=fmt, tty=sys.stdout.isatty())
-    summary = do_run(_context(cwd), options, display.event, display.show)
+    summary = do_run(context, options, display.event, display.show)
     display.finish(summary)
     if summary.interrupted:
         return 130

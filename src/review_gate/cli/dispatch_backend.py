@@ -55,6 +55,7 @@ def _remote(command: str, opened: Callable[[], Any], kw: dict[str, Any]) -> int:
     from review_gate.dispatch.spawn import SpawnRequest
 
     fmt = kw.get("fmt", "text")
+    _refuse_local_only(command, kw)
     if command == "run":
         return _remote_run(opened, kw)
     backend = opened()
@@ -97,6 +98,41 @@ def _remote(command: str, opened: Callable[[], Any], kw: dict[str, Any]) -> int:
     result = backend.collect(kw["issue"], keep_worktree=kw["keep_worktree"], force=kw["force"])
     _echo_json(result.to_json()) if fmt == "json" else click.echo(report.cleaned(result))
     return EXIT_PASS
+
+
+# Options the github-actions backend does not carry to a runner yet: refused, never
+# silently dropped (docs/dispatch.md, "Scaling out").
+_LOCAL_ONLY = {  # keyword -> its flag (a value other than None, False, () or "implement")
+    "role": "--role",
+    "sequential": "--sequential",
+    "after": "--after",
+    "review_with": "--review-with",
+    "review_cmd": "--review-cmd",
+    "activity_issue": "--activity-issue",
+    "from_status": "--from-status",
+    "max_turns": "--max-turns",
+    "max_minutes": "--max-minutes",
+    "max_tokens": "--max-tokens",
+    "max_cost_usd": "--max-cost-usd",
+    "budget_soft": "--budget-soft",
+}
+
+
+def _refuse_local_only(command: str, kw: dict[str, Any]) -> None:
+    from review_gate.errors import UsageError
+
+    given = [
+        flag
+        for key, flag in _LOCAL_ONLY.items()
+        if kw.get(key) not in (None, False, (), "implement")
+    ]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: not available with --backend github-actions yet "
+            f"(gate dispatch {command} on a runner takes implementers with the "
+            "configured budget only)",
+            hint="run it with --backend local, or leave the option out",
+        )
 
 
 def _remote_run(opened: Callable[[], Any], kw: dict[str, Any]) -> int:

@@ -19,6 +19,14 @@ def run_options(func: F) -> F:
     ``--activity-issue`` (docs/dispatch.md, "Phases" and "The review loop")."""
     options = [
         click.option(
+            "--from-status",
+            metavar="COLUMN",
+            help="Take the queue from this column of the project board (dispatch_project; "
+            "the local tracker's own board otherwise), e.g. Todo; with --label, only the "
+            "issues that have it. Busy slots are then counted from the board's In Progress "
+            "column, so loops sharing one board share one fleet width.",
+        ),
+        click.option(
             "--sequential",
             is_flag=True,
             help="Ordered phases: each issue of --issues starts only when the one before "

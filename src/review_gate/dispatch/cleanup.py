@@ -20,7 +20,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from review_gate.dispatch import audit, fleet, occupants, procs, rescue, wiring
+from review_gate.dispatch import audit, board, fleet, occupants, procs, rescue, wiring
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.lease import Snapshot, liveness, scope_of
@@ -199,6 +199,7 @@ def cleanup(
             ctx.state, "release", issue=issue, worker_id=claim.worker_id,
             orchestration=claim.orchestration, reason=why, message=why,
         )  # fmt: skip
+        board.released(ctx, issue, claim.worker_id, why, claim.branch)  # never raises
     for worker in workers:
         if worker.host in (None, ctx.host):
             drop_record(ctx.state, worker.worker_id)

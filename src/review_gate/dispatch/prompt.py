@@ -24,7 +24,7 @@ PLACEHOLDERS = (
     "issue", "title", "body", "worker_id", "attempt", "branch", "base", "worktree",
     "tracker", "show_issue", "post_review", "post_handover", "handover_section",
     "failure_section", "handover_context", "failure_context", "drafts", "orchestration",
-    "role", "head", "post_findings",
+    "role", "head", "post_findings", "post_report",
 )  # fmt: skip
 
 _MAX_CONTEXT = 20_000  # characters of earlier-attempt context kept in a prompt
@@ -109,6 +109,7 @@ def render(template: str, inputs: PromptInputs) -> str:
         "show_issue": show,
         "post_review": post.format(n=n, f=f"{drafts}/review.md"),
         "post_handover": post.format(n=n, f=f"{drafts}/handover.md"),
+        "post_report": post.format(n=n, f=f"{drafts}/report.md"),
         "handover_section": handover_section,
         "failure_section": failure_section,
         "handover_context": handover,

@@ -63,7 +63,7 @@ from review_gate.dispatch.review_loop import (
     start_reviewer,
 )
 from review_gate.dispatch.run_activity import ActivityReport
-from review_gate.dispatch.run_plan import label_waits, plan_waits, queue_of, why_empty
+from review_gate.dispatch.run_plan import busy_slots, check_run, label_waits, queue_of, why_empty
 from review_gate.dispatch.run_records import (
     DONE,
     Event,
@@ -76,7 +76,6 @@ from review_gate.dispatch.run_records import (
 from review_gate.dispatch.spawn import (
     SpawnRequest,
     StartFailed,
-    preflight,
     reap_children,
     spawn,
 )
@@ -111,13 +110,14 @@ class Loop:
         self.options = options
         self.emit = emit
         self.show = show
-        self.orchestration = orchestration or fleet.new_id()
+        self.orchestration = orchestration or fleet.new_id(ctx.state)
         self.stop = _Stop()
         self.spawn_failures: dict[int, int] = {}  # this run's failed starts, per issue
         self.waits: phases.Dependencies = waits or {}
         self.completion = Completion(ctx, options, self._event)
         self.stopped_here: set[str] = set()  # workers this loop stopped (hung)
         self.told: set[tuple[int, str]] = set()  # (issue, note) of waits shown
+        self.seen: set[int] = set()  # a board queue's issues, kept once they left the column
         self.activity = (
             ActivityReport(ctx, options.activity_issue, self.orchestration)
             if options.activity_issue is not None
@@ -140,7 +140,11 @@ class Loop:
             )  # fmt: skip
 
     def queue(self) -> list[int]:
-        return queue_of(self.ctx, self.options)
+        found = queue_of(self.ctx, self.options)
+        if self.options.from_status is None:
+            return found
+        self.seen.update(found)  # a spawn moves its item on: the loop still follows it
+        return sorted(self.seen)
 
     def request(self, issue: int, **changes: Any) -> SpawnRequest:
         o = self.options
@@ -345,7 +349,7 @@ class Loop:
         if self.options.issues is None:  # a label queue: its bodies may change
             self.waits = label_waits(self.ctx, self.options, views)
         # The tracker's live leases for the queue, whoever holds them.
-        slots = self.options.max_workers - sum(len(v.holding) for v in views)
+        slots = self.options.max_workers - busy_slots(self.ctx, self.options, views)
         handled: list[IssueState | Want] = []
         for view in views:
             if self.stop.requested:
@@ -426,22 +430,7 @@ def run(
     show: Callable[[Sequence[IssueState]], None] | None = None,
 ) -> RunSummary:
     """Run the loop until every queued issue is done (or SIGINT)."""
-    if options.max_workers < 1:
-        raise GateError("--max-workers must be at least 1")
-    if options.max_attempts < 1:
-        raise GateError("--max-attempts must be at least 1")
-    if options.issues is None and options.label is None:
-        raise GateError("give the queue: --issues 1,2,3 or --label LABEL")
-    preflight(
-        SpawnRequest(
-            0, options.agent, options.agent_cmd, options.base, None, options.prompt_template
-        )
-    )  # a wrong agent: exit 2 before any claim
-    if options.review_loop:
-        agent = options.review_with or options.agent
-        review = SpawnRequest(0, agent, options.review_cmd, role="review")
-        preflight(review)  # the reviewers' agent too
-    waits = plan_waits(ctx, options)  # a cycle, a missing issue: exit 2, nothing claimed
+    waits = check_run(ctx, options)  # anything wrong: exit 2 before any claim
     me = fleet.register(ctx.state, ctx.host, options.describe_queue(), options.max_workers)
     try:
         loop = Loop(ctx, options, emit, show, me.id, waits)

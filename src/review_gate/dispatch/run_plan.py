@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 
 from review_gate.dispatch import phases
 from review_gate.dispatch.context import Context
+from review_gate.dispatch.registry import read_claims
 from review_gate.dispatch.run_records import RunOptions, View
-from review_gate.errors import IssueNotFound, UsageError
+from review_gate.errors import GateError, IssueNotFound, UsageError
 
 __all__ = ["check_queue", "label_waits", "plan_waits", "queue_of", "why_empty"]
 
@@ -77,9 +78,22 @@ def label_waits(ctx: Context, options: RunOptions, views: Sequence[View]) -> pha
 
 
 def queue_of(ctx: Context, options: RunOptions) -> list[int]:
-    """The queue now: ``--issues`` as given, or the open issues with ``--label``."""
+    """The queue now: ``--issues`` as given, the open issues with ``--label``, or the
+    items of the board column ``--from-status`` (with ``--label``: those that have it)
+    and those In Progress that a worker holds (after a restart, the loop finds the
+    workers it started; an item moved there by hand is left alone)."""
     if options.issues is not None:
         return list(options.issues)
+    if options.from_status is not None:
+        from review_gate.dispatch import board
+
+        found = set(board.queue(ctx, options.from_status))
+        for issue in board.queue(ctx, board.IN_PROGRESS):  # a worker of the fleet's on it
+            if read_claims(ctx.tracker.list_comments(issue), ctx.trusted).holder is not None:
+                found.add(issue)
+        if options.label:
+            found &= {i.number for i in ctx.tracker.list_issues(labels=[options.label])}
+        return sorted(found)
     labels = [options.label] if options.label else []
     return sorted(i.number for i in ctx.tracker.list_issues(labels=labels))
 
@@ -87,6 +101,9 @@ def queue_of(ctx: Context, options: RunOptions) -> list[int]:
 def why_empty(ctx: Context, options: RunOptions) -> str:
     """Why there is nothing to do (only a label queue can be empty)."""
     label = options.label
+    if options.from_status is not None:
+        with_label = f" with the label {label!r}" if label else ""
+        return f"no open issue{with_label} is in the board column {options.from_status!r}"
     if label is None:
         return "the queue is empty"
     anywhere = len(ctx.tracker.list_issues(labels=[label], state="all"))
@@ -94,3 +111,35 @@ def why_empty(ctx: Context, options: RunOptions) -> str:
         closed = f"{anywhere} closed issue{'s' if anywhere > 1 else ''}"
         return f"no open issue has the label {label!r} ({closed} with it)"
     return f"no issue has the label {label!r} (is it spelled right?)"
+
+
+def busy_slots(ctx: Context, options: RunOptions, views: Sequence[View]) -> int:
+    """The slots taken: the tracker's live leases for the queue, whoever holds them; with
+    a board queue (``--from-status``) at least the items In Progress on the board, as the
+    board counts them for every orchestrator sharing it (one fleet width for all)."""
+    held = sum(len(v.holding) for v in views)
+    if options.from_status is None:
+        return held
+    from review_gate.dispatch import board
+
+    return max(held, board.busy(ctx))
+
+
+def check_run(ctx: Context, options: RunOptions) -> phases.Dependencies:
+    """What can be checked before anything is claimed (a mistake costs nothing): the
+    numbers, the queue, the agents (implementers' and reviewers'), and the phases'
+    dependencies (a cycle, an issue outside the queue); returns the dependencies."""
+    from review_gate.dispatch.spawn import SpawnRequest, preflight
+
+    if options.max_workers < 1:
+        raise GateError("--max-workers must be at least 1")
+    if options.max_attempts < 1:
+        raise GateError("--max-attempts must be at least 1")
+    if options.issues is None and options.label is None and options.from_status is None:
+        raise GateError("give the queue: --issues 1,2,3, --label LABEL or --from-status COLUMN")
+    o = options
+    preflight(SpawnRequest(0, o.agent, o.agent_cmd, o.base, None, o.prompt_template))
+    if options.review_loop:
+        agent = options.review_with or options.agent
+        preflight(SpawnRequest(0, agent, options.review_cmd, role="review"))
+    return plan_waits(ctx, options)

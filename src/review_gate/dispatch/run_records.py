@@ -35,12 +35,16 @@ class RunOptions:
     review_with: str | None = None  # the reviewers' agent: the review loop is on
     review_cmd: str | None = None  # ... or their --agent-cmd style template
     activity_issue: int | None = None  # post a summary of the run there
+    from_status: str | None = None  # the queue is this board column (--from-status)
 
     @property
     def review_loop(self) -> bool:
         return self.review_with is not None or self.review_cmd is not None
 
     def describe_queue(self) -> str:
+        if self.from_status is not None:
+            label = f" --label {self.label}" if self.label else ""
+            return f"--from-status {self.from_status!r}{label}"
         if self.issues is None:
             return f"--label {self.label}"
         shown = ",".join(map(str, self.issues[:5]))

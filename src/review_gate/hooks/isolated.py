@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +23,10 @@ def analyse(command: str) -> Analysis:
     """``shell.analyse(command)``, run in a forked child where the platform can fork."""
     from review_gate.shell import records
 
-    if not hasattr(os, "fork"):
+    if not hasattr(os, "fork") or len(sys._current_frames()) > 1:
+        # A process with other threads (a test runner, a server calling the hook in-process)
+        # is not forked: the child could wait forever on a lock one of them held at the
+        # fork. The installed hook has one thread.
         from review_gate.shell import analyse as in_process
 
         return in_process(command)

@@ -37,9 +37,8 @@ def analyse(command: str, *, max_depth: int = 8) -> Analysis:
 
 def _analyse(command: str, *, max_depth: int = 8) -> Analysis:
     """``analyse`` without the pre-filter (the property tests compare the two)."""
-    from review_gate.errors import TooComplex
     from review_gate.shell.records import Analysis
-    from review_gate.shell.walker import Analyser
+    from review_gate.shell.walker import Analyser, TooComplex
 
     try:
         analyser = Analyser(command, max_depth)

@@ -9,10 +9,20 @@ e.g. ``$"gh"``) and resolved with :func:`_shell_words.resolve`.
 
 from __future__ import annotations
 
-import importlib
-import importlib.machinery
 import os
 import sys
+
+try:  # importlib.machinery's classes, without importing `importlib` (and `warnings`)
+    from _frozen_importlib import ModuleSpec
+    from _frozen_importlib_external import ExtensionFileLoader, PathFinder
+    from _imp import extension_suffixes
+except ImportError:  # another Python implementation
+    from importlib.machinery import EXTENSION_SUFFIXES as _SUFFIXES
+    from importlib.machinery import ExtensionFileLoader, ModuleSpec, PathFinder
+
+    def extension_suffixes() -> list[str]:
+        return list(_SUFFIXES)
+
 
 from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.words import Word, expand_braces, printf_text, resolve
@@ -40,16 +50,16 @@ def _binding(package: str) -> Any:
     if loaded is not None:
         return loaded
     try:
-        spec = importlib.machinery.PathFinder.find_spec(package)
+        spec = PathFinder.find_spec(package)
         locations = list(spec.submodule_search_locations or []) if spec else []
         names = os.listdir(locations[0]) if locations else []
-        suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+        suffixes = tuple(extension_suffixes())
         for file in names:
             if not (file.startswith("_binding.") and file.endswith(suffixes)):
                 continue
             path = os.path.join(locations[0], file)
-            loader = importlib.machinery.ExtensionFileLoader(name, path)
-            mspec = importlib.machinery.ModuleSpec(name, loader, origin=path)
+            loader = ExtensionFileLoader(name, path)
+            mspec = ModuleSpec(name, loader, origin=path)
             module = _without_re(loader, mspec) if package == "tree_sitter" else None
             if module is None:
                 module = loader.create_module(mspec)
@@ -59,6 +69,8 @@ def _binding(package: str) -> Any:
             return module
     except (ImportError, OSError, AttributeError, IndexError):
         pass
+    import importlib
+
     return importlib.import_module(name)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 
-from review_gate.errors import TooComplex
 from review_gate.shell import (
     body_text,
     gate_removal,
@@ -37,6 +36,14 @@ if TYPE_CHECKING:
 
 #: Analysis time after which a command is undecidable (the hook timeout is 30 s).
 BUDGET_SECONDS = 3.0
+
+
+class TooComplex(Exception):
+    """The analysis ran out of :data:`BUDGET_SECONDS`: the shell analysis's private signal,
+    turned into an undecidable finding (a deny) by :func:`review_gate.shell.analyse`, so it
+    never leaves :mod:`review_gate.shell` (defined here, not in ``review_gate.errors``,
+    which the forked analysis would otherwise import for this one class)."""
+
 
 _CODE_CHARS = frozenset(" \t\n;|&")
 
