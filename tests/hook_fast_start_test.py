@@ -236,3 +236,21 @@ def test_a_process_with_threads_is_not_forked(monkeypatch: pytest.MonkeyPatch) -
     finally:
         release.set()
         other.join()
+
+
+def test_in_child_reports_a_crash_instead_of_dying(tmp_path: Path) -> None:
+    """The one fork helper the shell analysis, the read-only role check and the budget's
+    HANDOVER check share: a child killed by a signal is (False, why), never a result."""
+    probe = (
+        "import os, signal, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1] / 'src')!r})\n"
+        "from review_gate.hooks.isolated import in_child\n"
+        "print(in_child(lambda: ('fine', 1, None)))\n"
+        "print(in_child(lambda: os.kill(os.getpid(), signal.SIGSEGV)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["(True, ('fine', 1, None))", "(False, 'signal 11')"]

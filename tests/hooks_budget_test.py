@@ -20,6 +20,7 @@ from review_gate.dispatch import audit
 from review_gate.dispatch import budget_files as files
 from review_gate.dispatch.budget import Limits, start
 from review_gate.dispatch.stream_usage import Usage, scan
+from review_gate.hooks.budget_handover import drafts_dir
 from review_gate.install.hook_files import hook_command
 from review_gate.trackers.local import LocalTracker
 from tests.artifact_samples import handover, review
@@ -95,9 +96,11 @@ def test_claude_worker_is_asked_at_the_soft_threshold_and_denied_past_the_limit(
         assert text and "HANDOVER" in text and f"gate new handover --issue {w.issue}" in text
     reason = _denied(w.bash("cargo build"))  # call 5 of 4
     assert "budget is spent (turns 5/4)" in reason
-    # writing and posting the HANDOVER still goes through (silently)
-    assert w.bash(f"gate new handover --issue {w.issue} > /tmp/review-gate-drafts-x/h.md") == {}
-    assert w.bash(f"gate issue comment {w.issue} --body-file /tmp/h.md") == {}
+    # writing and posting the HANDOVER still goes through (silently), in its exact forms
+    # (tests/hooks_budget_hold_test.py)
+    file = f"{drafts_dir(WORKER)}/handover.md"
+    assert w.bash(f"gate new handover --issue {w.issue} > {file}") == {}
+    assert w.bash(f"gate issue comment {w.issue} --body-file {file}") == {}
     assert files.calls(w.directory) == w.calls == 7
     events = [(e["event"], e["used"]) for e in audit.read(w.state, w.issue)]
     assert events == [("budget-warning", 3.0), ("budget-exhausted", 5.0)]

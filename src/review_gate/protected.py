@@ -149,6 +149,14 @@ def protected_reason(
     return None
 
 
+def in_state(path: str, common_dir: str | None) -> bool:
+    """Is ``path`` (absolute) review-gate's state directory, ``<git common dir>/review-gate``,
+    or inside it? Everything there is protected, whatever its name."""
+    if not common_dir:
+        return False
+    return _inside(_real(path), os.path.join(_real(common_dir), "review-gate"))
+
+
 def _has_gate_table(path: str) -> bool:
     try:
         with open(path, encoding="utf-8", errors="replace") as f:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from _common import commit, post
 
+from review_gate.hooks.budget_handover import drafts_dir
 from tests.artifact_samples import handover, review
 
 SESSION = f"fake-session-{os.getpid()}"
@@ -111,7 +112,8 @@ def run_out(worktree: str, issue: str, *, hang: bool) -> None:
     n += 1
     worker = os.environ["REVIEW_GATE_WORKER_ID"]
     body = handover(int(issue), worker=worker, next_steps=("Finish the fake work",))
-    answer = call(worktree, n, f"gate issue comment {issue} --body-file handover.md")
+    file = f"{drafts_dir(worker)}/handover.md"  # past the limit: only the exact form goes
+    answer = call(worktree, n, f"gate issue comment {issue} --body-file {file}")
     if not _denied(answer):
         post(issue, body)
         _say(kind="handover-posted", call=n)

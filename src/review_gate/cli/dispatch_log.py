@@ -76,8 +76,14 @@ def log(follow: bool, issue: int | None, orchestration: str | None, cwd: Path, f
         if follow
         else audit.read(state, issue, orchestration)
     )
+    shown = 0
     for event in events:
         click.echo(json.dumps(event, ensure_ascii=False) if fmt == "json" else describe(event))
+        shown += 1
+    if not shown and fmt != "json":  # JSON lines stay empty: nothing to parse
+        which = f" for issue #{issue}" if issue is not None else ""
+        which += f" of {orchestration}" if orchestration else ""
+        click.echo(f"no dispatcher events{which} yet ({audit.audit_path(state)})", err=True)
     return EXIT_PASS
 
 

@@ -10,6 +10,15 @@ client's environment). In the directory:
 - ``calls.<session>``: one byte appended per tool call by the PreToolUse hook (``O_APPEND``:
   concurrent hooks never lose a count); the count is the sum of these files' sizes, so a
   new session of the same worker does not start from zero;
+- ``high-water``: one more byte per counted call, appended after the ``calls.*`` byte, so
+  it never runs ahead of their sum: a sum below it means counters were deleted or
+  truncated (``find .git -name 'calls.*' -delete``), which the hook treats as a spent
+  budget, not a reset (:func:`count_call`). It sits with the counters, in the directory
+  the hooks deny tool calls to name: deleting that directory as a whole takes
+  ``limits.json`` with it, which the hook refuses to work without (every call denied),
+  and it is not named ``calls.*``, so the obvious pattern misses it. Deleting both the counters and
+  this file still starts the count over; the turns of the agent's JSON stream (below)
+  and Claude Code's ``--max-turns`` still hold then;
 - ``usage.json``: where the hook's incremental scan of the agent's JSON stream stands;
 - ``warned`` / ``exhausted``: created once, when the soft threshold / the hard limit was
   first reached (the audit event is written then);
@@ -25,6 +34,7 @@ the PreToolUse hook reads this on every tool call of a dispatched worker.
 from __future__ import annotations
 
 import os
+import stat
 import time
 
 from review_gate.dispatch.stream_usage import Record, Usage, scan
@@ -35,8 +45,11 @@ LIMITS = "limits.json"
 USAGE = "usage.json"
 WARNED = "warned"
 EXHAUSTED = "exhausted"
+HIGH_WATER = "high-water"
 STOP_BLOCKS = "stop-blocks"
 _CALLS = "calls."
+#: The Level dimension of counters that went down (deleted or truncated).
+TAMPERED = "tampered"
 #: Budget dimensions, in the order they are shown.
 DIMENSIONS = ("turns", "minutes", "tokens", "cost_usd")
 
@@ -145,29 +158,61 @@ def write_json(path: str, data: dict[str, object]) -> None:
     os.replace(tmp, path)
 
 
-def count_call(directory: str, session: str) -> int:
-    """Count one tool call of ``session``; returns the worker's calls so far, this one
-    included."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in session)[:100] or "unknown"
-    fd = os.open(
-        os.path.join(directory, _CALLS + safe), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
-    )
+def _append(path: str) -> None:
+    """Append one byte to the regular file ``path`` (created when missing). Anything else
+    there (a directory, a symlink, a FIFO) raises OSError: a counter is never reset by
+    being replaced."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK
+    fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
         os.write(fd, b".")
     finally:
         os.close(fd)
-    return calls(directory)
 
 
-def calls(directory: str) -> int:
-    """The tool calls the hooks counted for this worker, over all its sessions."""
+def count_call(directory: str, session: str) -> tuple[int, int]:
+    """Count one tool call of ``session``: ``(calls, high_water)``, the worker's calls so
+    far (this one included) and the high-water mark. ``calls < high_water`` means counters
+    went down: deleted or truncated. Raises OSError when a counter is not a regular file."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in session)[:100] or "unknown"
+    _append(os.path.join(directory, _CALLS + safe))
+    _append(os.path.join(directory, HIGH_WATER))  # after the count: it never runs ahead
+    mark = high_water(directory)  # before the count: later calls only raise the sum
+    return calls(directory, strict=True), mark
+
+
+def high_water(directory: str) -> int:
+    """The high-water mark of the count (0 when there is none yet). Raises OSError when it
+    is not a regular file."""
+    path = os.path.join(directory, HIGH_WATER)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return 0
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{path} is not a regular file")
+    return info.st_size
+
+
+def calls(directory: str, *, strict: bool = False) -> int:
+    """The tool calls the hooks counted for this worker, over all its sessions. With
+    ``strict`` (the hooks), a counter that is not a regular file or a directory that
+    cannot be read raises OSError; otherwise those count 0 (``status``)."""
     total = 0
     try:
         with os.scandir(directory) as entries:
             for entry in entries:
-                if entry.name.startswith(_CALLS):
-                    total += entry.stat().st_size
+                if not entry.name.startswith(_CALLS):
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+                elif strict:
+                    raise OSError(f"{entry.path} is not a regular file")
     except OSError:
+        if strict:
+            raise
         return 0
     return total
 
@@ -243,6 +288,11 @@ def describe(lv: Level) -> str:
     """``turns 86/100`` / ``minutes 52.0/60``."""
     if lv.dimension == "context":
         return "the context is full"
+    if lv.dimension == TAMPERED:
+        return (
+            f"the budget counter was tampered with: {int(lv.used)} calls counted, "
+            f"{int(lv.limit or 0)} before"
+        )
     if lv.dimension is None or lv.limit is None:
         return "within budget"
     if lv.dimension == "turns" or lv.dimension == "tokens":

@@ -301,10 +301,13 @@ class WorkerRecord:
     supervisor_start: int | None = None
     orchestration: str | None = None  # the `run` loop that started it
     role: str = "implement"  # implement | review | research: what the hooks allow it
+    # a review worker's test and lint commands (hooks/read_only_shell.py allows them)
+    review_commands: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["argv"] = list(self.argv)
+        data["review_commands"] = list(self.review_commands)
         return data
 
     @classmethod
@@ -312,6 +315,7 @@ class WorkerRecord:
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in fields}
         values["argv"] = tuple(values.get("argv", ()))
+        values["review_commands"] = tuple(values.get("review_commands") or ())
         return cls(**values)
 
 

@@ -40,7 +40,7 @@ def ensure_detached(main: Path, path: Path, head: str, branch: str) -> wt.Prepar
     if entry is not None:
         if entry.branch is not None:
             raise Refused(
-                f"{path} has branch {entry.branch} checked out; a review worktree is detached",
+                f"{path} has branch {entry.branch} checked out; a reviewer's worktree is detached",
                 hint="retire it first: gate dispatch cleanup",
             )
         if wt.uncommitted(entry.path):
@@ -60,6 +60,6 @@ def ensure_detached(main: Path, path: Path, head: str, branch: str) -> wt.Prepar
         )
     rc, _, err = _git(main, "worktree", "add", "-q", "--detach", str(path), head)
     if rc != 0:
-        raise GateError(f"cannot add the review worktree {path}: {err.strip()[:200]}")
-    note = f"review worktree detached at {head[:12]} ({branch})"
+        raise GateError(f"cannot add the worktree {path}: {err.strip()[:200]}")
+    note = f"worktree detached at {head[:12]} ({branch}): read-only for this role"
     return wt.Prepared(path, branch, True, (note,), False, head)

@@ -5,8 +5,10 @@ A role scopes a worker three times over, so that no single layer has to hold:
 1. **The agent's own tool list** (:func:`claude_args`, :func:`codex_args`): Claude Code's
    ``--allowedTools`` / ``--disallowedTools``, Codex's sandbox.
 2. **Our PreToolUse hook** (``hooks/worker_role.py``): a review or research worker's file
-   edits (Write, Edit, MultiEdit, NotebookEdit, apply_patch) and ``git commit`` /
-   ``git push`` are denied whatever the agent's tool list says.
+   edits (Write, Edit, MultiEdit, NotebookEdit, apply_patch) are denied, and its shell
+   commands pass only when every simple command of the parsed line is on a read-only
+   allowlist with literal words (``hooks/read_only_shell.py``, ``hooks/read_only_git.py``),
+   whatever the agent's tool list says.
 3. **The worktree's pre-push hook** (:func:`wire`): a review or research worktree gets
    its own hooks directory whose ``pre-push`` refuses every push.
 

@@ -308,6 +308,8 @@ def _start(
     env[STATE_VAR] = str(ctx.state)
     # The reviewer identity: a review worker's alone (dispatch/review_identity.py).
     review_identity.apply(env, request.role, ctx.config)
+    if request.role != "implement":  # a pager in a terminal runs commands (less's `!cmd`)
+        env.update(GIT_PAGER="cat", PAGER="cat", LESSSECURE="1")
     # The worker's budget, where its hooks count its tool calls (dispatch/budget.py).
     env.update(budget.start(ctx.state, worker_id, issue=issue.number, agent=str(data["agent"]),
                             log=log, limits=limits, worktree=prepared.path))  # fmt: skip
@@ -343,6 +345,7 @@ def _start(
         supervisor_start=started.supervisor_start,
         orchestration=request.orchestration,
         role=request.role,
+        review_commands=ctx.config.review_commands if request.role == "review" else (),
     )
     try:
         record_path = save_record(ctx.state, record)

@@ -334,13 +334,27 @@ def _budget_dir() -> str | None:
 
 def _with_budget(directory: str, data: dict[str, Any], reason: str | None) -> dict[str, Any] | None:
     """The answer for a dispatched worker: the gate's, plus its budget's
-    (:mod:`.budget_hook`). A failure of the budget code leaves the gate's answer as it is."""
+    (:mod:`.budget_hook`). Fails closed: when the budget code fails, the call is denied
+    (:func:`.budget_hook.failure`), never let through."""
     try:
         from review_gate.hooks.budget_hook import pre_tool_use
 
-        return pre_tool_use(directory, data, reason)
-    except Exception:
-        return None if reason is None else _deny(reason)
+        tool = data.get("tool_name")
+        shell = isinstance(tool, str) and tool.strip().lower() in SHELL_TOOLS
+        command = _shell_command(data.get("tool_input")) if shell else None
+        return pre_tool_use(directory, data, reason, command)
+    except Exception as exc:
+        try:
+            from review_gate.hooks.budget_hook import failure
+
+            return failure(directory, data, exc)
+        except Exception as second:
+            return _deny(
+                f"review-gate: this worker's budget cannot be checked ({type(exc).__name__}: "
+                f"{exc}; then {type(second).__name__}: {second}), so the call is denied. "
+                f"Next step: stop now; the dispatcher replaces this worker once {directory} "
+                "is repaired."
+            )
 
 
 def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str]) -> int:

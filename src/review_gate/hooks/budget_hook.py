@@ -12,7 +12,13 @@ never load this module. For a worker, each PreToolUse call
    HANDOVER now: ``additionalContext`` for Claude Code; Codex takes no
    ``additionalContext`` on PreToolUse, so its first call past the threshold is denied
    once with the instruction as the reason;
-4. past a hard limit, is denied unless it writes or posts the HANDOVER.
+4. past a hard limit, is denied unless it writes or posts the HANDOVER, in the exact
+   forms :mod:`.budget_handover` lists.
+
+Fail closed: a budget that cannot be read or counted (``limits.json`` gone, a counter
+replaced by a directory or a symlink) raises, and hooks/agent.py answers with
+:func:`failure` (a deny, and a ``budget-error`` audit event). Counters that went down
+(deleted, truncated) are a spent budget: :data:`files.TAMPERED`.
 
 The Stop hook (:func:`stop`) lets a worker past the soft threshold stop only once a valid
 HANDOVER of its issue was posted since it started (at most :data:`MAX_STOP_BLOCKS` times,
@@ -37,8 +43,6 @@ if TYPE_CHECKING:
 #: Stop blocks sent because of the budget, per worker, before it is let go anyway.
 MAX_STOP_BLOCKS = 5
 _PREFIX = "review-gate: "
-#: What a call that writes or posts the HANDOVER mentions (lower case).
-_HANDOVER_WORDS = ("handover", "review-gate-drafts-", "issue comment", "gate validate")
 
 
 def _deny(reason: str) -> dict[str, Any]:
@@ -51,29 +55,43 @@ def _deny(reason: str) -> dict[str, Any]:
     }
 
 
-def _how(budget: files.Budget) -> str:
+def _how(budget: files.Budget, *, exact: bool) -> str:
+    """What to do; ``exact``: name the drafts directory (past the limit only, where only
+    these exact commands go through: ``tempfile`` costs the hook ~10 ms)."""
     issue = budget.issue
+    if not exact:
+        return (
+            f"Write a HANDOVER now: `gate new handover --issue {issue} > DRAFTS/handover.md` "
+            "(DRAFTS: the drafts directory your instructions name, outside the worktree), fill"
+            " in what is done, the current state and the next steps, `gate validate` it, post"
+            f" it with `gate issue comment {issue} --body-file DRAFTS/handover.md` (or `gh "
+            "issue comment`), then stop. The dispatcher starts a fresh worker from your "
+            "HANDOVER."
+        )
+    from review_gate.hooks.budget_handover import drafts_dir
+
+    drafts = drafts_dir(budget.worker_id)
+    file = f"{drafts}/handover.md"
     return (
-        f"Write a HANDOVER now: `gate new handover --issue {issue}` prints the template; save "
-        "it outside the worktree (your drafts directory), fill in what is done, the current "
-        "state and the next steps, post it with "
-        f"`gate issue comment {issue} --body-file FILE` (or `gh issue comment`), check it "
-        f"with `gate check --issue {issue} --gate handover`, then stop. The dispatcher starts "
-        "a fresh worker from your HANDOVER."
+        f"Write a HANDOVER now, with exactly these commands: `mkdir -p {drafts}`, "
+        f"`gate new handover --issue {issue} > {file}` (the template), fill in {file} with "
+        "the Write or Edit tool (what is done, the current state, the next steps), "
+        f"`gate validate {file}`, `gate issue comment {issue} --body-file {file}` (or `gh "
+        "issue comment`), then stop. The dispatcher starts a fresh worker from your HANDOVER."
     )
 
 
 def soft_text(budget: files.Budget, lv: files.Level) -> str:
     return (
         f"{_PREFIX}this worker has spent {int(budget.limits.soft * 100)}% of its budget "
-        f"({files.describe(lv)}). Commit what works. {_how(budget)}"
+        f"({files.describe(lv)}). Commit what works. {_how(budget, exact=False)}"
     )
 
 
 def exhausted_text(budget: files.Budget, lv: files.Level) -> str:
     return (
         f"{_PREFIX}this worker's budget is spent ({files.describe(lv)}): every tool call "
-        f"except writing and posting the HANDOVER is denied. {_how(budget)}"
+        f"except writing and posting the HANDOVER is denied. {_how(budget, exact=True)}"
     )
 
 
@@ -86,11 +104,6 @@ def _names_budget(data: Mapping[str, Any], budget: files.Budget) -> bool:
         or ("review-gate" in low and "budgets" in low)
         or files.ENV_VAR.lower() in low
     )
-
-
-def _posts_handover(data: Mapping[str, Any]) -> bool:
-    low = "\n".join(strings(data.get("tool_input"))).lower()
-    return any(word in low for word in _HANDOVER_WORDS)
 
 
 def _record_once(budget: files.Budget, marker: str, event: str, lv: files.Level) -> bool:
@@ -118,18 +131,20 @@ def _record_once(budget: files.Budget, marker: str, event: str, lv: files.Level)
 
 
 def pre_tool_use(
-    directory: str, data: Mapping[str, Any], reason: str | None
+    directory: str, data: Mapping[str, Any], reason: str | None, command: str | None = None
 ) -> dict[str, Any] | None:
     """The PreToolUse answer for a dispatched worker, given the gate's deny ``reason``
-    (None: the gate has no objection). PreCompact events come here too."""
+    (None: the gate has no objection) and the call's shell ``command`` (None: none).
+    PreCompact events come here too. Raises when the budget cannot be read or counted:
+    the caller then answers with :func:`failure`."""
     budget = files.load(directory)
     if budget is None:
-        return None if reason is None else _deny(reason)
+        raise OSError(f"cannot read the worker's budget limits ({directory}/{files.LIMITS})")
     if data.get("hook_event_name") == "PreCompact":
         return pre_compact(budget)
     session = data.get("session_id")
-    made = files.count_call(directory, session if isinstance(session, str) else "unknown")
-    lv = _level(budget, made, exhausted_at_limit=False)
+    made, mark = files.count_call(directory, session if isinstance(session, str) else "unknown")
+    lv = _level(budget, made, mark, exhausted_at_limit=False)
     if _names_budget(data, budget):
         return _deny(
             f"{_PREFIX}this call touches the worker's budget records ({budget.directory}); "
@@ -140,7 +155,9 @@ def pre_tool_use(
         text = exhausted_text(budget, lv)
         if reason is not None:
             return _deny(f"{reason}\n\n{text}")
-        return None if _posts_handover(data) else _deny(text)
+        from review_gate.hooks.budget_handover import writes_handover
+
+        return None if writes_handover(data, budget, command) else _deny(text)
     if lv.state == "soft":
         first = _record_once(budget, files.WARNED, "budget-warning", lv)
         text = soft_text(budget, lv)
@@ -155,6 +172,53 @@ def pre_tool_use(
     return None if reason is None else _deny(reason)
 
 
+def failure(directory: str, data: Mapping[str, Any], exc: BaseException) -> dict[str, Any]:
+    """The answer when the budget code failed (``exc``): the call is denied, never let
+    through, and a ``budget-error`` event goes to the audit log when it can."""
+    problem = f"{type(exc).__name__}: {exc}"
+    recorded = _record_error(directory, problem)
+    text = (
+        f"{_PREFIX}this worker's budget cannot be checked ({problem}), so the call is denied: "
+        "a budget that cannot be counted does not hold. Next step: stop now (end your turn);"
+        " the dispatcher replaces this worker (`gate dispatch status` shows it, `gate "
+        f"dispatch replace` restarts it) once the budget directory {directory} is repaired"
+        + ("" if recorded else " (the audit log could not be written either)")
+        + "."
+    )
+    if data.get("hook_event_name") == "PreCompact":
+        return {"systemMessage": text}
+    return _deny(text)
+
+
+def _record_error(directory: str, problem: str) -> bool:
+    """Append a ``budget-error`` event; False when that is not possible."""
+    import os
+    from pathlib import Path
+
+    try:
+        budget = files.load(directory)
+        # <state>/budgets/<worker id>: the state directory even without limits.json
+        state = budget.state if budget is not None and budget.state else ""
+        state = state or os.path.dirname(os.path.dirname(os.path.normpath(directory)))
+        worker = budget.worker_id if budget is not None and budget.worker_id else ""
+        if not os.path.isdir(state):
+            return False
+        from review_gate.hooks.hook_input import enable_site
+
+        enable_site()
+        from review_gate.dispatch import audit
+
+        audit.record(
+            Path(state), "budget-error", issue=(budget.issue or None) if budget else None,
+            worker_id=worker or os.path.basename(os.path.normpath(directory)),
+            orchestration=os.environ.get("REVIEW_GATE_ORCHESTRATION") or None,
+            message=problem, directory=directory,
+        )  # fmt: skip
+    except Exception:
+        return False
+    return True
+
+
 def pre_compact(budget: files.Budget) -> dict[str, Any]:
     """Claude Code is about to compact the context: the worker is running out of room, so
     the HANDOVER is asked for from now on. Compaction itself goes ahead (blocking it
@@ -167,9 +231,12 @@ def pre_compact(budget: files.Budget) -> dict[str, Any]:
     }
 
 
-def _level(budget: files.Budget, made: int, *, exhausted_at_limit: bool) -> files.Level:
-    """How far the budget is spent after ``made`` tool calls. Once asked for a HANDOVER
-    (the soft threshold, or a full context), the worker stays asked."""
+def _level(budget: files.Budget, made: int, mark: int, *, exhausted_at_limit: bool) -> files.Level:
+    """How far the budget is spent after ``made`` tool calls (``mark``: the high-water mark
+    of the count; more than ``made`` when counters were deleted: spent). Once asked for a
+    HANDOVER (the soft threshold, or a full context), the worker stays asked."""
+    if made < mark:
+        return files.Level("exhausted", files.TAMPERED, float(made), float(mark))
     usage = files.stream_usage(budget, save=True)
     used = files.spent(budget, made, usage)
     lv = files.level(budget.limits, used, exhausted_at_limit=exhausted_at_limit)
@@ -184,7 +251,8 @@ def stop(data: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any] 
     budget = files.load(directory) if directory else None
     if budget is None:
         return None
-    lv = _level(budget, files.calls(budget.directory), exhausted_at_limit=True)
+    mark = files.high_water(budget.directory)  # first: calls made meanwhile only add
+    lv = _level(budget, files.calls(budget.directory, strict=True), mark, exhausted_at_limit=True)
     if lv.state == "ok":
         return None
     posted = _outcome_posted(budget, data)

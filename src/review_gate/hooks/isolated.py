@@ -16,29 +16,27 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from review_gate.shell.records import Analysis
 
 
-def analyse(command: str) -> Analysis:
-    """``shell.analyse(command)``, run in a forked child where the platform can fork."""
-    from review_gate.shell import records
-
+def in_child(work: Callable[[], object]) -> tuple[bool, object]:
+    """``(True, work())``, computed in a forked child and sent back with ``marshal`` (so
+    the result is made of str, int, bool, None, tuples, lists and dicts); ``(False, why)``
+    when the child died (a crash in native code) or sent nothing. Where the platform
+    cannot fork, or this process has other threads (a test runner, a server calling the
+    hook in-process: the child could wait forever on a lock one of them held at the fork;
+    the installed hook has one thread), ``work`` runs in this process."""
     if not hasattr(os, "fork") or len(sys._current_frames()) > 1:
-        # A process with other threads (a test runner, a server calling the hook in-process)
-        # is not forked: the child could wait forever on a lock one of them held at the
-        # fork. The installed hook has one thread.
-        from review_gate.shell import analyse as in_process
-
-        return in_process(command)
+        return True, work()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         try:
             os.close(read_end)
-            from review_gate.shell import analyse as in_process
-
-            result = in_process(command)
-            payload = marshal.dumps(tuple(tuple(tuple(r) for r in f) for f in result))
+            payload = marshal.dumps((work(),))  # type: ignore[arg-type]  # see the docstring
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)
         finally:
@@ -53,8 +51,26 @@ def analyse(command: str) -> Analysis:
             if os.WIFSIGNALED(status)
             else f"exit status {os.waitstatus_to_exitcode(status)}"
         )
-        return records.Analysis(undecidable=(f"the shell analysis crashed ({why})",))
-    prs, tampering, undecidable, paths = marshal.loads(payload)
+        return False, why
+    (value,) = marshal.loads(payload)
+    return True, value
+
+
+def analyse(command: str) -> Analysis:
+    """``shell.analyse(command)``, run in a forked child (see :func:`in_child`)."""
+    from review_gate.shell import records
+
+    def work() -> object:
+        from review_gate.shell import analyse as in_process
+
+        result = in_process(command)
+        return tuple(tuple(tuple(r) for r in f) for f in result)
+
+    done, value = in_child(work)
+    if not done:
+        return records.Analysis(undecidable=(f"the shell analysis crashed ({value})",))
+    fields: tuple[tuple[tuple[Any, ...], ...], ...] = value  # type: ignore[assignment]
+    prs, tampering, undecidable, paths = fields
     return records.Analysis(
         tuple(records.PrCreation(*p) for p in prs),
         tuple(records.Tampering(*t) for t in tampering),

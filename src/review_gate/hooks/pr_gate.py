@@ -226,6 +226,9 @@ _NEXT_STEP = {
     "do outside this session (`gate doctor` shows the setup).",
     "agent-hooks": "Start the agent with its hooks: no --bare, --safe-mode, disableAllHooks, "
     "--setting-sources, CLAUDE_CODE_SIMPLE or codex hook overrides.",
+    "author": "Post without --author, REVIEW_GATE_AUTHOR or USER (write the issue number "
+    "out): a comment is from whoever runs `gate issue comment`, and the dispatcher gives a "
+    "review worker its reviewer identity itself.",
 }
 
 

@@ -1,13 +1,15 @@
 """Which files git's own subcommands change: ``git rm``, ``git mv``, ``git clean -x``,
-``git checkout REF -- PATH``, ``git restore``, ``git config -f FILE`` (see :mod:`.writers`)."""
+``git checkout REF -- PATH``, ``git restore``, ``git config -f FILE``, and the files git
+writes where it is told to (``log --output=F``, ``format-patch -o DIR``, ``archive -o F``,
+``bundle create F``, ``clone``/``init``/``worktree add DIR``) (see :mod:`.writers`)."""
 
 from __future__ import annotations
 
 from review_gate.shell import options as opts
 from review_gate.shell.git_commands import _CONFIG_READ
-from review_gate.shell.paths import REMOVES, WRITES, Touch, child
+from review_gate.shell.paths import INTO, REMOVES, WRITES, Touch, child
 from review_gate.shell.prefilter import words
-from review_gate.shell.words import Word
+from review_gate.shell.words import DYN, Word
 
 TYPE_CHECKING = False  # keeps `typing` and `collections` out of the hook's imports
 if TYPE_CHECKING:
@@ -32,13 +34,15 @@ def touches(args: list[Word], copy: Callable[[str, list[Word]], list[Touch]]) ->
     )
     pos = opts.positionals(parsed)
     subs = ("rm", "mv", "clean", "config", "checkout", "restore")
-    if not pos or pos[0].value is None or pos[0].value.value not in subs:
+    if not pos or pos[0].value is None:
         return []
-    sub = pos[0].value.value
+    sub = pos[0].value.value or ""
     rest = list(args[pos[0].at + 1 :])
-    if sub == "config":
-        return _git_config_file(rest)
     dirs = opts.values(parsed, "-C")
+    if sub not in subs:
+        return [_in(dirs, t) for t in _outputs(sub, rest)]
+    if sub == "config":
+        return [_in(dirs, t) for t in _git_config_file(rest)]
     if dirs and dirs[-1].value is not None:
         rest = [
             w if w.template.startswith(("-", "/")) else child(dirs[-1], w.template) for w in rest
@@ -69,6 +73,93 @@ def touches(args: list[Word], copy: Callable[[str, list[Word]], list[Touch]]) ->
         return []
     here = dirs[-1] if dirs else Word(".", ".", ".")
     return [Touch("git clean -x", REMOVES, w, True, ("!gitdir",)) for w in operands or [here]]
+
+
+def _in(dirs: Sequence[Word], touch: Touch) -> Touch:
+    """``git -C DIR ...``: a relative path is taken from DIR."""
+    word = touch.word
+    if not dirs or word.template.startswith(("/", "~")):
+        return touch
+    for directory in reversed(dirs):
+        if not directory.template.startswith(("/", "~")):
+            word = child(directory, word.template)
+        else:
+            return touch._replace(word=child(directory, word.template))
+    return touch._replace(word=word)
+
+
+#: Subcommands that take diff options, among them ``--output=FILE`` (the patch goes there).
+_DIFFS = words(
+    "log show diff whatchanged format-patch diff-tree diff-index diff-files range-diff "
+    "reflog stash cherry grep blame shortlog"
+)
+#: Subcommands that create a repository or checkout at the path they are given.
+_CREATES = words("clone init")
+
+
+def _option_values(rest: Sequence[Word], short: str, longs: Sequence[str]) -> list[Word]:
+    """The values of ``-X VALUE``/``-XVALUE``, ``--long VALUE``/``--long=VALUE`` (and the
+    abbreviations git accepts) anywhere in ``rest``, without knowing the other options."""
+    found: list[Word] = []
+    for i, word in enumerate(rest):
+        template = word.template
+        if template == "--":
+            break
+        name, eq, value = template.partition("=")
+        given = (
+            name.startswith("--")
+            and len(name) >= 4
+            and any(long.startswith(name) for long in longs)
+            and not name.startswith("--output-indicator")
+        )
+        if given and eq:
+            found.append(Word(value, None if DYN in value else value, value, word.glob))
+        elif given or (short and template == short):
+            if i + 1 < len(rest):
+                found.append(rest[i + 1])
+        elif short and template.startswith(short) and not template.startswith("--"):
+            value = template[len(short) :]
+            found.append(Word(value, None if DYN in value else value, value, word.glob))
+    return [w for w in found if w.template not in ("", "-")]
+
+
+def _outputs(sub: str, rest: list[Word]) -> list[Touch]:
+    """git's own file writers: ``log|show|diff ... --output=F``, ``format-patch -o DIR``,
+    ``archive -o F``, ``bundle create F``, ``clone URL DIR``, ``init DIR``,
+    ``worktree add DIR``."""
+    route = f"git {sub}"
+    out: list[Touch] = []
+    if sub in _DIFFS:
+        out += [
+            Touch(f"{route} --output", WRITES, w) for w in _option_values(rest, "", ("--output",))
+        ]
+    if sub == "format-patch":
+        dirs = _option_values(rest, "-o", ("--output-directory",))
+        out += [Touch(f"{route} -o", INTO, w) for w in dirs]
+    elif sub == "archive":
+        out += [Touch(f"{route} -o", WRITES, w) for w in _option_values(rest, "-o", ("--output",))]
+    elif sub == "bundle":
+        values = [w.value for w in rest]
+        if "create" in values:
+            after = [
+                w for w in rest[values.index("create") + 1 :] if not w.template.startswith("-")
+            ]
+            out += [Touch(f"{route} create", WRITES, w) for w in after[:1] if w.value != "-"]
+    elif sub in _CREATES or (sub == "worktree" and rest and rest[0].value == "add"):
+        given = rest[1:] if sub == "worktree" else rest
+        table = (
+            "boBcujl",
+            words(
+                "--branch --origin --template --reference --separate-git-dir "
+                "--depth --config --upload-pack --shallow-since --object-format"
+            ),
+        )
+        operands = _positionals(opts.parse(given, table))
+        target = operands[-1:] if sub != "clone" or len(operands) >= 2 else []
+        out += [Touch(route, INTO, w) for w in target]
+        out += [Touch(f"{route} --separate-git-dir", INTO, w)
+                for w in _option_values(given, "", ("--separate-git-dir",))]  # fmt: skip
+    return out
 
 
 _READ_VERBS = words("get list get-regexp get-all get-urlmatch")

@@ -15,7 +15,7 @@ import re
 import shutil
 from fnmatch import fnmatchcase
 
-from review_gate.protected import might_be_protected, protected_reason
+from review_gate.protected import in_state, might_be_protected, protected_reason
 from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.paths import AGENT_SETTINGS, join_dir
 from review_gate.shell.patterns import lazy
@@ -283,10 +283,34 @@ def _under(path: str, base: str, place: Place, names: tuple[str, ...]) -> tuple[
                 shown = os.path.join(path, os.path.relpath(entry.path, top))
                 if reason and _chosen(names, shown, entry.path, reason, place):
                     return shown, reason
-            descend = entry.name.startswith(".") or entry.name == "hooks" or near
             skip = "!gitdir" in names and _in_git_dir(entry.path, place)
+            directory_entry = not skip and entry.is_dir(follow_symlinks=False)
+            if directory_entry and in_state(entry.path, place.common_dir):
+                found = _state(entry.path, top, path, base, place, names)
+                if found:
+                    return found
+                continue
+            descend = entry.name.startswith(".") or entry.name == "hooks" or near
             if depth < _WALK_DEPTH and descend and not skip and entry.is_dir(follow_symlinks=False):
                 stack.append((entry.path, depth + 1))
+    return None
+
+
+def _state(
+    directory: str, top: str, path: str, base: str, place: Place, names: tuple[str, ...]
+) -> tuple[str, str] | None:
+    """The first entry under ``directory``, in review-gate's state, that ``find``'s tests let
+    through: everything there is protected, however deep and whatever its name. A state too
+    big to look through counts as holding any name."""
+    reason = _reason(directory, base, place) or "review-gate's state"
+    seen = 0
+    for root, dirs, files in os.walk(directory):
+        for name in (*dirs, *files):
+            seen += 1
+            full = os.path.join(root, name)
+            shown = os.path.join(path, os.path.relpath(full, top))
+            if seen > _WALK_LIMIT or _chosen(names, shown, full, reason, place):
+                return shown, reason
     return None
 
 

@@ -140,8 +140,8 @@ _QUOTES = "'\""
 def _glued(command: str, mark: str) -> bool:
     """Is an expansion at ``mark`` glued to text before it (``p${X}r``, ``"$A""$B"``)?"""
     i = command.find(mark)
-    while i > 0:
-        before = command[i - 1]
+    while i >= 0:  # every mark: one at the start (`$A$(...)`) has none glued before it
+        before = command[i - 1] if i > 0 else " "
         if before in _GLUE or (
             before in _QUOTES and i > 1 and (command[i - 2] in _GLUE or command[i - 2] in _QUOTES)
         ):
@@ -181,6 +181,8 @@ WRITERS = words(
     "wget tar unzip chmod chown chgrp touch patch xargs python python3 node php awk vi vim "
     "nvim ex"
 )
+#: Words of git commands that write a file they are given (see ``shell.git_files``).
+_GIT_WRITES = words("output archive bundle patch clone init worktree")
 #: Writers that may change a whole directory tree (always, or with a recursive flag).
 _TREE_WRITERS = words("mv rsync tar unzip shred")
 _TREE_WITH_FLAG = words("rm chmod chown chgrp cp")
@@ -267,12 +269,26 @@ def may_write_protected(command: str, norm: str, toks: set[str]) -> bool:
     finds = "find" in toks and not toks.isdisjoint(("delete", "exec", "execdir", "ok", "okdir"))
     # `git checkout REF -- PATH`, `git restore PATH` rewrite PATH
     restores = "git" in toks and ("restore" in toks or "--" in command.split())
+    # git's own file writers: `log --output=F`, `format-patch -o D`, `archive -o F`, `bundle`
+    restores = restores or (
+        "git" in toks and (not _GIT_WRITES.isdisjoint(toks) or "--ou" in norm or " -o" in norm)
+    )
     if ">" not in command and WRITERS.isdisjoint(toks) and not finds and not restores:
         return False
     return (
         path_hint(norm)
         or any(c in command for c in "*?[~$`")
         or (_recursive(command, toks) and _anchored(command))
+        or (finds and _from_here(command))
+    )
+
+
+def _from_here(command: str) -> bool:
+    """``find -name x -delete``: no start directory, so find starts at ``.``."""
+    parts = command.split()
+    return any(
+        w == "find" and (i + 1 == len(parts) or parts[i + 1].startswith(("-", "(", "!")))
+        for i, w in enumerate(parts)
     )
 
 
@@ -292,6 +308,10 @@ def might_matter(command: str) -> bool:
         return True
     if "review" in toks and "gate" in toks:  # `uv remove review-gate`, `poetry remove ...`
         return True
+    if "review_gate_author" in norm or (
+        "gate" in toks and ("--au" in norm or "user" in toks or "comment" in toks or "$" in command)
+    ):
+        return True  # choosing who a tracker comment is from (shell.authors)
     if "pr" in norm and ("create" in norm or "new" in norm):
         return True
     if "pr" in toks and ("$" in command or "`" in command):

@@ -162,6 +162,8 @@ def _tampering(
     touched = writers.touches(name, args)
     for touch in touched:
         a.touch(text, touch)
+    for link, target in writers.links(name, args):
+        a.link(link, target)
     if a.full_hookspath and any(
         _git_config_file(w) for w in [*targets, *(t.word for t in touched)]
     ):

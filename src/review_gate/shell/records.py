@@ -38,7 +38,8 @@ class Tampering(NamedTuple):
 #: ``Tampering.kind`` values: skipping the git hooks (``no-verify``), moving them
 #: (``hooks-path``), an environment switch (``skip``), a push that runs no hook
 #: (``hookless-push``), the gate's own files (``protected``), removing the gate
-#: (``uninstall``), an agent started without its hooks (``agent-hooks``).
+#: (``uninstall``), an agent started without its hooks (``agent-hooks``), choosing who a
+#: local tracker comment is from (``author``).
 KINDS = (
     "no-verify",
     "hooks-path",
@@ -47,6 +48,7 @@ KINDS = (
     "protected",
     "uninstall",
     "agent-hooks",
+    "author",
 )
 
 

@@ -11,9 +11,11 @@ knows), :mod:`.runners` (shells and interpreters running code), :mod:`.foreign`
 
 from __future__ import annotations
 
+import posixpath
 import time
 
 from review_gate.shell import (
+    authors,
     body_text,
     gate_removal,
     git_commands,
@@ -69,6 +71,9 @@ class Analyser:
         self.deadline = time.monotonic() + BUDGET_SECONDS
         self.full_lower = command.lower()
         self.full_hookspath = "hookspath" in self.full_lower
+        self.full_runs_gate = authors.runs_gate(self.full_lower)
+        # `ln -s TARGET LINK` earlier in the command: LINK (normalised) -> what it may point at
+        self.links: dict[str, list[tuple[str, str]]] = {}  # (template, source text)
         self.aliases: dict[str, str] = {}  # `alias g=gh` earlier in the command
         self.vars: variables.Vars = {}  # `A=g; B=h; $A$B pr create`
         self.cwd = ""  # the last literal `cd DIR` seen, for paths like `cd .git/hooks && rm x`
@@ -106,6 +111,34 @@ class Analyser:
         use = paths.use(text, touch, self.cwd, self.mentions)
         if use is not None:
             self.out.path(use)
+        for link, targets in self.links.items():
+            if key == link or key.startswith(link.rstrip("/") + "/"):
+                # `ln -s .git/review-gate /tmp/s; rm -rf /tmp/s/budgets`: through the link
+                rest = key[len(link) :]
+                for target, shown in targets:
+                    path = target + rest
+                    word = Word(shown + rest, None if DYN in path else path, path, touch.word.glob)
+                    through = touch._replace(route=f"{touch.route} (through {link})", word=word)
+                    found = paths.use(text, through, "", self.mentions)
+                    if found is not None:
+                        self.out.path(found)
+
+    def link(self, link: Word, target: Word) -> None:
+        """``ln [-s] TARGET LINK``: a later write under LINK writes under TARGET (read
+        relative to the directory here and, for a symbolic link, to LINK's directory)."""
+        key = paths.normal(self.cwd, link.template)
+        if target.template.startswith(("/", "~")) or DYN in target.template[:1]:
+            found = [(target.template.rstrip("/"), target.text.rstrip("/"))]
+        else:
+            found = [
+                (p, p)
+                for p in (
+                    paths.normal(self.cwd, target.template),
+                    paths.normal(posixpath.dirname(key), target.template),
+                )
+            ]
+        self.links.setdefault(key, [])
+        self.links[key] += [t for t in found if t not in self.links[key]]
 
     # --- code ----------------------------------------------------------------------------
 
@@ -116,6 +149,7 @@ class Analyser:
                 self.out.undecided(source, f"shell code nested more than {self.max_depth} deep")
             return
         source = source.replace("\0", "")  # NUL is the DYN marker; bash drops it from input
+        authors.code(source, self.out)
         if tree.unsafe(source):
             if might_matter(source):
                 self.out.undecided(
@@ -165,6 +199,7 @@ class Analyser:
                     include=self.include,
                 )
                 gate_removal.assignments(tree.text(node), [(name, word)], self.out)
+                authors.assigned(self.out, tree.text(node), name, runs_gate=self.full_runs_gate)
                 self.startup_file(tree.text(node), name, word)
             elif kind == "heredoc_redirect":
                 self._heredoc_backticks(node, depth)
@@ -286,6 +321,8 @@ class Analyser:
                     text, assigns, self.out, before_git=True, include=self.include
                 )
                 gate_removal.assignments(text, assigns, self.out)
+                if self.full_runs_gate:  # `$GATE issue comment --author x`
+                    authors.check(self.out, text, "gate", words[1:], assigns, computed=True)
                 if spells_pr(words):
                     self.out.undecided(text, "the command name is computed at run time")
                 else:
@@ -294,6 +331,7 @@ class Analyser:
             name = programs.program_name(head.exact)
             args = words[1:]
             gate_removal.check(self, text, name, args, assigns)
+            authors.check(self.out, text, name, args, assigns)
             if head.exact in self.aliases:
                 # `shopt -s expand_aliases; alias g='gh pr'` ... `g create`
                 value = self.aliases.pop(head.exact)
@@ -312,6 +350,7 @@ class Analyser:
             text, assigns, self.out, before_git=name == "git", include=self.include
         )
         for var, word in assigns:  # GIT_EDITOR='...' git commit, PAGER='...' man x
+            authors.assigned(self.out, text, var, runs_gate=self.full_runs_gate)
             self.embedded_code(word.value, depth)
             self.startup_file(text, var, word)
         programs.dispatch(self, cmd, src, depth, name, args, stdin=stdin)

@@ -85,6 +85,19 @@ def _copy(name: str, args: list[Word]) -> list[Touch]:
     return out + [Touch(name, WRITES, child(dest, _basename(s)), tree) for s in sources]
 
 
+def links(name: str, args: Sequence[Word]) -> list[tuple[Word, Word]]:
+    """``ln [-s] TARGET... LINK``: (link, target) for each link made (the link may be
+    ``LINK/<target name>`` when LINK is a directory: both are given)."""
+    if name != "ln":
+        return []
+    made = [t for t in _copy(name, list(args)) if t.action == WRITES]
+    parsed = opts.parse(list(args), ("tSmog", ("--target-directory", "--suffix")))
+    targets = _positionals(parsed)
+    if not opts.values(parsed, "-t", "--target-directory") and len(targets) >= 2:
+        targets = targets[:-1]
+    return [(t.word, target) for t in made for target in targets]
+
+
 _RSYNC_LONG = words(
     "--rsh --filter --exclude --include --exclude-from --include-from --files-from "
     "--block-size --temp-dir --partial-dir --backup-dir --suffix --chmod --chown --log-file "
