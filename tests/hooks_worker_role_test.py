@@ -21,7 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from review_gate.hooks.agent import decide_pre_tool_use
-from review_gate.hooks.worker_role import STATE_VAR, WORKER_VAR, role_denial
+from review_gate.hooks.worker_role import (
+    STATE_VAR,
+    WORKER_VAR,
+    role_denial,
+)
 from tests.fake_agents.harness import Project, agent, projects, wait_for
 from tests.helpers import git
 
@@ -136,6 +140,28 @@ FORBIDDEN = [
     "git log --output=x",
     "git diff --ext-diff",
     "git grep -Ovim x",
+    "git remote add x https://example.com/x",
+    "git remote set-url origin https://example.com/x",
+    "git remote show origin",
+    "git remote -v prune origin",
+    "git reflog expire --all",
+    "git reflog delete HEAD@{1}",
+    "git stash pop",
+    "git stash drop",
+    "git worktree add ../x",
+    "git worktree remove x",
+    "gh issue comment 1 --delete-last",
+    "gh issue comment 1 --edit-last --body x",
+    "gh issue comment 1 --edit",
+    "gh issue comment 1 -e",
+    "gh pr view 2 --web",
+    "gh pr view 2 -w",
+    "gh pr view 2 -cw",
+    "gh issue view 1 --web",
+    "gh run view 3 --web",
+    "gh run rerun 3",
+    "gate check --issue 1 --report status",
+    "python -m pip install x",
 ]
 WRAPPERS = [
     "sh -c", "bash -c", "dash -c", "zsh -c", "/bin/sh -c", "busybox sh -c", "env", "env -i",
@@ -280,8 +306,27 @@ ALLOWED = [
     "cat ./*.md",
     "git diff origin/main...HEAD -- src/ 2>/dev/null | grep -c '^+'",
     "git status && git diff --stat; git log -1",
+    "git remote",
+    "git remote -v",
+    "git remote get-url origin",
+    "git reflog -5",
+    "git reflog show --all",
+    "git stash list",
+    "git stash show -p",
+    "git worktree list",
+    "git range-diff main...HEAD",
+    "git cherry -v main",
+    "nl -ba README.md",
+    "gh run view 123 --log-failed",
+    "gh run list",
+    "gh run list -w ci.yml",
+    "gh workflow list",
+    "gh pr view 2 --comments",
 ]
-REVIEW_ONLY = ["pytest -q", "pytest tests/ -x -k parser", "ruff check src", "make check"]
+REVIEW_ONLY = [
+    "pytest -q", "pytest tests/ -x -k parser", "ruff check src", "make check",
+    "python -m pytest -q", "python3 -m pytest -x", "python -m ruff check src",
+]  # fmt: skip
 
 
 def _post(worker: dict[str, object]) -> list[str]:
@@ -428,19 +473,9 @@ def test_codex_argv_is_judged_by_its_code(workers: Workers) -> None:
         reason = codex("bash", "-lc", code)
         assert reason is not None and "review worker" in reason, code
     assert codex("bash", "-lc", "git log", "extra") is not None
-
-
-def test_read_only_workers_get_no_pager(workers: Workers, tmp_path: Path) -> None:
-    """A pager in a terminal runs commands (less's `!cmd`): git pages through `cat`."""
-    project = workers.project
-    seen = {}
-    for role in ("research", "implement"):
-        out = tmp_path / f"env-{role}.json"
-        issue = project.issue(f"env {role}")
-        proc = project.gate("dispatch", "spawn", "--issue", str(issue), "--role", role,
-                            "--agent-cmd", agent("env_dump", str(out)))  # fmt: skip
-        assert proc.returncode == 0, proc.stderr
-        seen[role] = json.loads(wait_for(lambda o=out: o.exists() and o.read_text()))["env"]
-    assert seen["research"]["GIT_PAGER"] == seen["research"]["PAGER"] == "cat"
-    assert seen["research"]["LESSSECURE"] == "1"
-    assert seen["implement"].get("LESSSECURE") == os.environ.get("LESSSECURE")  # as it was
+    # zsh (Codex on a zsh login shell) is unwrapped too, without what zsh reads otherwise
+    assert codex("zsh", "-lc", "git log -1") is None
+    assert codex("/bin/zsh", "-c", "git log --format='%h (%s)' -1") is None
+    for code in ("git push", "ls =ls", "cat ./x(:h)", "ls ./*(e:true:)"):
+        reason = codex("zsh", "-lc", code)
+        assert reason is not None and "review worker" in reason, code

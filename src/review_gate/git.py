@@ -41,6 +41,11 @@ def _environment() -> dict[str, str]:
     env["GIT_GRAFT_FILE"] = os.devnull
     env["GIT_OPTIONAL_LOCKS"] = "0"
     env["GIT_TERMINAL_PROMPT"] = "0"
+    # A planted core.fsmonitor is a program git would run for the gate (`git status`):
+    # never, in any checkout the gate reads (the only setting passed this way).
+    env["GIT_CONFIG_COUNT"] = "1"
+    env["GIT_CONFIG_KEY_0"] = "core.fsmonitor"
+    env["GIT_CONFIG_VALUE_0"] = "false"
     return env
 
 

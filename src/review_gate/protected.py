@@ -11,7 +11,8 @@ in a gated checkout it is a tamper route whatever tool does it (a shell redirect
   ``.codex/hooks.json``, ``.codex/config.toml`` in the checkout, and the same files
   under the user's home (``~/.claude/``, ``~/.codex/``, or ``$CODEX_HOME``);
 - git's hooks and configuration: anything under ``<git dir>/hooks/``, ``<git dir>/config``,
-  ``<git dir>/info/exclude`` (which hides the installer's local files);
+  ``<git dir>/info/exclude`` (which hides the installer's local files), and the user's
+  ``~/.gitconfig`` / ``~/.config/git/config`` (a program set there runs in every checkout);
 - review-gate's state, ``<git common dir>/review-gate/``: the local tracker's database
   (a row written there is a comment nobody posted, a REVIEW by any author), and the
   dispatcher's worker records (a worker's role), budgets, hooks and audit log;
@@ -44,8 +45,12 @@ _NAMES = frozenset(
         ".codex",
         ".git",
         "review-gate",
+        ".gitconfig",
     }
 )
+#: The user's git configuration: a program set there (``core.pager``, a diff driver) runs
+#: in every checkout's ``git log -p``, a reviewer's too.
+_HOME_GIT = (".gitconfig", ".config/git/config")
 _CHECKOUT_FILES = (
     ".review-gate.toml",
     ".pre-commit-config.yaml",
@@ -124,6 +129,9 @@ def protected_reason(
                 shown = rel if label == "~" else rel.removeprefix(".codex/")
                 base = os.path.join(home_dir, shown)
                 candidates.append((_real(base), f"{label}/{shown}"))
+    for rel in _HOME_GIT if home else ():
+        if full == _real(os.path.join(home or "", rel)):
+            return f"~/{rel} (git's configuration: programs set there run in every checkout)"
     for candidate, label in candidates:
         if full == candidate:
             return f"{label} (the gate's own settings)"

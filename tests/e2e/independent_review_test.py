@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -159,12 +160,13 @@ def test_only_the_review_workers_review_opens_the_gate(
     assert len(ignored) == 1 and f"@{posted[0].author}" in ignored[0]["message"]
 
     # 4. a review worker posts its REVIEW of the head, as the reviewer identity
-    template = tmp_path / "review-template.md"
-    template.write_text(review(7, worker="__WORKER__", commit=head))
-    post = (
-        f'sed "s/__WORKER__/$REVIEW_GATE_WORKER_ID/" {template}'
-        " | gate issue comment 7 --body-file -"
-    )
+    def post(body: Any) -> str:
+        # As a reviewer writes it: its own worker id, from its prompt, in literal text (a
+        # read-only worker's command takes no `$VARIABLES`, hooks/read_only_shell.py).
+        [worker] = set(re.findall(r"\*\*Worker ID:\*\* `?(worker-[0-9]+-7-[0-9a-f]+)", str(body)))
+        text = review(7, worker=worker, commit=head)
+        return f"gate issue comment 7 --body-file - <<'EOF'\n{text}\nEOF"
+
     last = _codex(repo, codex_bin, [post], tmp_path)
     reviews = [c for c in tracker.list_comments(7) if "REVIEW:START" in c.body]
     assert len(reviews) == 2 and reviews[-1].author == "review-bot"

@@ -22,12 +22,14 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, NamedTuple
 
-Step = str | dict[str, Any]
+# A step is a shell command, a tool call or message (dict), or a function of the request's
+# body that returns one (a command that names what only the request knows: the worker id).
+Step = str | dict[str, Any] | Callable[[Any], "str | dict[str, Any]"]
 
 
 class Request(NamedTuple):
@@ -242,6 +244,8 @@ class ResponsesStandin(_Standin):
         if method != "POST" or not path.startswith("/v1/responses"):
             return 404, "application/json", b'{"error": {"message": "not found"}}'
         step = self.next_step()
+        if callable(step):
+            step = step(body)
         n = self.new_id()
         if isinstance(step, str):
             item: dict[str, Any] = {

@@ -310,6 +310,10 @@ def _start(
     review_identity.apply(env, request.role, ctx.config)
     if request.role != "implement":  # a pager in a terminal runs commands (less's `!cmd`)
         env.update(GIT_PAGER="cat", PAGER="cat", LESSSECURE="1")
+        # and git runs no program the checkout's config names (hooks/read_only_git.py)
+        from review_gate.hooks.read_only_git import neutral_config_env
+
+        env.update(neutral_config_env(env))
     # The worker's budget, where its hooks count its tool calls (dispatch/budget.py).
     env.update(budget.start(ctx.state, worker_id, issue=issue.number, agent=str(data["agent"]),
                             log=log, limits=limits, worktree=prepared.path))  # fmt: skip

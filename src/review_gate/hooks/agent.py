@@ -178,7 +178,7 @@ def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
         from review_gate.hooks.worker_role import role_denial
 
         command = _shell_command(tool_input)
-        reason = role_denial(low_tool, low_tool in _FILE_TOOLS, command, environ)
+        reason = role_denial(tool.strip(), low_tool in _FILE_TOOLS, command, environ)
         if reason is not None:
             return reason
     if low_tool in _FILE_TOOLS:  # before `command`: apply_patch carries its patch there

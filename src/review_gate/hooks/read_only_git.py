@@ -1,19 +1,27 @@
 """The git commands a review or research worker may run (hooks/read_only_shell.py):
 the reading subcommands, without the options that write a file (``--output``), run a
 program (``--ext-diff``, ``git grep -O``) or change configuration (``git -c``); branches and
-tags only listed, configuration only read."""
+tags only listed, configuration only read, remotes, reflogs, stashes and worktrees only
+listed or shown.
+
+Configuration the checkout carries (``core.fsmonitor``, ``core.pager``, ``gpg.program``)
+could still make a reading command run a program: :data:`NEUTRAL_CONFIG` is set in a
+read-only worker's environment by dispatch/spawn.py to put back git's defaults. A
+textconv, filter or diff driver and ``diff.external`` have no such switch (a driver's name
+is the repository's choice; an empty ``diff.external`` breaks `git diff`): the protected
+checkout's own hooks are what refuse to let a worker plant one (shell/git_commands.py)."""
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 _GIT_SUBCOMMANDS = frozenset(
     {
         "log", "show", "diff", "status", "blame", "rev-parse", "ls-files", "ls-tree",
         "cat-file", "grep", "branch", "tag", "describe", "shortlog", "merge-base", "rev-list",
-        "config", "show-ref",
+        "config", "show-ref", "range-diff", "cherry", "remote", "reflog", "stash", "worktree",
     }
 )  # fmt: skip
 # git's global options a read-only command may use (``-c`` sets configuration: denied).
@@ -45,6 +53,36 @@ _CONFIG_FLAGS = frozenset(
         "--expiry-date", "--includes", "--no-includes", "--all",
     }
 )  # fmt: skip
+
+
+# Configuration a read-only worker's git runs with, set through the environment as
+# `git -c` would (command-line scope: it overrides the repository's own files).
+# Not `diff.external`: an empty value does not unset it, git then fails every `git diff`
+# trying to run "" (and any other value is a program run on every diff).
+NEUTRAL_CONFIG = (
+    ("core.fsmonitor", "false"),
+    ("core.pager", "cat"),
+    ("log.showSignature", "false"),
+    ("gpg.program", "gpg"),
+    ("gpg.ssh.program", "ssh-keygen"),
+    ("gpg.x509.program", "gpgsm"),
+)
+
+
+def neutral_config_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` variables that
+    add :data:`NEUTRAL_CONFIG` after any pairs ``environ`` already holds."""
+    try:
+        count = int(environ.get("GIT_CONFIG_COUNT", "0") or "0")
+    except ValueError:
+        count = 0
+    out: dict[str, str] = {}
+    for key, value in NEUTRAL_CONFIG:
+        out[f"GIT_CONFIG_KEY_{count}"] = key
+        out[f"GIT_CONFIG_VALUE_{count}"] = value
+        count += 1
+    out["GIT_CONFIG_COUNT"] = str(count)
+    return out
 
 
 def matches(word: str, denied: Sequence[str]) -> bool:
@@ -87,6 +125,31 @@ def git_problem(args: Sequence[str]) -> str | None:
         return _git_listing(sub, rest)
     if sub == "config":
         return _git_config(rest)
+    return _git_subcommand(sub, rest)
+
+
+# Read-only subcommands of git's commands that also change things, with the options of
+# `git remote` that may come before its subcommand (`git remote -v`).
+_READ_SUBCOMMANDS = {"stash": ("list", "show"), "worktree": ("list",)}
+
+
+def _git_subcommand(sub: str, args: Sequence[str]) -> str | None:
+    """``git remote``, ``reflog``, ``stash``, ``worktree``: their reading forms only."""
+    if sub == "remote":
+        rest = [a for a in args if a not in ("-v", "--verbose")]
+        getting = rest[:1] == ["get-url"] and all(
+            a in ("--push", "--all") or not a.startswith("-") for a in rest[1:]
+        )
+        if rest and not getting:
+            return "`git remote` may only list (`-v`) or `get-url NAME`"
+    elif sub == "reflog":
+        # `git reflog [show] [log options]`; `expire` and `delete` change the reflog
+        if any(a in ("expire", "delete") for a in args):
+            return "`git reflog expire|delete` changes the reflog (read with `git reflog`)"
+    elif sub in _READ_SUBCOMMANDS:
+        allowed = _READ_SUBCOMMANDS[sub]
+        if not args or args[0] not in allowed:
+            return f"`git {sub}` may only {'|'.join(allowed)}"
     return None
 
 

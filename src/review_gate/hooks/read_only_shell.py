@@ -16,9 +16,11 @@ options each may take are the tables below; hooks/worker_role.py words the deny 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import tempfile
 
+from review_gate.hooks.read_only_gh import gate_problem, gh_problem
 from review_gate.hooks.read_only_git import git_problem, matches
 from review_gate.shell import syntax
 from review_gate.shell.words import Word, resolve
@@ -49,7 +51,7 @@ _TEXT_TOOLS = frozenset(
     {
         "cat", "head", "tail", "grep", "egrep", "fgrep", "rg", "wc", "ls", "find",
         "sort", "uniq", "cut", "diff", "stat", "file", "jq", "tree", "echo", "printf", "pwd",
-        "true",
+        "true", "nl",
     }
 )  # fmt: skip
 # Options that write files or run programs, per program: an option is denied when it
@@ -73,14 +75,6 @@ _TEXT_TOOLS_DENIED: dict[str, tuple[str, ...]] = {
 }
 # Short options, by program, whose letter may not appear in a cluster (``sort -ro f``).
 _SHORT_DENIED = {"sort": "o", "tree": "oR", "file": "C"}
-_GH = {
-    "issue": frozenset({"view", "list", "comment"}),
-    "pr": frozenset({"view", "diff", "list", "checks"}),
-}
-_GATE = {
-    "new": None, "validate": None, "check": None, "issue": frozenset({"show", "comment", "list"}),
-    "dispatch": frozenset({"status"}), "config": frozenset({"show"}),
-}  # fmt: skip
 # Options of the review commands that change files (``ruff check --fix``) or write
 # reports: the commands are for running the checks, not for fixing what they find.
 _REVIEW_DENIED = (
@@ -94,7 +88,8 @@ _REVIEW_DENIED = (
 #: What a read-only worker may run, for deny reasons.
 PROGRAMS_HINT = (
     "read-only git (log, show, diff, status, blame, grep...), cat, grep, rg, ls, find, "
-    "head, wc, jq, gh issue/pr view, gate issue show|comment, gate new|validate"
+    "head, wc, nl, jq, gh issue/pr view, gh run view|list, gate issue show|comment, "
+    "gate new|validate"
 )
 
 
@@ -113,7 +108,9 @@ def denial(
     or None when every part of it is on the allowlist. ``review_commands`` (a review
     worker's configured tests and linters) are allowed as the first words of a command.
     A line that is only ``bash -lc CODE`` (how Codex sends every command) is judged by
-    CODE; a shell inside CODE is not unwrapped again."""
+    CODE; a shell inside CODE is not unwrapped again. ``zsh -c CODE`` is unwrapped the
+    same way, and its CODE may hold no glob, parenthesis or leading ``=`` in a word (zsh
+    runs code from glob qualifiers ``*(e:...:)`` and expands ``=name`` to a path)."""
     if any(c < " " and c not in "\t\n" for c in command):
         return "the command holds control characters"
     if syntax.unsafe(command):
@@ -122,9 +119,13 @@ def denial(
     if root.has_error:
         return "the command could not be parsed"
     src = command.encode("utf-8", "surrogatepass")
-    code = _shell_code(root, src) if outer else None
-    if code is not None:
-        return denial(code, worker, review_commands, outer=False)
+    wrapped = _shell_code(root, src) if outer else None
+    if wrapped is not None:
+        shell, code = wrapped
+        problem = denial(code, worker, review_commands, outer=False)
+        if problem is None and shell.rsplit("/", 1)[-1] == "zsh":
+            problem = _zsh(code)
+        return problem
     prefixes = [words for words in (_split(c) for c in review_commands) if words]
     for node in syntax.walk(root):
         kind = node.type
@@ -148,11 +149,15 @@ def denial(
     return None
 
 
-_SHELLS = frozenset({"bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/bash", "/usr/bin/sh"})
+_SHELLS = frozenset(
+    {"bash", "sh", "zsh", "/bin/bash", "/bin/sh", "/bin/zsh", "/usr/bin/bash", "/usr/bin/sh",
+     "/usr/bin/zsh"}
+)  # fmt: skip
 
 
-def _shell_code(root: syntax.Node, src: bytes) -> str | None:
-    """CODE when the whole line is one ``bash -c CODE`` / ``bash -lc CODE``, else None."""
+def _shell_code(root: syntax.Node, src: bytes) -> tuple[str, str] | None:
+    """``(shell, CODE)`` when the whole line is one ``bash -c CODE`` / ``bash -lc CODE``
+    (or sh, zsh), else None."""
     named = [c for c in root.children if c.is_named]
     if len(named) != 1 or named[0].type != "command":
         return None
@@ -160,7 +165,25 @@ def _shell_code(root: syntax.Node, src: bytes) -> str | None:
     values = [w.exact for w in words]
     if len(values) != 3 or values[0] not in _SHELLS or values[1] not in ("-c", "-lc"):
         return None
-    return values[2]
+    shell, code = values[0], values[2]
+    return None if shell is None or code is None else (shell, code)
+
+
+_UNQUOTE = re.compile(r"'[^']*'" + r'|"(?:[^"\\]|\\.)*"')
+
+
+def _zsh(code: str) -> str | None:
+    """What zsh reads differently from bash in CODE (already judged as bash), or None."""
+    root = syntax.parse(code)
+    src = code.encode("utf-8", "surrogatepass")
+    for node in syntax.walk(root):
+        if node.type != "command":
+            continue
+        for word in syntax.command(node, src).words:
+            raw = _UNQUOTE.sub("", word.text)  # quoted text means the same in zsh
+            if raw.startswith("=") or "(" in raw or ")" in raw:
+                return f"`{_short(raw)}` means more in zsh than in bash (in `zsh -c`)"
+    return None
 
 
 def _split(text: str) -> list[str]:
@@ -279,14 +302,18 @@ def _command(cmd: syntax.Cmd, worker: str, prefixes: Sequence[Sequence[str]]) ->
     for prefix in prefixes:
         if words[: len(prefix)] == list(prefix):
             return _review_args(" ".join(prefix), cmd.words[len(prefix) :])
+        # `python -m pytest` for the configured `pytest`: the same tool, run as a module
+        module = ["python3" if words[0] == "python3" else "python", "-m", *prefix]
+        if words[: len(module)] == module:
+            return _review_args(" ".join(module), cmd.words[len(module) :])
     name, args = words[0], words[1:]
     problem: str | None
     if name == "git":
         problem = git_problem(args)
     elif name == "gh":
-        problem = _gh(args)
+        problem = gh_problem(args)
     elif name == "gate":
-        problem = _gate(args)
+        problem = gate_problem(args)
     elif name == "cd":
         problem = _cd(cmd.words[1:])
     elif name == "sed":
@@ -333,64 +360,6 @@ def _text_tool(name: str, args: Sequence[str]) -> str | None:
             return f"`{name} {arg}` writes files"
     if name == "uniq" and len([a for a in args if not a.startswith("-")]) > 1:
         return "`uniq IN OUT` writes OUT"
-    return None
-
-
-def _gh(args: Sequence[str]) -> str | None:
-    rest = list(args)
-    while len(rest) >= 2 and rest[0] in ("-R", "--repo"):
-        rest = rest[2:]
-    if not rest:
-        return "`gh` alone is not a read-only command"
-    if rest[0] == "api":
-        return _gh_api(rest[1:])
-    group = _GH.get(rest[0])
-    if group is None or len(rest) < 2 or rest[1] not in group:
-        shown = " ".join(rest[:2])
-        return f"`gh {shown}` is not one of gh issue view|list|comment, gh pr view|diff|list|checks"
-    return None
-
-
-def _value(args: Sequence[str], i: int, short: str) -> str:
-    """The value of option ``args[i]``: after ``=``, glued to a short option, or next."""
-    arg = args[i]
-    if arg.startswith("--") and "=" in arg:
-        return arg.split("=", 1)[1]
-    if short and arg.startswith(short) and len(arg) > len(short):
-        return arg[len(short) :]
-    return args[i + 1] if i + 1 < len(args) else ""
-
-
-def _gh_api(given: Sequence[str]) -> str | None:
-    # `-i` (include headers) is gh api's only short flag without a value: `-iXPOST`
-    args = ["-" + a[1:].lstrip("i") if a[:2] == "-i" else a for a in given]
-    for i, arg in enumerate(args):
-        name = arg.split("=", 1)[0]
-        if name == "--method" or arg.startswith("-X"):
-            if _value(args, i, "-X").upper() != "GET":
-                return f"`gh api {arg}` sends a request that changes something (GET only)"
-        elif name in ("--field", "--raw-field", "--input") or arg[:2] in ("-f", "-F"):
-            return f"`gh api {arg}` sends fields (read with GET and no fields)"
-        elif (name == "--header" or arg.startswith("-H")) and "method" in _value(
-            args, i, "-H"
-        ).lower():
-            return "`gh api -H` may not override the method"
-    return None
-
-
-def _gate(args: Sequence[str]) -> str | None:
-    if not args or args[0] not in _GATE:
-        shown = args[0] if args else ""
-        return (
-            f"`gate {shown}` is not one of gate new|validate|check|issue|dispatch status|"
-            "config show"
-        )
-    group = _GATE[args[0]]
-    if group is not None and (len(args) < 2 or args[1] not in group):
-        shown = " ".join(args[:2])
-        return f"`gate {shown}` is not a read-only gate command"
-    if args[0] == "check" and any(a.split("=", 1)[0] == "--report" for a in args):
-        return "`gate check --report` posts to GitHub"
     return None
 
 

@@ -31,6 +31,7 @@ fast path is one environment lookup longer.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -38,8 +39,53 @@ WORKER_VAR = "REVIEW_GATE_WORKER_ID"
 STATE_VAR = "REVIEW_GATE_STATE_DIR"
 _READ_ONLY = ("review", "research")
 _ROLES = ("implement", *_READ_ONLY)
-# Words in an MCP tool's name that say it changes files (mcp__fs__write_file, ...).
-_MCP_WRITES = ("write", "edit", "create", "delete", "remove", "move", "rename", "patch")
+# An MCP tool a read-only worker may call names one of these verbs first (``get_file``,
+# ``listIssues``) and none of the _MCP_WRITES words anywhere; every other MCP tool is
+# denied (``mcp__git__git_commit``, ``mcp__github__merge_pull_request``). Nouns that are
+# also verbs (``commit``, ``comment``, ``request``) are not write words: after a read verb
+# they name what is read (``get_commit``, ``get_pull_request``); joining words (``and``)
+# are, so that ``get_and_push`` is no read.
+MCP_READ_VERBS = frozenset(
+    {"get", "list", "search", "read", "view", "fetch", "show", "query", "find", "describe",
+     "status"}
+)  # fmt: skip
+MCP_WRITES = frozenset(
+    {
+        "write", "edit", "create", "delete", "remove", "move", "rename", "patch", "update",
+        "put", "post", "push", "set", "add", "insert", "upload", "send", "run", "exec",
+        "execute", "apply", "close", "reopen", "approve", "submit", "fork", "replace",
+        "modify", "save", "drop", "cancel", "rerun", "trigger", "dispatch", "lock", "unlock",
+        "transfer", "archive", "publish", "install", "kill", "stop", "start", "restart",
+        "reset", "revert", "checkout", "rebase", "assign", "invite", "mark", "dismiss",
+        "resolve", "press", "click", "fill", "evaluate", "eval", "stdin",
+        "and", "then", "or", "upsert", "merge",
+    }
+)  # fmt: skip
+# Tools without a shell command that only read or plan (lower case); any other such tool
+# (Codex's ``write_stdin``, which types into a running program) is denied. The hook sees
+# only the tools its matcher selects (install/hook_files.py MATCHER).
+READ_TOOLS = frozenset(
+    {
+        "read", "grep", "glob", "ls", "webfetch", "websearch", "web_search", "todowrite",
+        "todoread", "update_plan", "view_image", "notebookread", "bashoutput", "task",
+        "exitplanmode", "listmcpresourcestool", "readmcpresourcetool", "list_mcp_resources",
+        "list_mcp_resource_templates", "read_mcp_resource",
+    }
+)  # fmt: skip
+
+
+def mcp_words(tool: str) -> list[str]:
+    """The words of an MCP tool's own name (after ``mcp__SERVER__``), lower case:
+    ``getFileContents`` and ``get-file_contents`` both give get, file, contents."""
+    name = tool.split("__", 2)[-1]
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+
+
+def mcp_reads(tool: str) -> bool:
+    """Whether an MCP tool's name says it only reads: a read verb first, no write word."""
+    words = mcp_words(tool)
+    return bool(words) and words[0] in MCP_READ_VERBS and not MCP_WRITES.intersection(words)
 
 
 def _record(environ: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]] | None:
@@ -73,19 +119,24 @@ def worker_role(environ: Mapping[str, str]) -> tuple[str, str] | None:
 def role_denial(
     tool: str, file_tool: bool, command: str | None, environ: Mapping[str, str]
 ) -> str | None:
-    """The deny reason for a review or research worker's edit (a client's file tool, or
-    an MCP tool whose name says it writes) or shell command off the read-only allowlist;
+    """The deny reason for a review or research worker's edit (a client's file tool), MCP
+    tool whose name does not say it only reads (:func:`mcp_reads`), tool without a shell
+    command that is not one of READ_TOOLS, or shell command off the read-only allowlist;
     None for any other call, and for every call of an implementing worker. ``tool`` is
-    the tool name in lower case."""
+    the tool name (compared in lower case)."""
     known = _record(environ)
     if known is None:
         return None
+    original, tool = tool, tool.strip().lower()
     worker, role, commands = known
     if role == "implement":
         return None
-    if tool.startswith("mcp__") and any(word in tool for word in _MCP_WRITES):
-        file_tool = True
-    if file_tool or (command is not None and "*** Begin Patch" in command):
+    if tool.startswith("mcp__") and not mcp_reads(original):
+        what = (
+            f"the MCP tool `{original}` does not say it only reads (its name must start "
+            f"with one of {', '.join(sorted(MCP_READ_VERBS))} and name no write)"
+        )
+    elif file_tool or (command is not None and "*** Begin Patch" in command):
         what = "editing files is not allowed"
     elif command is not None:
         from review_gate.hooks.hook_input import enable_site
@@ -103,8 +154,10 @@ def role_denial(
         if done and problem is None:
             return None
         what = str(problem) if done else f"the read-only check crashed ({problem})"
-    else:
+    elif tool in READ_TOOLS or tool.startswith("mcp__"):
         return None
+    else:
+        what = f"the tool `{original}` is not one of the read tools"
     return _reason(worker, role, what, commands, environ)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from review_gate.shell import options as opts
+from review_gate.shell.git_exec_keys import runs_program
 from review_gate.shell.prefilter import prish, words
 from review_gate.shell.records import Findings, PrCreation
 from review_gate.shell.words import DYN, Word
@@ -70,6 +71,31 @@ def _mentions_bypass(value: str) -> bool:
     return "--no-verify" in low or "hookspath" in low or " -n" in f" {low}"
 
 
+_PROTECTED = "protected"
+_RUNS = (
+    "{key} names a program git runs: set in this checkout, a reviewer's `git log -p` or "
+    "`git status` would run it"
+)
+#: Pager values that run nothing but the usual pagers.
+_PLAIN_PAGERS = frozenset({"", "cat", "less", "less -r", "less -fr", "less -frx", "more"})
+_BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", ""})
+
+
+def _runs_program(key: str, values: Sequence[str | None], *, unset: bool) -> bool:
+    """Does setting ``key`` to ``values`` make git run a program (see :mod:`.git_exec_keys`)?
+    Unsetting one runs nothing; ``core.pager=cat`` runs only cat."""
+    low = key.strip().lower()
+    if unset:
+        return False
+    value = values[0] if values else None
+    plain = value.strip().lower() if value is not None else None
+    if (low == "core.pager" or low.startswith("pager.")) and plain in _PLAIN_PAGERS | _BOOLS:
+        return False
+    if low == "core.fsmonitor" and plain in _BOOLS:
+        return False  # git's own fsmonitor daemon, or none
+    return runs_program(key, value)
+
+
 def _none(*_: object) -> None:
     return None
 
@@ -115,12 +141,18 @@ def git(
             out.tamper(text, "git -c core.hooksPath=... bypasses the review gate's git hooks", _HP)
         elif _include_key(key):
             include(text, Word(value, None if DYN in value else value, value))
+        elif DYN in key:
+            out.tamper(text, "git -c with a computed setting could name a program", _PROTECTED)
         elif key.lower().startswith("alias.") and _mentions_bypass(value):
             out.tamper(
                 text, "a git alias with --no-verify or core.hooksPath bypasses the git hooks", _NV
             )
         elif key.lower().startswith("alias.") and prish(value):
             out.undecided(text, "a git alias that runs PR-creating commands")
+        elif (DYN in value or o.name != "-c") and _runs_program(key, [None], unset=False):
+            # One command's setting: its value runs as shell code (`code` above) unless
+            # computed at run time.
+            out.tamper(text, f"git {o.name} {key}=<computed> runs a program", _PROTECTED)
     if sub_opt is None:
         return
     rest = args[sub_opt.at + 1 :]
@@ -215,6 +247,7 @@ def _config(
         return
     for value in values[1:]:
         code(value[1:] if value and value.startswith("!") else value)  # core.pager, alias.x=!cmd
+    unsets = verb == "unset" or bool(names & {"--unset", "--unset-all"})
     if key is None:
         out.tamper(text, "git config with a computed key could set core.hooksPath", _HP)
     elif _include_key(key):
@@ -231,6 +264,8 @@ def _config(
         )
     elif key.lower().startswith("alias.") and prish(" ".join(map(str, values[1:]))):
         out.undecided(text, "a git alias that runs PR-creating commands")
+    elif _runs_program(key, values[1:], unset=unsets):
+        out.tamper(text, _RUNS.format(key=key), _PROTECTED)
 
 
 def assignments(

@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 
 from review_gate.protected import in_state, might_be_protected, protected_reason
 from review_gate.shell.named_tuple import NamedTuple
-from review_gate.shell.paths import AGENT_SETTINGS, join_dir
+from review_gate.shell.paths import AGENT_SETTINGS, UNSURE, join_dir
 from review_gate.shell.patterns import lazy
 from review_gate.shell.records import PathUse
 from review_gate.shell.words import DYN, resolve
@@ -64,6 +64,8 @@ def judge(use: PathUse, place: Place) -> str | None:
     base = _expand(join_dir(place.cwd, use.cwd) if use.cwd else place.cwd, place)
     if use.action == AGENT_SETTINGS:
         return _agent_settings(use, base, place)
+    if use.action == UNSURE:
+        return _unsure(use, base, place)
     candidates = _candidates(use, base, place)
     for path in candidates:
         reason = _reason(path, base, place)
@@ -311,6 +313,37 @@ def _state(
             shown = os.path.join(path, os.path.relpath(full, top))
             if seen > _WALK_LIMIT or _chosen(names, shown, full, reason, place):
                 return shown, reason
+    return None
+
+
+def _unsure(use: PathUse, base: str, place: Place) -> str | None:
+    """A program the analysis does not know, given a path in review-gate's state (or, for
+    ``find -exec PROG``, a tree holding it whose files ``find``'s tests may choose)."""
+    if not place.common_dir:
+        return None
+    state = os.path.join(os.path.realpath(place.common_dir), "review-gate")
+    program = use.route.removeprefix("find {} -exec ")
+    for path in _candidates(use, base, place):
+        full = os.path.join(base, _expand(path, place))
+        if in_state(full, place.common_dir):
+            reason = _reason(path, base, place) or "review-gate's state"
+            return f"may change {reason}: nothing tells whether {program} writes it"
+        real = os.path.realpath(full)
+        if use.recursive and state.startswith(real.rstrip(os.sep) + os.sep):
+            found = _state(state, real, path, base, place, use.names)
+            if found:
+                shown, reason = found
+                return f"may change {shown}: {reason}; nothing tells whether {program} writes it"
+    for word in use.mentions if _unknown(use.path) or DYN in use.path else ():
+        named = resolve(word, _env(place)).template.replace(DYN, "*")
+        full = os.path.join(base, _expand(named, place))
+        if in_state(full, place.common_dir) or any(
+            in_state(m, place.common_dir) for m in glob.glob(full)[:_GLOB_LIMIT]
+        ):
+            return (
+                f"may change a path computed at run time, in a command that names "
+                f"review-gate's state ({named}): nothing tells whether {program} writes it"
+            )
     return None
 
 

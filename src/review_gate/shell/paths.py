@@ -23,6 +23,9 @@ MOVES = "moves"
 MODE = "changes the mode of"
 OWNER = "changes the owner of"
 INTO = "writes into"
+#: A program the analysis does not know was given the path: it may change it (judged only
+#: for review-gate's state, where nothing but the gate's own commands writes).
+UNSURE = "may change"
 #: ``claude --settings FILE``: the hook reads FILE for ``disableAllHooks``.
 AGENT_SETTINGS = "starts Claude Code with the settings in"
 
@@ -77,7 +80,17 @@ def use(text: str, touch: Touch, cwd: str, mentions: tuple[str, ...]) -> PathUse
     # `cd .git/hooks && rm pre-push`: the directory counts as part of the path.
     literal_parts = join_dir(cwd.lower(), low).replace(DYN, " ")
     keep: tuple[str, ...] | None = None
-    if touch.action == AGENT_SETTINGS or path_hint(literal_parts):
+    if touch.action == UNSURE and not touch.recursive:
+        # Judged only for review-gate's state: a path that may lie in it.
+        named = [m for m in mentions if "review-gate" in m.lower()]
+        spoken = "review-gate" in literal_parts or "review-gate" in word.text.lower()
+        if spoken or ((word.glob or DYN in template) and path_hint(literal_parts)):
+            keep = ()
+        elif DYN in template and named:
+            keep = tuple(named)  # `ls .git/review-gate/* | xargs tool`
+        else:
+            return None
+    elif touch.action == AGENT_SETTINGS or path_hint(literal_parts):
         keep = ()  # the hook reads the settings file; a protected name
     elif word.glob and _glob_may_match(low):
         keep = ()

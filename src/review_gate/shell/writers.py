@@ -17,6 +17,7 @@ from review_gate.shell.paths import (
     MOVES,
     OWNER,
     REMOVES,
+    UNSURE,
     WRITES,
     Touch,
     child,
@@ -295,6 +296,37 @@ def _patch(name: str, args: list[Word]) -> list[Touch]:
     return out + [Touch(name, WRITES, w) for w in _positionals(parsed)[:1]]
 
 
+def _sort(name: str, args: list[Word]) -> list[Touch]:
+    parsed = opts.parse(args, ("okStT", ("--output", "--key", "--field-separator")))
+    return [Touch("sort -o", WRITES, w) for w in opts.values(parsed, "-o", "--output")]
+
+
+#: Programs that only read the files they are given, or whose writes are modelled elsewhere
+#: (wrappers, ``find``, the gate's own commands). Any other program given a path in
+#: review-gate's state may change it (``sqlite3 DB "update ..."``, ``python3 -m sqlite3``).
+READERS = words(
+    "cat tac nl head tail grep egrep fgrep zgrep rg ag ack wc ls dir stat file jq yq less "
+    "more bat batcat od xxd hexdump strings cmp diff diff3 colordiff md5sum sha1sum sha256sum "
+    "sha512sum b2sum cksum sum du tree realpath readlink basename dirname cut paste column "
+    "fold fmt expand unexpand echo printf test [ [[ true false cd pushd popd type which "
+    "command builtin exec env sudo doas nice nohup time timeout stdbuf setsid xargs parallel "
+    "find gate review-gate watch ionice chrt taskset flock"
+)
+
+
+def _unknown(name: str, args: list[Word]) -> list[Touch]:
+    """A program this module does not know: each word (and ``--opt=VALUE``'s value) may be
+    a file it changes; only review-gate's state is judged by it (:mod:`.judge`)."""
+    out: list[Touch] = []
+    for word in args:
+        flag, eq, rest = word.template.partition("=")
+        if eq and flag.startswith("-") and rest:
+            out.append(Touch(name, UNSURE, Word(rest, None if DYN in rest else rest, rest)))
+        elif not word.template.startswith("-") or "/" in word.template:
+            out.append(Touch(name, UNSURE, word))
+    return out
+
+
 def _git(name: str, args: list[Word]) -> list[Touch]:
     return git_files.touches(args, _copy)
 
@@ -334,6 +366,7 @@ _MODELS: dict[str, Callable[[str, list[Word]], list[Touch]]] = {
     "ex": _editor,
     "view": _editor,
     "git": _git,
+    "sort": _sort,
 }
 
 
@@ -342,9 +375,9 @@ def touches(name: str, args: Sequence[Word]) -> list[Touch]:
     model = _MODELS.get(name)
     if model is None and name.startswith("perl"):
         model = _in_place
-    if model is None:
+    if model is None and name in READERS:
         return []
-    return [t for t in model(name, list(args)) if t.word != FIND_ITEM]
+    return [t for t in (model or _unknown)(name, list(args)) if t.word != FIND_ITEM]
 
 
 def find_touches(args: Sequence[Word], groups: Sequence[Sequence[Word]]) -> list[Touch]:
@@ -363,11 +396,18 @@ def find_touches(args: Sequence[Word], groups: Sequence[Sequence[Word]]) -> list
         if not group or group[0].value is None:
             continue
         program = group[0].value.rstrip("/").rpartition("/")[2].lower()
+        if program not in _MODELS and program not in READERS:
+            found.append((f"find {{}} -exec {program}", UNSURE))  # `sh -c`, `python3 x.py`
         for inner in _MODELS.get(program, _none)(program, list(group[1:])):
             if inner.word == FIND_ITEM:
                 found.append((f"find {{}} -exec {inner.route}", inner.action))
+    printed = [
+        Touch(f"find {value}", WRITES, args[i + 1])
+        for i, value in enumerate(values[:-1])
+        if value in ("-fprint", "-fprint0", "-fprintf", "-fls")
+    ]
     if not found:
-        return []
+        return printed
     names: list[str] = []
     for i, value in enumerate(values[:-1]):
         if value in ("-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename"):
@@ -375,8 +415,11 @@ def find_touches(args: Sequence[Word], groups: Sequence[Sequence[Word]]) -> list
             names.append(f"{value[1:]}:{pattern}" if pattern is not None else "name:*")
     if set(values) & {"-o", "-or", "!", "-not", "-regex", "-iregex", ","}:
         names = []  # alternatives or negations: any file may be chosen
-    route, action = found[0]
-    return [Touch(route, action, s, True, tuple(names)) for s in starts or [Word(".", ".", ".")]]
+    return printed + [
+        Touch(route, action, s, True, tuple(names))
+        for route, action in dict.fromkeys(found)
+        for s in starts or [Word(".", ".", ".")]
+    ]
 
 
 def _none(name: str, args: list[Word]) -> list[Touch]:
