@@ -34,21 +34,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-for _key in [k for k in ENV if k.startswith("REVIEW_GATE_")]:
-    del ENV[_key]
-GATE = [sys.executable, "-c", "from review_gate._entry import main; raise SystemExit(main())"]
-
-
-def sh(cwd: Path, *cmd: str) -> str:
-    return subprocess.run(cmd, cwd=cwd, env=ENV, check=True, capture_output=True, text=True).stdout
+from bench_env import ENV, GATE, sh
 
 
 def wrapper(bindir: Path, log: Path) -> None:

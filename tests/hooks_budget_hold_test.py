@@ -269,3 +269,16 @@ def test_a_fresh_worker_and_a_new_session_are_no_tampering(tmp_path: Path) -> No
     assert w.bash(session="a") == {} and w.bash(session="b") == {}
     assert files.count_call(w.directory, "c") == (3, 3)
     assert files.high_water(w.directory) == 3
+
+
+def test_codex_shell_form_is_judged_by_its_code(tmp_path: Path) -> None:
+    """Codex sends every command as ``["bash", "-lc", CODE]``, which the hook joins into
+    one line: the exact forms pass in it, and what surrounds them is still denied."""
+    import shlex
+
+    for command in EXACT:
+        assert _allowed(tmp_path, shlex.join(["bash", "-lc", command])), command
+    for command in _generated()[:40]:
+        assert not _allowed(tmp_path, shlex.join(["bash", "-lc", command])), command
+    # only Codex's own form is unwrapped (zsh runs code from glob qualifiers, too)
+    assert not _allowed(tmp_path, shlex.join(["zsh", "-lc", EXACT[0]]))

@@ -194,7 +194,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 # A login as GitHub and the local tracker spell them: one word, no separators we use.
 _LOGIN = re.compile(r"[^\s,@]{1,100}")
 _UPPER_WORD = re.compile(r"[A-Z][A-Z_]*")
-_PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[1-9][0-9]{0,9}")
+# A Projects v2 board: owner (user or organisation) / number.
+PROJECT = re.compile(r"(?P<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<number>[1-9][0-9]{0,9})")
 # GitHub's rule for secret names (case-insensitive; GITHUB_ is reserved)
 _SECRET_NAME = re.compile(r"(?!(?i:github_))[A-Za-z_][A-Za-z0-9_]{0,99}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
@@ -376,7 +377,7 @@ def _string(name: str, raw: Any, bad: str) -> str:
         if not _LOGIN.fullmatch(login):
             raise ConfigError(f"{bad} must be a login (one word, no commas), got {value!r}")
         return login
-    if name == "dispatch_project" and not _PROJECT.fullmatch(value):
+    if name == "dispatch_project" and not PROJECT.fullmatch(value):
         raise ConfigError(
             f"{bad} must look like owner/number (a Projects v2 board), got {value!r}",
             hint="e.g. acme/7 for https://github.com/orgs/acme/projects/7",

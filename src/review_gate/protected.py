@@ -146,14 +146,12 @@ def protected_reason(
             return f".git/{os.path.relpath(full, real_dir)} (git's configuration)"
         if full == real_dir or _inside(real_dir, full):
             return "the repository's git directory"
-    if common_dir:
-        state = os.path.join(_real(common_dir), "review-gate")
-        if _inside(full, state):  # the directory itself, or anything in it
-            return (
-                "review-gate's state (.git/review-gate/: the local tracker's comments, the "
-                "dispatcher's worker records, budgets and audit log; `gate issue comment` "
-                "and `gate dispatch` write it)"
-            )
+    if in_state(full, common_dir):  # the directory itself, or anything in it
+        return (
+            "review-gate's state (.git/review-gate/: the local tracker's comments, the "
+            "dispatcher's worker records, budgets and audit log; `gate issue comment` "
+            "and `gate dispatch` write it)"
+        )
     return None
 
 
@@ -162,7 +160,12 @@ def in_state(path: str, common_dir: str | None) -> bool:
     or inside it? Everything there is protected, whatever its name."""
     if not common_dir:
         return False
-    return _inside(_real(path), os.path.join(_real(common_dir), "review-gate"))
+    return _inside(_real(path), state_path(common_dir))
+
+
+def state_path(common_dir: str) -> str:
+    """``<git common dir>/review-gate``, symbolic links resolved."""
+    return os.path.join(_real(common_dir), "review-gate")
 
 
 def _has_gate_table(path: str) -> bool:

@@ -37,18 +37,9 @@ MARKERS: dict[str, tuple[str, bool]] = {
     "REPORT:START": ("report", True),
     "REPORT:END": ("report", False),
 }
-OPENER = {
-    "review": "REVIEW:START",
-    "handover": "HANDOVER:START",
-    "worker": "WORKER:ASSIGNED",
-    "report": "REPORT:START",
-}
-CLOSER = {
-    "review": "REVIEW:END",
-    "handover": "HANDOVER:END",
-    "worker": "/WORKER:ASSIGNED",
-    "report": "REPORT:END",
-}
+# kind -> its opening / closing marker (each kind has exactly one of each)
+OPENER = {kind: name for name, (kind, opens) in MARKERS.items() if opens}
+CLOSER = {kind: name for name, (kind, opens) in MARKERS.items() if not opens}
 # The one spelling of each marker.
 EXACT: dict[str, str] = {f"<!-- {name} -->": name for name in MARKERS}
 _EXACT_RE = re.compile("|".join(map(re.escape, EXACT)))

@@ -27,10 +27,9 @@ def _state(cwd: Path) -> Path:
     """The repository's state directory, without opening its tracker (reading the log
     needs no token and no network)."""
     from review_gate import git
-    from review_gate.dispatch.worktree import main_worktree
 
     git.toplevel(cwd)  # a clear error outside a git checkout
-    return git.state_dir(main_worktree(Path(cwd)))
+    return git.state_dir(cwd)  # the common dir's: the same from every worktree
 
 
 def describe(event: dict[str, Any]) -> str:

@@ -44,9 +44,8 @@ __all__ = [
 
 
 def role_of(claim: Claim | None) -> str:
-    """A claim's role (the WORKER record's ``role``; absent: implement)."""
-    value = claim.data.get("role") if claim is not None else None
-    return value if isinstance(value, str) and value else "implement"
+    """A claim's role (:attr:`Claim.role`); no claim: implement."""
+    return claim.role if claim is not None else "implement"
 
 
 def _reviews(ctx: Context, comments: Sequence[Comment]) -> list[Comment]:

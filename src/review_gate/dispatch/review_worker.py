@@ -37,10 +37,7 @@ def implementer_branch(ctx: Context, issue: int) -> str:
 
 
 def _commit(ctx: Context, ref: str) -> str | None:
-    rc, out, _ = run(
-        "git", "rev-parse", "--verify", "-q", f"{ref}^{{commit}}", cwd=ctx.main, check=False
-    )
-    return out.strip() if rc == 0 and out.strip() else None
+    return wt.commits(ctx.main, ref)[ref]
 
 
 def branch_head(ctx: Context, branch: str) -> str:

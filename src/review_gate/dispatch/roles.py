@@ -173,11 +173,5 @@ def wire(
     return wiring.Wiring(tuple(agent_args), own, (*wired.notes, note))
 
 
-def record_role(data: object) -> str:
-    """The role in a WORKER claim or pid record (a dict); absent or unknown: implement."""
-    value = data.get("role") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and value in ROLES else "implement"
-
-
 def is_read_only(role: str | None) -> bool:
     return role in READ_ONLY_ROLES

@@ -24,12 +24,20 @@ class ActivityReport:
         self.issue = issue
         self.orchestration = orchestration
         self.posted = -1  # events covered by the comment (-1: none posted yet)
+        self.read_at = -2  # the audit log's size when it was last read in full
 
     def update(self) -> None:
         """Post or edit the summary when the audit log has new events of this run; a
         tracker error is a warning on stderr, and the next update tries again."""
+        try:
+            size = audit.audit_path(self.ctx.state).stat().st_size
+        except OSError:
+            size = -1
+        if size == self.read_at:  # the log only grows: nothing new since the last look
+            return
         events = list(audit.read(self.ctx.state, orchestration=self.orchestration))
         if len(events) == self.posted:
+            self.read_at = size
             return
         try:
             activity.post_summary(self.ctx, self.issue, self.orchestration, events)
@@ -40,4 +48,4 @@ class ActivityReport:
                 file=sys.stderr,
             )
             return
-        self.posted = len(events)
+        self.posted, self.read_at = len(events), size

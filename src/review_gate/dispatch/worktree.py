@@ -151,7 +151,7 @@ def find_branch(
 def admin_dir(main: Path, path: Path) -> Path | None:
     """The worktree's own git directory (``<common dir>/worktrees/<id>``), found by the
     path it records, so it can be read even when the worktree's directory is gone."""
-    common = Path(_git(main, "rev-parse", "--path-format=absolute", "--git-common-dir").strip())
+    common = git.common_dir(main)  # remembered for the process (git_memo)
     target = os.path.realpath(path / ".git")
     folder = common / "worktrees"
     if not folder.is_dir():

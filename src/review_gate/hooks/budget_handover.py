@@ -117,6 +117,11 @@ def _parsed_handover(command: str, drafts: str, issue: int) -> bool:
     if root.has_error:
         return False
     src = command.encode("utf-8")
+    # Codex's form, ["bash", "-lc", CODE] joined into one line, is judged by its CODE;
+    # any other shell wrapper is no exact form.
+    wrapped = syntax.shell_code(root, src) if command.startswith("bash -lc ") else None
+    if wrapped is not None and wrapped[0] == "bash":
+        return _parsed_handover(wrapped[1], drafts, issue)
     found: list[tuple[Node, list[Node]]] = []
     if not _statements(root, found):
         return False

@@ -83,7 +83,7 @@ _REVIEW_DENIED = (
     "--junitxml", "--junit-xml", "--report-log", "--resultlog", "--install-types",
     "--cache-dir", "--cov-report", "--html-report", "--txt-report", "--xml-report",
     "--linecount-report", "--any-exprs-report", "--lineprecision-report", "--write",
-    "--update-snapshots", "-o", "-u",
+    "--update-snapshots", "-o", "-u", "--override-ini", "--log-file", "--debug",
 )  # fmt: skip
 #: What a read-only worker may run, for deny reasons.
 PROGRAMS_HINT = (
@@ -119,7 +119,7 @@ def denial(
     if root.has_error:
         return "the command could not be parsed"
     src = command.encode("utf-8", "surrogatepass")
-    wrapped = _shell_code(root, src) if outer else None
+    wrapped = syntax.shell_code(root, src) if outer else None
     if wrapped is not None:
         shell, code = wrapped
         problem = denial(code, worker, review_commands, outer=False)
@@ -147,26 +147,6 @@ def denial(
         if problem is not None:
             return problem
     return None
-
-
-_SHELLS = frozenset(
-    {"bash", "sh", "zsh", "/bin/bash", "/bin/sh", "/bin/zsh", "/usr/bin/bash", "/usr/bin/sh",
-     "/usr/bin/zsh"}
-)  # fmt: skip
-
-
-def _shell_code(root: syntax.Node, src: bytes) -> tuple[str, str] | None:
-    """``(shell, CODE)`` when the whole line is one ``bash -c CODE`` / ``bash -lc CODE``
-    (or sh, zsh), else None."""
-    named = [c for c in root.children if c.is_named]
-    if len(named) != 1 or named[0].type != "command":
-        return None
-    words = syntax.command(named[0], src).words
-    values = [w.exact for w in words]
-    if len(values) != 3 or values[0] not in _SHELLS or values[1] not in ("-c", "-lc"):
-        return None
-    shell, code = values[0], values[2]
-    return None if shell is None or code is None else (shell, code)
 
 
 _UNQUOTE = re.compile(r"'[^']*'" + r'|"(?:[^"\\]|\\.)*"')

@@ -30,10 +30,9 @@ fast path is one environment lookup longer.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+TYPE_CHECKING = False  # every dispatched worker's tool call loads this module: no typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 WORKER_VAR = "REVIEW_GATE_WORKER_ID"
 STATE_VAR = "REVIEW_GATE_STATE_DIR"
@@ -77,6 +76,8 @@ READ_TOOLS = frozenset(
 def mcp_words(tool: str) -> list[str]:
     """The words of an MCP tool's own name (after ``mcp__SERVER__``), lower case:
     ``getFileContents`` and ``get-file_contents`` both give get, file, contents."""
+    import re
+
     name = tool.split("__", 2)[-1]
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
@@ -95,9 +96,11 @@ def _record(environ: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]] | No
     state = environ.get(STATE_VAR)
     if not worker or not state:
         return None
-    path = Path(state) / "workers" / f"{worker}.json"
+    from review_gate.hooks.hook_input import loads  # no `json` for a plain record
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(f"{state}/workers/{worker}.json", "rb") as record:
+            data = loads(record.read())
     except (OSError, ValueError):
         return worker, "unknown", ()
     if not isinstance(data, dict) or data.get("worker_id") != worker:
@@ -107,13 +110,6 @@ def _record(environ: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]] | No
     if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
         commands = []
     return worker, role if role in _ROLES else "unknown", tuple(commands)
-
-
-def worker_role(environ: Mapping[str, str]) -> tuple[str, str] | None:
-    """``(worker id, role)`` of the dispatched worker this hook serves; None outside one.
-    The role is ``"unknown"`` when the dispatcher's record cannot be read."""
-    known = _record(environ)
-    return None if known is None else known[:2]
 
 
 def role_denial(
@@ -170,7 +166,7 @@ def _reason(
         state = environ.get(STATE_VAR, "")
         return (
             f"review-gate: cannot read the role of worker {worker} from "
-            f"{Path(state) / 'workers' / (worker + '.json')}, so only read-only commands "
+            f"{state}/workers/{worker}.json, so only read-only commands "
             f"run: {what}. `gate dispatch status` shows the worker."
         )
     if role == "review":

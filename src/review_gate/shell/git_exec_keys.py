@@ -15,7 +15,7 @@ _EXACT = words(
     "gpg.ssh.defaultkeycommand credential.helper uploadpack.packobjectshook web.browser "
     "help.browser instaweb.browser instaweb.httpd interactive.difffilter include.path "
     "sendemail.smtpserver sendemail.sendmailcmd sendemail.tocmd sendemail.cccmd "
-    "sendemail.headercmd core.sshcommand ssh.variant"
+    "sendemail.headercmd ssh.variant"
 )
 #: Patterns over ``section.subsection.name`` keys (lower case).
 _PATTERNS = (

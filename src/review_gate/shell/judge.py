@@ -15,7 +15,7 @@ import re
 import shutil
 from fnmatch import fnmatchcase
 
-from review_gate.protected import in_state, might_be_protected, protected_reason
+from review_gate.protected import in_state, might_be_protected, protected_reason, state_path
 from review_gate.shell.named_tuple import NamedTuple
 from review_gate.shell.paths import AGENT_SETTINGS, UNSURE, join_dir
 from review_gate.shell.patterns import lazy
@@ -321,7 +321,7 @@ def _unsure(use: PathUse, base: str, place: Place) -> str | None:
     ``find -exec PROG``, a tree holding it whose files ``find``'s tests may choose)."""
     if not place.common_dir:
         return None
-    state = os.path.join(os.path.realpath(place.common_dir), "review-gate")
+    state = state_path(place.common_dir)
     program = use.route.removeprefix("find {} -exec ")
     for path in _candidates(use, base, place):
         full = os.path.join(base, _expand(path, place))

@@ -380,3 +380,24 @@ def produce(node: Node, src: bytes) -> Stdin:
         if stdin is not None:
             return Stdin(stdin.code, source, node)
     return Stdin(None, source, node)
+
+
+_SHELLS = frozenset(
+    {"bash", "sh", "zsh", "/bin/bash", "/bin/sh", "/bin/zsh", "/usr/bin/bash", "/usr/bin/sh",
+     "/usr/bin/zsh"}
+)  # fmt: skip
+
+
+def shell_code(root: Node, src: bytes) -> tuple[str, str] | None:
+    """``(shell, CODE)`` when the whole line is one ``bash -c CODE`` / ``bash -lc CODE``
+    (or sh, zsh) with literal words, else None: how Codex sends every shell command
+    (``["bash", "-lc", CODE]``, joined into one line by the hook)."""
+    named = [c for c in root.children if c.is_named]
+    if len(named) != 1 or named[0].type != "command":
+        return None
+    words = command(named[0], src).words
+    values = [w.exact for w in words]
+    if len(values) != 3 or values[0] not in _SHELLS or values[1] not in ("-c", "-lc"):
+        return None
+    shell, code = values[0], values[2]
+    return None if shell is None or code is None else (shell, code)

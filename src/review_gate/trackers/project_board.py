@@ -19,10 +19,10 @@ failures and HTTP errors are the tracker's (:meth:`GitHubTracker.translate_error
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from review_gate.config_values import PROJECT
 from review_gate.errors import ConfigError, IssueNotFound, TrackerError
 from review_gate.trackers.github import GitHubTracker
 
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from github.Requester import Requester
 
 STATUS_FIELD = "Status"  # GitHub's built-in single-select field of every Projects v2 board
-PAGE = 100
-_PROJECT = re.compile(r"(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<number>[1-9][0-9]{0,9})")
 
 
 class Board(Protocol):
@@ -68,7 +66,7 @@ class ProjectRef(NamedTuple):
 
 def parse_project(text: str) -> ProjectRef:
     """``owner/number`` (``acme/7``) as a reference; ConfigError otherwise."""
-    match = _PROJECT.fullmatch(text.strip())
+    match = PROJECT.fullmatch(text.strip())
     if match is None:
         raise ConfigError(
             f"dispatch_project {text!r} does not look like owner/number",
