@@ -52,9 +52,9 @@ class World:
     def bodies(self) -> list[str]:
         return [c["body"] for _, c in sorted(self.gh.comments.items()) if c["_issue"] == ISSUE]
 
-    def claims(self) -> Any:
+    def claims(self, issue: int = ISSUE) -> Any:
         backend = self.backend()
-        return read_claims(backend.ctx.tracker.list_comments(ISSUE), None)
+        return read_claims(backend.ctx.tracker.list_comments(issue), None)
 
     def age_claim(self, seconds: int = 7200) -> None:
         """Make the latest claim's lease old (its heartbeat ``seconds`` ago)."""

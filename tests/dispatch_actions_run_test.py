@@ -1,6 +1,8 @@
-"""`gate dispatch run --backend github-actions`: the loop over workflow runs against the
-GitHub stand-in — slots, completion, handover to a new run, retry after a failed run,
-and a loop killed with SIGKILL then run again (no second run, nothing lost)."""
+"""`gate dispatch run --backend github-actions`: the one loop of `gate dispatch run`
+(src/review_gate/dispatch/run.py) driving workflow runs through the backend, against
+the GitHub stand-in — slots, completion, handover to a new run, retry after a failed
+run, a hung run cancelled, a loop killed with SIGKILL then run again (no second run,
+nothing lost), GitHub down for a poll, and the orchestration id on every claim."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from review_gate.dispatch.backends.actions_run import RemoteLoop
-from review_gate.dispatch.run_records import RunOptions
+from review_gate.dispatch import audit
+from review_gate.dispatch.backends.actions import ActionsBackend
+from review_gate.dispatch.run import Loop
+from review_gate.dispatch.run_records import Event, RunOptions
 from tests import artifact_samples as samples
 from tests.dispatch_actions_backend_test import World
 from tests.fake_agents.harness import wait_for
@@ -44,13 +48,22 @@ def _post(world: World, issue: int, body: str) -> None:
     world.gh.add_comment(issue, body, created_at=rfc3339(now()))
 
 
+def _loop(backend: ActionsBackend, options: RunOptions, events: list[Event]) -> Loop:
+    return Loop(backend.ctx, options, events.append, backend=backend)
+
+
+def _phases(loop: Loop) -> dict[int, str]:
+    return {s.issue: s.phase for s in loop.poll()}
+
+
 def test_loop_fills_slots_hands_over_and_retries(world: World) -> None:
     for issue in (8, 9):
         world.gh.add_issue(issue, f"Issue {issue}")
-    events: list[tuple[int | None, str, str]] = []
+    events: list[Event] = []
     options = RunOptions(issues=(7, 8, 9), max_workers=2, poll=0)
-    loop = RemoteLoop(world.backend(), options, lambda *e: events.append(e), sleep=lambda s: None)
-    loop.step()
+    backend = world.backend()
+    loop = _loop(backend, options, events)
+    loop.poll()
     assert sorted(int(r.inputs["issue"]) for r in world.runs.runs.values()) == [7, 8]
     # 7 completes; 8 hands over
     run7, run8 = _run_of(world, 7), _run_of(world, 8)
@@ -58,7 +71,7 @@ def test_loop_fills_slots_hands_over_and_retries(world: World) -> None:
     world.runs.set(run7.data["id"], "completed", "success")
     _post(world, 8, samples.handover(8, worker=run8.inputs["worker_id"]))
     world.runs.set(run8.data["id"], "completed", "success")
-    phases = {p.issue: p.phase for p in loop.step()}
+    phases = _phases(loop)
     assert phases[7] == "completed"
     second8 = _run_of(world, 8)
     assert second8.data["id"] != run8.data["id"] and second8.inputs["attempt"] == "2"
@@ -67,33 +80,43 @@ def test_loop_fills_slots_hands_over_and_retries(world: World) -> None:
     world.runs.set(second8.data["id"], "completed", "failure")
     _post(world, 9, samples.review(9))
     world.runs.set(_run_of(world, 9).data["id"], "completed", "success")
-    loop.step()
+    loop.poll()
     third8 = _run_of(world, 8)
     assert third8.inputs["attempt"] == "3"
     _post(world, 8, samples.review(8))
     world.runs.set(third8.data["id"], "completed", "success")
-    phases = {p.issue: p.phase for p in loop.run(passes=2)}
-    assert phases == {7: "completed", 8: "completed", 9: "completed"}
+    assert _phases(loop) == {7: "completed", 8: "completed", 9: "completed"}
+    assert loop.run().done  # nothing left to do: the loop ends at once
     assert len(world.runs.runs) == 5  # 7, 8 x3, 9: never two runs for one claim
-    kinds = [kind for _, kind, _ in events]
-    assert kinds.count("spawned") == 5 and "released" in kinds
+    kinds = [e.kind for e in events]
+    assert kinds.count("spawned") == 5
+    assert kinds.count("completed") == 3 and "handover" in kinds and "retry" in kinds
+    # one orchestration: in every claim, and on every event of the audit trail
+    claims = [c for i in (7, 8, 9) for c in world.claims(i).claims]
+    assert {c.orchestration for c in claims} == {loop.orchestration}
+    spawns = [e for e in audit.read(backend.ctx.state) if e.get("event") == "spawn"]
+    assert len(spawns) == 5 and {e["orchestration"] for e in spawns} == {loop.orchestration}
 
 
-def test_loop_stops_a_hung_run_and_gives_up_after_max_attempts(world: World) -> None:
+@pytest.mark.parametrize("stuck", [False, True], ids=["cancel", "force-cancel"])
+def test_loop_stops_a_hung_run_and_gives_up_after_max_attempts(world: World, stuck: bool) -> None:
     options = RunOptions(issues=(7,), max_workers=1, poll=0, max_attempts=1,
                                hang_after=60)  # fmt: skip
-    events: list[tuple[int | None, str, str]] = []
-    loop = RemoteLoop(world.backend(), options, lambda *e: events.append(e), sleep=lambda s: None)
-    loop.step()
+    events: list[Event] = []
+    loop = _loop(world.backend(), options, events)
+    loop.poll()
     run = _run_of(world, 7)
     world.runs.set(run.data["id"], "in_progress")
+    world.runs.stuck_on_cancel = stuck  # cancel accepted, the run goes on: force-cancel
     world.age_claim(seconds=600)
-    loop.step()  # hung: cancelled
-    assert world.gh.count("POST", f"/actions/runs/{run.data['id']}/cancel") == 1
-    phases = loop.run(passes=2)
-    assert [p.phase for p in phases] == ["given-up"]
+    assert _phases(loop) == {7: "gave-up"}  # hung: cancelled, its claim ended as failed
+    run_path = f"/actions/runs/{run.data['id']}"
+    assert world.gh.count("POST", f"{run_path}/cancel") == 1
+    assert world.gh.count("POST", f"{run_path}/force-cancel") == (1 if stuck else 0)
     assert len(world.runs.runs) == 1
-    assert any(kind == "hung" for _, kind, _ in events)
+    kinds = [e.kind for e in events if e.issue == 7]
+    assert kinds[-4:] == ["hung", "stopped", "failed", "gave-up"], kinds
+    assert world.claims().releases[-1].reason == "failed"
 
 
 def test_killed_loop_then_rerun_dispatches_nothing_twice(world: World) -> None:
@@ -131,3 +154,29 @@ def test_killed_loop_then_rerun_dispatches_nothing_twice(world: World) -> None:
     assert len(world.runs.runs) == 1 and len(world.runs.dispatches) == 1
     rescued = Path(world.repo, ".git", "review-gate", "rescue", run.inputs["worker_id"])
     assert (rescued / "worker.log").read_text() == "all done\n"  # nothing lost
+
+
+def test_idle_turn_costs_no_rate_limit_and_github_down_costs_one_turn(world: World) -> None:
+    world.gh.add_issue(8, "Issue 8")
+    events: list[Event] = []
+    loop = _loop(world.backend(), RunOptions(issues=(7, 8), max_workers=2, poll=0), events)
+    loop.poll()
+    runs = {i: _run_of(world, i) for i in (7, 8)}
+    for run in runs.values():
+        world.runs.set(run.data["id"], "in_progress")
+    for _ in range(3):  # the first turns read everything; then nothing changes
+        assert _phases(loop) == {7: "running", 8: "running"}
+    requests, remaining = world.gh.count(), world.gh.rate_remaining
+    assert _phases(loop) == {7: "running", 8: "running"}
+    assert world.gh.rate_remaining == remaining  # 304s only
+    assert world.gh.count() - requests <= 2 + 2  # an issue each, runs page, comments
+    # GitHub answers 502 to the reads of the runs for a while: one turn is lost
+    world.gh.fail_next(4, 502, path="/actions/workflows/review-gate-worker.yml/runs")
+    for issue, run in runs.items():
+        _post(world, issue, samples.review(issue))
+        world.runs.set(run.data["id"], "completed", "success")
+    summary = loop.run()
+    assert summary.done and {s.phase for s in summary.issues} == {"completed"}
+    errors = [e for e in events if e.kind == "error"]
+    assert errors and "trying again" in errors[0].message
+    assert len(world.runs.runs) == 2

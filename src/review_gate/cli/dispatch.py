@@ -71,6 +71,12 @@ def _context(cwd: Path) -> Any:
     return open_context(cwd)
 
 
+def _open_backend(context: Any, name: str) -> Any:
+    from review_gate.dispatch.backends import open_backend
+
+    return open_backend(context, name)
+
+
 def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
 
@@ -346,6 +352,7 @@ def run(
     grace: float,
     cwd: Path,
     fmt: str,
+    backend: str = "local",  # --backend: src/review_gate/cli/dispatch_backend.py
 ) -> int:
     """Keep up to --max-workers workers busy on the queue until it is done.
 
@@ -396,7 +403,8 @@ def run(
         from_status=from_status,
     )
     display = live.Display(fmt=fmt, tty=sys.stdout.isatty())
-    summary = do_run(context, options, display.event, display.show)
+    runs_on = _open_backend(context, backend)
+    summary = do_run(context, options, display.event, display.show, runs_on)
     display.finish(summary)
     if summary.interrupted:
         return 130

@@ -5,12 +5,12 @@ The commands of :mod:`review_gate.cli.dispatch` stay as they are: :func:`extend`
 ``--backend local|github-actions`` option to each and routes a run to the backend
 chosen (the option, else ``dispatch_backend`` in the configuration, else ``local``).
 ``local`` runs the command's own code, unchanged; another backend runs the same step
-through :mod:`review_gate.dispatch.backends`.
+through :mod:`review_gate.dispatch.backends`. ``run`` is one loop for every backend: it
+gets the backend's name (``backend=``) and drives the workers through it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from collections.abc import Callable
@@ -20,7 +20,6 @@ from typing import Any
 import click
 
 from review_gate.cli import cwd_option, format_option, issue_number
-from review_gate.dispatch.run_records import RunOptions
 from review_gate.errors import EXIT_PASS, GateError
 
 BACKEND_NAMES = ("local", "github-actions")
@@ -56,8 +55,6 @@ def _remote(command: str, opened: Callable[[], Any], kw: dict[str, Any]) -> int:
 
     fmt = kw.get("fmt", "text")
     _refuse_local_only(command, kw)
-    if command == "run":
-        return _remote_run(opened, kw)
     backend = opened()
     if command == "spawn" or command == "replace":
         request = SpawnRequest(kw["issue"], kw["agent"], kw["agent_cmd"], kw["base"],
@@ -135,48 +132,6 @@ def _refuse_local_only(command: str, kw: dict[str, Any]) -> None:
         )
 
 
-def _remote_run(opened: Callable[[], Any], kw: dict[str, Any]) -> int:
-    from review_gate.dispatch.backends import actions_run
-    from review_gate.dispatch.registry import now, rfc3339
-    from review_gate.errors import UsageError
-
-    if (kw.get("issues") is None) == (kw.get("label") is None):
-        raise UsageError("give exactly one queue: --issues 1,2,3 or --label LABEL")
-    if kw.get("agent_cmd") is not None:
-        raise UsageError(
-            "--agent-cmd runs a program on this host; a runner installs its agent",
-            hint="use --agent claude or --agent codex with --backend github-actions",
-        )
-    issues = None
-    if kw.get("issues") is not None:
-        issues = tuple(dict.fromkeys(
-            issue_number(click.get_current_context(), None, part)  # type: ignore[arg-type]
-            for part in str(kw["issues"]).split(",") if part.strip()
-        ))  # fmt: skip
-    fields = {f.name for f in dataclasses.fields(RunOptions)}
-    options = RunOptions(
-        issues=tuple(i for i in issues or () if i is not None) if issues else None,
-        **{k: v for k, v in kw.items() if k in fields and k != "issues" and v is not None},
-    )
-    fmt = kw.get("fmt", "text")
-
-    def emit(issue: int | None, kind: str, message: str) -> None:
-        event = {"at": rfc3339(now()), "issue": issue, "kind": kind, "message": message}
-        if fmt == "json":
-            click.echo(json.dumps({"event": event}))
-        else:
-            about = "" if issue is None else f"#{issue} "
-            click.echo(f"{event['at']} {about}{kind}: {message}")
-
-    phases = actions_run.run_remote(opened(), options, emit)
-    if fmt == "json":
-        click.echo(json.dumps({"summary": {"issues": [p.to_json() for p in phases]}}))
-    else:
-        for p in phases:
-            click.echo(f"#{p.issue}: {p.phase}" + (f" ({p.note})" if p.note else ""))
-    return actions_run.exit_code(phases)
-
-
 def _started(started: Any) -> str:
     data = started.to_json()
     where = data.get("run_url") or data.get("worktree") or "?"
@@ -189,6 +144,10 @@ def _route(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(callback)
     def routed(*args: Any, backend: str | None, **kw: Any) -> Any:
         chosen = backend or _configured(kw.get("cwd", Path(".")))
+        if name == "run":  # one loop for every backend (src/review_gate/dispatch/run.py)
+            if chosen != "local":
+                _refuse_local_only(name, kw)
+            return callback(*args, backend=chosen, **kw)
         if chosen == "local":
             return callback(*args, **kw)
         cwd = kw.get("cwd", Path("."))

@@ -27,34 +27,32 @@ Then the issues that need a worker get one, in queue order, while slots are free
 except one that waits for another phase (:mod:`.phases`). Every event goes to the
 audit log (:mod:`.audit`) with the loop's orchestration id and the worker's id.
 
+The loop is the same for every backend (:mod:`.backends`): where a worker runs —
+a local process, a GitHub Actions run — it learns and acts only through the backend
+(start, a claim's worker, keeping a lease, halting, ending a claim).
+
 Ctrl-C (SIGINT) lets the current step finish, then stops the loop; workers keep
-running in their own sessions, and running ``gate dispatch run`` again resumes.
+running in their own sessions, and running ``gate dispatch run`` again resumes. A
+tracker (or GitHub) that does not answer costs one ``error`` event and the poll.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from review_gate.dispatch import audit, fleet, phases, procs
+from review_gate.dispatch import audit, fleet, phases
 from review_gate.dispatch.admission import admission
+from review_gate.dispatch.backends.base import Backend, Started
+from review_gate.dispatch.backends.local import LocalBackend
 from review_gate.dispatch.budget import handed_over_spent
-from review_gate.dispatch.claim import release, withdraw
+from review_gate.dispatch.claim import withdraw
 from review_gate.dispatch.context import Context
-from review_gate.dispatch.lease import Snapshot, lease_holds, liveness, scope_of
-from review_gate.dispatch.registry import (
-    Claim,
-    heartbeat,
-    load_record,
-    now,
-    read_claims,
-    rfc3339,
-    save_record,
-)
+from review_gate.dispatch.lease import Snapshot, lease_holds
+from review_gate.dispatch.registry import Claim, now, read_claims, rfc3339
 from review_gate.dispatch.review_loop import (
     Completion,
     ready_for_review,
@@ -73,13 +71,8 @@ from review_gate.dispatch.run_records import (
     View,
     Want,
 )
-from review_gate.dispatch.spawn import (
-    SpawnRequest,
-    StartFailed,
-    reap_children,
-    spawn,
-)
-from review_gate.dispatch.status import WorkerStatus, failure_context, worker_status
+from review_gate.dispatch.spawn import SpawnRequest, StartFailed, reap_children
+from review_gate.dispatch.status import WorkerStatus, failure_context
 from review_gate.errors import GateError, Refused, TrackerUnavailable
 from review_gate.records import Comment
 
@@ -105,8 +98,10 @@ class Loop:
         show: Callable[[Sequence[IssueState]], None] | None = None,
         orchestration: str | None = None,
         waits: phases.Dependencies | None = None,
+        backend: Backend | None = None,
     ) -> None:
         self.ctx = ctx
+        self.backend: Backend = backend or LocalBackend(ctx)
         self.options = options
         self.emit = emit
         self.show = show
@@ -155,11 +150,12 @@ class Loop:
         return base._replace(**changes)
 
     def _spawn(self, issue: int, **changes: Any) -> IssueState:
+        result: Started
         try:
             if changes.get("role") == "review":
                 result = start_reviewer(self.ctx, issue, self.options, self.orchestration)
             else:
-                result = spawn(self.ctx, self.request(issue, **changes))
+                result = self.backend.start(self.request(issue, **changes))
         except Refused as exc:
             self._event(issue, "waiting", str(exc))
             return IssueState(issue, "waiting", None, str(exc))
@@ -176,18 +172,20 @@ class Loop:
                 return IssueState(issue, "gave-up", None, note)
             return IssueState(issue, "pending", None, f"spawn failed: {exc}")
         role = changes.get("role") or "implement"
+        data = result.to_json()
+        where = f"pid {data['pid']}" if data.get("pid") else data.get("run_url") or "run pending"
         self._event(
-            issue, "spawned", f"{result.worker_id} (attempt {result.attempt}, pid {result.pid}"
+            issue, "spawned", f"{result.worker_id} (attempt {result.attempt}, {where}"
             f"{', ' + role if role != 'implement' else ''})", worker_id=result.worker_id,
         )  # fmt: skip
         return IssueState(issue, "running", None, result.worker_id)
 
     def look(self, issue: int, snapshot: Snapshot) -> View:
         ctx = self.ctx
-        found = ctx.tracker.get_issue(issue)
+        found = self.backend.issue(issue)
         if found.state != "open":
             return View(issue, found.state, [], read_claims([], None), frozenset(), found.body)
-        comments = ctx.tracker.list_comments(issue)
+        comments = self.backend.comments(issue)
         claims = read_claims(comments, ctx.trusted)
         holding = frozenset(c.comment.id for c in claims.active if lease_holds(ctx, c, snapshot)[0])
         return View(issue, found.state, comments, claims, holding, found.body)
@@ -195,8 +193,9 @@ class Loop:
     def owner(self, claim: Claim) -> str | None:
         """None when this loop may manage ``claim``; else whose it is."""
         ctx = self.ctx
-        if claim.host is not None and claim.host != ctx.host:
-            return f"held by {claim.worker_id} on host {claim.host}"
+        whose = self.backend.foreign(claim)
+        if whose is not None:
+            return whose
         orchestration = claim.orchestration
         if orchestration is None or orchestration == self.orchestration:
             return None  # ours, or started by hand: no loop owns it
@@ -205,13 +204,10 @@ class Loop:
             return None  # its loop is gone: adopted
         return f"held by {claim.worker_id} of the peer loop {orchestration} (pid {peer.pid})"
 
-    def _stop(self, claim: Claim) -> None:
-        record = load_record(self.ctx.state, claim.worker_id)
+    def _stop(self, issue: int, claim: Claim) -> bool:
+        """Stop a worker (hung, or its budget spent); True once nothing of it runs."""
         self.stopped_here.add(claim.worker_id)
-        signalled, _ = procs.terminate(scope_of(claim, record), grace=self.options.grace)
-        if record is not None and signalled:
-            stopped = dataclasses.replace(record, stopped_at=rfc3339(now()))
-            save_record(self.ctx.state, stopped)
+        return self.backend.halt(issue, claim, self.options.grace)
 
     def idle(self, view: View) -> IssueState | Want:
         """An issue nobody holds: done, given up, or wanting a worker (which kind)."""
@@ -246,9 +242,7 @@ class Loop:
         holder = claims.holder
         if holder is None:
             return self.idle(view), 0
-        worker = worker_status(
-            ctx, issue, holder, claims, view.comments, snapshot, hang_after=o.hang_after
-        )
+        worker = self.backend.worker(issue, holder, claims, view.comments, snapshot, o.hang_after)
         whose = self.owner(holder)
         if whose is not None:
             phase = "running" if worker.state in ("running", "hung") else "waiting"
@@ -259,30 +253,25 @@ class Loop:
             if handed_over_spent(ctx, issue, holder, view.comments, worker.budget):
                 self._event(issue, "budget", f"{worker.worker_id}: budget spent, HANDOVER posted; "
                             "stopping it to replace it")  # fmt: skip
-                self._stop(holder)
+                self._stop(issue, holder)
                 return IssueState(issue, "running", worker, "budget spent: stopping it"), 0
-            if worker.pids and holder.host == ctx.host:
-                # Refreshing the lease is owning it: a claim of a loop that is gone is
-                # adopted here, so its peers leave it to this loop from now on.
-                heartbeat(ctx.tracker, holder, orchestration=self.orchestration)
+            self.backend.keep_alive(holder, worker, self.orchestration)
             return IssueState(issue, "running", worker), 0
         if state == "orphaned":
-            live = liveness(ctx, holder, snapshot)
-            if live.never_started:
-                withdraw(ctx, holder, live.detail)
-                self._event(issue, "withdrawn", f"{holder.worker_id} {live.detail}",
+            orphan = self.backend.orphan(holder, snapshot)
+            if orphan.never_started:
+                withdraw(ctx, holder, orphan.why)
+                self._event(issue, "withdrawn", f"{holder.worker_id} {orphan.why}",
                             worker_id=holder.worker_id)  # fmt: skip
                 return Want(issue, self._role(holder), None, "waiting for a slot"), freed
-            holds, why = lease_holds(ctx, holder, snapshot, live)
-            if holds:
-                return IssueState(issue, "waiting", worker, why), 0
+            if orphan.holds:
+                return IssueState(issue, "waiting", worker, orphan.why), 0
         wid = worker.worker_id
         if state == "hung":
             self._event(issue, "hung", f"{wid}: {worker.detail}; stopping it", worker_id=wid)
-            self._stop(holder)
-            snapshot = Snapshot()
-            if liveness(ctx, holder, snapshot).alive:
+            if not self._stop(issue, holder):
                 return IssueState(issue, "hung", worker, "could not stop it yet"), 0
+            snapshot = Snapshot()
             self._event(issue, "stopped", f"{wid} stopped (hung)", worker_id=wid)
         if state in ("completed", "failed") and reviewed(ctx, o, view, holder, snapshot):
             self._event(issue, "reviewed", f"{wid} posted its REVIEW", worker_id=wid)
@@ -290,29 +279,32 @@ class Loop:
         if state == "failed" and ready_for_review(o, holder, worker):
             state, worker = "completed", worker._replace(detail="exited 0: ready for review")
         if state in ("completed", "blocked"):
-            release(ctx, issue, holder, state, snapshot)
-            self._event(issue, state, f"{wid} {worker.detail}", worker_id=wid)
+            saved = self._end(issue, holder, state, snapshot)
+            self._event(issue, state, f"{wid} {worker.detail}{saved}", worker_id=wid)
             if state == "completed" and self.checkpoints:
                 return self._settle(issue, worker), freed
             return IssueState(issue, state, worker), freed
         if state == "failed" and self._stopped_by_hand(holder, worker):
-            release(ctx, issue, holder, "stopped", snapshot)
-            self._event(issue, "stopped", f"{wid} was stopped by hand; not retried", worker_id=wid)
+            saved = self._end(issue, holder, "stopped", snapshot)
+            self._event(issue, "stopped", f"{wid} was stopped by hand; not retried{saved}",
+                        worker_id=wid)  # fmt: skip
             return IssueState(issue, "stopped", worker, _STOPPED), freed
         role = self._role(holder)
         if state == "handover":
-            release(ctx, issue, holder, "handover", snapshot)
+            saved = self._end(issue, holder, "handover", snapshot)
             if claims.handovers() >= o.max_handovers:
                 note = f"{claims.handovers() + 1} handovers: limit reached"
                 self._event(issue, "gave-up", note, worker_id=wid)
                 return IssueState(issue, "gave-up", worker, note), freed
-            self._event(issue, "handover", f"{wid} handed over; replacing it", worker_id=wid)
+            self._event(issue, "handover", f"{wid} handed over; replacing it{saved}",
+                        worker_id=wid)  # fmt: skip
             return Want(issue, role, worker, "handover waits for a slot"), freed
         # failed, orphaned (lease expired) or hung
         context = failure_context(worker, view.comments, ctx)
-        release(ctx, issue, holder, "failed", snapshot)
+        saved = self._end(issue, holder, "failed", snapshot)
         failures = claims.failures() + 1
-        self._event(issue, "failed", f"{wid} {worker.state}: {worker.detail}", worker_id=wid)
+        self._event(issue, "failed", f"{wid} {worker.state}: {worker.detail}{saved}",
+                    worker_id=wid)  # fmt: skip
         if failures >= o.max_attempts:
             note = f"{failures} failed attempt(s): limit {o.max_attempts} reached"
             self._event(issue, "gave-up", note, worker_id=wid)
@@ -325,15 +317,17 @@ class Loop:
         settled = self.idle(self.look(issue, Snapshot()))
         return settled if isinstance(settled, Want) else settled._replace(worker=worker)
 
+    def _end(self, issue: int, holder: Claim, reason: str, snapshot: Snapshot) -> str:
+        """Release ``holder`` with ``reason`` once what its worker left is saved; returns
+        the backend's note for the event ("; saved in ...")."""
+        note = self.backend.end(issue, holder, reason, snapshot)
+        return f"; {note}" if note else ""
+
     def _stopped_by_hand(self, holder: Claim, worker: WorkerStatus) -> bool:
-        """Its agent was stopped (`gate dispatch stop`, which marks the record once the
-        processes are gone — or the SIGTERM it sends, seen first), not by this loop."""
+        """Its agent was stopped by someone (`gate dispatch stop`), not by this loop."""
         if holder.worker_id in self.stopped_here:
             return False
-        if worker.exit_code == -signal.SIGTERM:
-            return True
-        record = load_record(self.ctx.state, holder.worker_id)
-        return record is not None and record.stopped_at is not None
+        return self.backend.stopped_by_hand(holder, worker)
 
     def poll(self) -> list[IssueState]:
         with fleet.turn(self.ctx.state):
@@ -342,7 +336,9 @@ class Loop:
     def _turn(self) -> list[IssueState]:
         snapshot = Snapshot()
         views: list[View] = []
-        for issue in self.queue():
+        queue = self.queue()
+        self.backend.refresh(queue)
+        for issue in queue:
             if self.stop.requested:
                 break
             views.append(self.look(issue, snapshot))
@@ -402,7 +398,12 @@ class Loop:
         previous = signal.signal(signal.SIGINT, self.stop)
         try:
             while True:
-                states = self.poll()
+                try:
+                    states = self.poll()
+                except TrackerUnavailable as exc:  # down for now: try again next poll
+                    self._event(None, "error", f"{exc}; trying again in {self.options.poll:g}s")
+                    self.sleep(self.options.poll)
+                    continue
                 if self.activity is not None:
                     self.activity.update()
                 if self.show is not None:
@@ -428,12 +429,15 @@ def run(
     options: RunOptions,
     emit: Callable[[Event], None],
     show: Callable[[Sequence[IssueState]], None] | None = None,
+    backend: Backend | None = None,
 ) -> RunSummary:
-    """Run the loop until every queued issue is done (or SIGINT)."""
-    waits = check_run(ctx, options)  # anything wrong: exit 2 before any claim
+    """Run the loop until every queued issue is done (or SIGINT), its workers started
+    by ``backend`` (default: local processes)."""
+    backend = backend or LocalBackend(ctx)
+    waits = check_run(ctx, options, backend.preflight)  # anything wrong: exit 2 before any claim
     me = fleet.register(ctx.state, ctx.host, options.describe_queue(), options.max_workers)
     try:
-        loop = Loop(ctx, options, emit, show, me.id, waits)
+        loop = Loop(ctx, options, emit, show, me.id, waits, backend)
         for peer in fleet.peers(ctx.state, me):
             loop._event(
                 None, "peer", f"{me.id} joins {peer.describe()} as a peer: slots are shared "

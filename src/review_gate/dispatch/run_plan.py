@@ -3,13 +3,17 @@ exist and their phases are sound."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from review_gate.dispatch import phases
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.registry import read_claims
 from review_gate.dispatch.run_records import RunOptions, View
 from review_gate.errors import GateError, IssueNotFound, UsageError
+
+if TYPE_CHECKING:
+    from review_gate.dispatch.spawn import SpawnRequest
 
 __all__ = ["check_queue", "label_waits", "plan_waits", "queue_of", "why_empty"]
 
@@ -125,11 +129,19 @@ def busy_slots(ctx: Context, options: RunOptions, views: Sequence[View]) -> int:
     return max(held, board.busy(ctx))
 
 
-def check_run(ctx: Context, options: RunOptions) -> phases.Dependencies:
+def check_run(
+    ctx: Context,
+    options: RunOptions,
+    preflight: Callable[[SpawnRequest], object] | None = None,
+) -> phases.Dependencies:
     """What can be checked before anything is claimed (a mistake costs nothing): the
-    numbers, the queue, the agents (implementers' and reviewers'), and the phases'
-    dependencies (a cycle, an issue outside the queue); returns the dependencies."""
-    from review_gate.dispatch.spawn import SpawnRequest, preflight
+    numbers, the queue, the agents (implementers' and reviewers', by the backend's
+    ``preflight``; default the local one), and the phases' dependencies (a cycle, an
+    issue outside the queue); returns the dependencies."""
+    from review_gate.dispatch import spawn
+    from review_gate.dispatch.spawn import SpawnRequest
+
+    preflight = preflight or spawn.preflight
 
     if options.max_workers < 1:
         raise GateError("--max-workers must be at least 1")

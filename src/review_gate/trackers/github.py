@@ -318,7 +318,7 @@ class GitHubTracker:
     def get_issue(self, number: int) -> Issue:
         with self._errors(f"issue #{number}"):
             data = self._request("GET", f"/issues/{number}")
-        return _issue(data)
+        return issue_from_json(data)
 
     def issue_exists(self, number: int) -> bool | None:
         try:
@@ -334,7 +334,7 @@ class GitHubTracker:
         with self._errors("the issue list"):
             items = self._paginated("/issues", params)
         # GitHub lists pull requests among issues; they carry a "pull_request" key.
-        return [_issue(item) for item in items if "pull_request" not in item]
+        return [issue_from_json(item) for item in items if "pull_request" not in item]
 
     def post_comment(self, number: int, body: str) -> Comment:
         what = f"issue #{number}"
@@ -374,7 +374,7 @@ class GitHubTracker:
         return value if isinstance(value, str) else None
 
 
-def _issue(data: Any) -> Issue:
+def issue_from_json(data: Any) -> Issue:
     if not isinstance(data, Mapping):
         raise TrackerError("GitHub sent an issue that is not a JSON object")
     try:

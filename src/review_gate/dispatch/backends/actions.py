@@ -24,10 +24,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from review_gate import __version__
+from review_gate.dispatch import audit, fleet
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.backends import actions_state
 from review_gate.dispatch.backends.actions_client import ActionsClient
 from review_gate.dispatch.backends.actions_poll import PollCache
+from review_gate.dispatch.backends.actions_run_side import ActionsRunSide
 from review_gate.dispatch.backends.base import WorkerLog
 from review_gate.dispatch.backends.remote_claim import REMOTE_HOST, is_remote, pending_location
 from review_gate.dispatch.claim import Progress, claim_issue, never_started, new_worker_id
@@ -74,7 +76,7 @@ class Dispatched(NamedTuple):
         return data
 
 
-class ActionsBackend:
+class ActionsBackend(ActionsRunSide):
     name = "github-actions"
 
     def __init__(
@@ -97,16 +99,14 @@ class ActionsBackend:
         self.sleep = sleep
         # what status polls read, kept between them (one backend, many polls: `run`)
         self.poll = PollCache(ctx.tracker, self.client)
+        self._unread: set[int] = set()  # `gate dispatch run`: see ActionsRunSide.comments
 
     # -- start ------------------------------------------------------------------------------
 
     def start(self, request: SpawnRequest) -> Dispatched:
         ctx, issue_no = self.ctx, request.issue
-        if request.agent_cmd is not None:
-            raise UsageError(
-                "--agent-cmd runs a program on this host; a runner installs its agent",
-                hint="use --agent claude or --agent codex with --backend github-actions",
-            )
+        self.preflight(request)
+        orchestration = request.orchestration or fleet.new_id(ctx.state)
         issue = ctx.tracker.get_issue(issue_no)
         if issue.state != "open":
             raise Refused(f"issue #{issue_no} is {issue.state}; only open issues get workers")
@@ -124,11 +124,11 @@ class ActionsBackend:
             "assigned": True, "worker_id": worker_id, "assigned_at": stamp,
             "worktree": pending_location(self.client.workflow), "issue": issue_no,
             "attempt": attempt, "branch": branch, "agent": request.agent,
-            "host": REMOTE_HOST, "heartbeat_at": stamp,
+            "host": REMOTE_HOST, "heartbeat_at": stamp, "orchestration": orchestration,
         }  # fmt: skip
         # created >= a little before the claim: the run is looked for from there on
         since = rfc3339(now() - datetime.timedelta(minutes=2))
-        mine, superseded = claim_issue(ctx, issue_no, data)
+        mine, superseded = claim_issue(ctx, issue_no, data, admit=request.admit)
         claim = Claim(mine, data)
         attempt = claim.attempt  # the tracker's word: one more than the last attempt
         inputs = {
@@ -167,6 +167,12 @@ class ActionsBackend:
                 f"claim when it starts): gate dispatch status --issue {issue_no} "
                 "--backend github-actions"
             )
+        audit.record(
+            ctx.state, "spawn", issue=issue_no, worker_id=worker_id,
+            orchestration=orchestration, attempt=attempt, agent=request.agent,
+            role=request.role, run=run_url,
+            message=f"attempt {attempt}, {run_url or 'run not known yet'}, branch {branch}",
+        )  # fmt: skip
         return Dispatched(
             issue_no, worker_id, attempt, branch, base, run_id, run_url,
             (*released, *superseded), tuple(notes),

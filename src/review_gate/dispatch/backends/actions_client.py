@@ -22,7 +22,14 @@ from typing import Any, NamedTuple
 
 from review_gate.config import Config
 from review_gate.errors import GateError, IssueNotFound, TrackerError
-from review_gate.trackers.github import GitHubTracker, api_url, resolve_repo, resolve_token
+from review_gate.records import Issue
+from review_gate.trackers.github import (
+    GitHubTracker,
+    api_url,
+    issue_from_json,
+    resolve_repo,
+    resolve_token,
+)
 
 WORKFLOW = "review-gate-worker.yml"
 MAX_ARCHIVE = 200 * 1024 * 1024  # bytes of a log or artifact archive read at most
@@ -226,6 +233,10 @@ class ActionsClient:
             if len(chunk) < 100:
                 return items
             page += 1
+
+    def issue(self, number: int) -> Issue:
+        """``GET /issues/{n}`` (conditional: an unchanged issue costs a 304)."""
+        return issue_from_json(self._conditional(f"/issues/{number}", f"issue #{number}"))
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         """``GET /actions/runs/{id}`` (conditional); None when the run is gone."""

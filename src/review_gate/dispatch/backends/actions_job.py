@@ -224,12 +224,12 @@ def run_job(cwd: Path, job: Job, environ: Mapping[str, str] | None = None) -> Jo
     inputs = PromptInputs(
         issue=issue, worker_id=job.worker_id, attempt=job.attempt, branch=job.branch,
         base=base, worktree=str(ctx.main), tracker=ctx.tracker.name,
-        handover=handover_context(comments, ctx.trusted),
+        handover=handover_context(comments, ctx.trusted), orchestration=claim.orchestration,
     )  # fmt: skip
     prompt_file.write_text(render(load_template(), inputs), encoding="utf-8")
-    env = wiring.worker_env(
+    env = wiring.worker_env(  # orchestration: the loop (or spawn) that dispatched this run
         issue=job.issue, worker_id=job.worker_id, tracker=ctx.tracker.name, repo=ctx.repo,
-        base=job.base, gate=gate, environ=env_in,
+        base=job.base, gate=gate, environ=env_in, orchestration=claim.orchestration,
     )  # fmt: skip
 
     def command(prompt: str) -> agents.Command:

@@ -112,8 +112,16 @@ def _extract(data: bytes, dest: Path) -> list[Path]:
 
 
 def collect(
-    ctx: Context, client: ActionsClient, issue: int, *, force: bool = False
+    ctx: Context,
+    client: ActionsClient,
+    issue: int,
+    *,
+    force: bool = False,
+    reason: tuple[str, str] | None = None,
 ) -> CleanupResult:
+    """Save the current remote worker's artifact, then release the issue's remote
+    claims; ``reason`` (worker id, reason) overrides the reason of that worker's release
+    (the loop's word: ``stopped``, ``completed`` once ready for review ...)."""
     comments = ctx.tracker.list_comments(issue)
     claims = read_claims(comments, ctx.trusted)
     current, shown = _current(ctx, issue)
@@ -152,7 +160,10 @@ def collect(
         if not is_remote(claim.data):
             continue
         state = workers[claim.worker_id].state if claim.worker_id in workers else "failed"
-        post_release(ctx.tracker, issue, claim.worker_id, actions_state.release_reason(state))
+        why = actions_state.release_reason(state)
+        if reason is not None and reason[0] == claim.worker_id:
+            why = reason[1]
+        post_release(ctx.tracker, issue, claim.worker_id, why)
         released.append(claim.worker_id)
     bundle = next((str(f) for f in files if f.name == "commits.bundle"), None)
     patch = next((str(f) for f in files if f.name == "worktree.patch"), None)

@@ -9,16 +9,23 @@ starts, state is read from the tracker plus the backend's own view of the worker
 Backends are plain classes satisfying :class:`Backend`, looked up by name in
 :mod:`review_gate.dispatch.backends` (``local``: a process in a worktree beside the
 repository; ``github-actions``: one workflow run per worker).
+
+``gate dispatch run`` (:mod:`review_gate.dispatch.run`) is one loop for every backend:
+it reads the queue, decides, and acts only through the second half of the protocol
+(reading an issue, a claim's worker, keeping a lease, halting, ending a claim).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from review_gate.dispatch.cleanup import CleanupResult, StopResult
+from review_gate.dispatch.lease import Snapshot
+from review_gate.dispatch.registry import Claim, IssueClaims
 from review_gate.dispatch.spawn import SpawnRequest
 from review_gate.dispatch.status import WorkerStatus
+from review_gate.records import Comment, Issue
 
 
 class Started(Protocol):
@@ -44,6 +51,14 @@ class WorkerLog(NamedTuple):
 
     def to_json(self) -> dict[str, Any]:
         return self._asdict()
+
+
+class Orphan(NamedTuple):
+    """What to do with a claim whose worker is gone (``orphaned``)."""
+
+    never_started: bool  # withdraw it: no attempt is counted
+    holds: bool  # its lease still holds: wait
+    why: str
 
 
 class Backend(Protocol):
@@ -73,4 +88,60 @@ class Backend(Protocol):
         self, issue: int, *, keep_worktree: bool = False, force: bool = False
     ) -> CleanupResult:
         """Save what the worker produced (rescue folder), then release its claim."""
+        ...
+
+    # -- what `gate dispatch run` asks (one loop for every backend) ---------------------
+
+    def preflight(self, request: SpawnRequest) -> None:
+        """Refuse, before anything is claimed, a request this backend cannot start."""
+        ...
+
+    def refresh(self, issues: Sequence[int]) -> None:
+        """Read what a turn over ``issues`` needs, at once (a remote backend's one poll)."""
+        ...
+
+    def issue(self, number: int) -> Issue:
+        """The issue as the tracker has it now (its state and body)."""
+        ...
+
+    def comments(self, number: int) -> list[Comment]:
+        """The issue's comments as the tracker has them now."""
+        ...
+
+    def foreign(self, claim: Claim) -> str | None:
+        """None when this backend runs ``claim``'s worker; else whose it is."""
+        ...
+
+    def worker(
+        self,
+        issue: int,
+        claim: Claim,
+        claims: IssueClaims,
+        comments: Sequence[Comment],
+        snapshot: Snapshot,
+        hang_after: float | None,
+    ) -> WorkerStatus:
+        """The state of ``claim``'s worker (docs/dispatch.md, "Worker states")."""
+        ...
+
+    def keep_alive(self, claim: Claim, worker: WorkerStatus, orchestration: str) -> None:
+        """Refresh a running worker's lease where the loop owns that (adopting it)."""
+        ...
+
+    def halt(self, issue: int, claim: Claim, grace: float) -> bool:
+        """Stop ``claim``'s worker; True once nothing of it runs any more."""
+        ...
+
+    def orphan(self, claim: Claim, snapshot: Snapshot) -> Orphan:
+        """What an ``orphaned`` claim needs."""
+        ...
+
+    def end(self, issue: int, claim: Claim, reason: str, snapshot: Snapshot) -> str:
+        """Save what the worker left, then release ``claim`` with ``reason``; returns a
+        note for the loop's event ("" when there is nothing to say). Refused while the
+        worker runs."""
+        ...
+
+    def stopped_by_hand(self, claim: Claim, worker: WorkerStatus) -> bool:
+        """Whether a ``failed`` worker was stopped by someone (not retried)."""
         ...
