@@ -19,6 +19,7 @@ import pytest
 from review_gate.dispatch import audit
 from review_gate.dispatch.backends.actions import ActionsBackend
 from review_gate.dispatch.run import Loop
+from review_gate.dispatch.run_plan import check_run
 from review_gate.dispatch.run_records import Event, RunOptions
 from tests import artifact_samples as samples
 from tests.dispatch_actions_backend_test import World
@@ -180,3 +181,51 @@ def test_idle_turn_costs_no_rate_limit_and_github_down_costs_one_turn(world: Wor
     errors = [e for e in events if e.kind == "error"]
     assert errors and "trying again" in errors[0].message
     assert len(world.runs.runs) == 2
+
+
+def _runner_pushes(world: World, tmp: Path, branch: str) -> str:
+    """What the job does at the end of a run: the worker's commit pushed to ``branch``."""
+    from tests.helpers import commit_file, git
+
+    origin = git(world.repo, "remote", "get-url", "origin").strip()
+    runner = tmp / f"runner-{branch.replace('/', '-')}"
+    git(tmp, "clone", "-q", origin, str(runner))
+    git(runner, "checkout", "-q", "-b", branch)
+    sha = commit_file(runner, "thing.txt", f"{branch}\n", "feat: the thing")
+    git(runner, "push", "-q", "origin", branch)
+    return sha
+
+
+def test_phases_on_runners_gate_the_pushed_branch(world: World, tmp_path: Path) -> None:
+    """--sequential with --backend github-actions: #8 starts once #7's worker pushed its
+    branch and a REVIEW of that branch's tip passes #7's gate; --activity-issue keeps one
+    summary comment of the run."""
+    for issue in (8, 9):
+        world.gh.add_issue(issue, f"Issue {issue}")
+    events: list[Event] = []
+    options = RunOptions(issues=(7, 8), max_workers=2, poll=0, sequential=True,
+                         activity_issue=9)  # fmt: skip
+    backend = world.backend()
+    waits = check_run(backend.ctx, options, backend.preflight)  # as `run` plans them
+    assert waits == {8: frozenset({7})}
+    loop = Loop(backend.ctx, options, events.append, waits=waits, backend=backend)
+    assert _phases(loop) == {7: "running", 8: "waiting"}
+    assert [r.inputs["issue"] for r in world.runs.runs.values()] == ["7"]
+    run7 = _run_of(world, 7)
+    # a REVIEW of a commit that is not the branch's tip does not pass: #8 still waits
+    _post(world, 7, samples.review(7, commit="0" * 40))
+    sha = _runner_pushes(world, tmp_path, run7.inputs["branch"])
+    world.runs.set(run7.data["id"], "completed", "success")
+    assert _phases(loop)[8] != "running"
+    assert [r.inputs["issue"] for r in world.runs.runs.values()].count("8") == 0
+    # the remediation attempt reviews the tip: the gate passes, #8 starts
+    remedy = _run_of(world, 7)
+    assert remedy.data["id"] != run7.data["id"] and remedy.inputs["attempt"] == "2"
+    _post(world, 7, samples.review(7, commit=sha))
+    world.runs.set(remedy.data["id"], "completed", "success")
+    phases = _phases(loop)
+    assert phases[7] == "completed" and phases[8] == "running"
+    assert loop.activity is not None
+    loop.activity.update()
+    summary = [c for c in world.gh.comments.values() if c["_issue"] == 9]
+    assert len(summary) == 1 and loop.orchestration in summary[0]["body"]

@@ -126,10 +126,7 @@ def test_local_backend_flag_changes_nothing(project: Project) -> None:
         ("spawn", ("--issue", "7", "--role", "review"), "--role"),
         ("spawn", ("--issue", "7", "--max-turns", "20"), "--max-turns"),
         ("run", ("--issues", "7", "--review-with", "codex"), "--review-with"),
-        ("run", ("--issues", "7,8", "--sequential"), "--sequential"),
-        ("run", ("--issues", "7,8", "--after", "8:7"), "--after"),
         ("run", ("--from-status", "Todo"), "--from-status"),
-        ("run", ("--issues", "7", "--activity-issue", "9"), "--activity-issue"),
     ],
 )
 def test_local_only_options_are_refused_not_dropped(

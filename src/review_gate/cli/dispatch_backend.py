@@ -101,11 +101,8 @@ def _remote(command: str, opened: Callable[[], Any], kw: dict[str, Any]) -> int:
 # silently dropped (docs/dispatch.md, "Scaling out").
 _LOCAL_ONLY = {  # keyword -> its flag (a value other than None, False, () or "implement")
     "role": "--role",
-    "sequential": "--sequential",
-    "after": "--after",
     "review_with": "--review-with",
     "review_cmd": "--review-cmd",
-    "activity_issue": "--activity-issue",
     "from_status": "--from-status",
     "max_turns": "--max-turns",
     "max_minutes": "--max-minutes",

@@ -2,8 +2,9 @@
 
 The same evaluation ``gate check --issue N`` makes (:func:`review_gate.check.check`),
 run on the head of the issue's worker — its worktree when it is still there, else its
-branch in the main checkout. ``run`` asks it before a phase's dependants start, and in
-the review loop after each review.
+branch in the main checkout; a worker that ran in GitHub Actions pushed its branch to
+``origin``, so that branch is fetched and its tip gated. ``run`` asks it before a
+phase's dependants start, and in the review loop after each review.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from review_gate.dispatch.backends.remote_claim import is_remote
 from review_gate.dispatch.context import Context
 from review_gate.dispatch.registry import Claim
 from review_gate.errors import GateError, TrackerUnavailable
@@ -33,7 +35,14 @@ def evaluate_gate(ctx: Context, issue: int, worker: Claim | None) -> GateResult:
     from review_gate.check import check
 
     cwd, head = ctx.main, None
-    if worker is not None and worker.worktree and Path(worker.worktree).is_dir():
+    if worker is not None and is_remote(worker.data) and worker.branch:
+        head = _pushed_head(ctx.main, worker.branch)
+        if head is None:
+            return GateResult(False, (
+                f"the worker's branch {worker.branch} is not on origin: nothing to gate "
+                "(fix: the worker pushes its branch; `gate dispatch logs` shows its run)",
+            ))  # fmt: skip
+    elif worker is not None and worker.worktree and Path(worker.worktree).is_dir():
         cwd = Path(worker.worktree)
     elif worker is not None and worker.branch:
         head = worker.branch
@@ -47,6 +56,19 @@ def evaluate_gate(ctx: Context, issue: int, worker: Claim | None) -> GateResult:
         f"{v.gate}: {r.message} (fix: {r.fix})" for v in result.failed() for r in v.reasons
     )
     return GateResult(result.passed, reasons or (() if result.passed else ("no verdict",)))
+
+
+def _pushed_head(main: Path, branch: str) -> str | None:
+    """The tip of ``branch`` on ``origin``, fetched (None when origin has no such branch)."""
+    from review_gate.git import run_git
+
+    rc, _, _ = run_git(main, "fetch", "-q", "--no-tags", "origin", f"refs/heads/{branch}",
+                       check=False)  # fmt: skip
+    if rc != 0:
+        return None
+    rc, out, _ = run_git(main, "rev-parse", "--verify", "-q", "FETCH_HEAD^{commit}", check=False)
+    sha = out.strip()
+    return sha if rc == 0 and sha else None
 
 
 def remediation_context(issue: int, result: GateResult, review: str | None) -> str:
