@@ -229,3 +229,29 @@ def test_phases_on_runners_gate_the_pushed_branch(world: World, tmp_path: Path) 
     loop.activity.update()
     summary = [c for c in world.gh.comments.values() if c["_issue"] == 9]
     assert len(summary) == 1 and loop.orchestration in summary[0]["body"]
+
+
+def test_board_queue_on_runners(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--from-status Todo with --backend github-actions: the queue is the board column,
+    a dispatch moves the item to In Progress, a completed run's release to In Review, and
+    the item is followed after it left the column."""
+    from tests.github_standin_projects import projects as boards
+
+    stand_in = boards(world.gh)
+    project = stand_in.add_project("octo", 3)
+    monkeypatch.setenv("REVIEW_GATE_DISPATCH_PROJECT", "octo/3")
+    world.gh.add_issue(8, "Issue 8")
+    for issue in (7, 8):
+        stand_in.add_item(project, issue, "Todo")
+    events: list[Event] = []
+    loop = _loop(world.backend(), RunOptions(from_status="Todo", max_workers=1, poll=0), events)
+    assert _phases(loop) == {7: "running", 8: "pending"}
+    assert stand_in.status(project, 7) == "In Progress"
+    run7 = _run_of(world, 7)
+    _post(world, 7, samples.review(7))
+    world.runs.set(run7.data["id"], "completed", "success")
+    assert _phases(loop) == {7: "completed", 8: "running"}
+    assert stand_in.status(project, 7) == "In Review"
+    assert stand_in.status(project, 8) == "In Progress"
+    moved = [e for e in audit.read(loop.ctx.state, 7) if e["event"] == "board-moved"]
+    assert len(moved) == 2

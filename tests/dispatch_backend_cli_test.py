@@ -126,7 +126,6 @@ def test_local_backend_flag_changes_nothing(project: Project) -> None:
         ("spawn", ("--issue", "7", "--role", "review"), "--role"),
         ("spawn", ("--issue", "7", "--max-turns", "20"), "--max-turns"),
         ("run", ("--issues", "7", "--review-with", "codex"), "--review-with"),
-        ("run", ("--from-status", "Todo"), "--from-status"),
     ],
 )
 def test_local_only_options_are_refused_not_dropped(

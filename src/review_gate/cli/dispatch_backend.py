@@ -103,7 +103,6 @@ _LOCAL_ONLY = {  # keyword -> its flag (a value other than None, False, () or "i
     "role": "--role",
     "review_with": "--review-with",
     "review_cmd": "--review-cmd",
-    "from_status": "--from-status",
     "max_turns": "--max-turns",
     "max_minutes": "--max-minutes",
     "max_tokens": "--max-tokens",

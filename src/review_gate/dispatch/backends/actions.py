@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from review_gate import __version__
-from review_gate.dispatch import audit, fleet
+from review_gate.dispatch import audit, board, fleet
 from review_gate.dispatch import worktree as wt
 from review_gate.dispatch.backends import actions_state
 from review_gate.dispatch.backends.actions_client import ActionsClient
@@ -172,6 +172,10 @@ class ActionsBackend(ActionsRunSide):
             orchestration=orchestration, attempt=attempt, agent=request.agent,
             role=request.role, run=run_url,
             message=f"attempt {attempt}, {run_url or 'run not known yet'}, branch {branch}",
+        )  # fmt: skip
+        board.move(  # bookkeeping: never raises
+            ctx, issue_no, board.IN_PROGRESS, f"{worker_id} dispatched (attempt {attempt})",
+            worker_id=worker_id, orchestration=orchestration,
         )  # fmt: skip
         return Dispatched(
             issue_no, worker_id, attempt, branch, base, run_id, run_url,

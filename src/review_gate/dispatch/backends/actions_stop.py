@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from review_gate.dispatch import rescue
+from review_gate.dispatch import board, rescue
 from review_gate.dispatch.backends import actions_state
 from review_gate.dispatch.backends.actions_client import ActionsClient
 from review_gate.dispatch.backends.base import WorkerLog
@@ -165,6 +165,7 @@ def collect(
             why = reason[1]
         post_release(ctx.tracker, issue, claim.worker_id, why)
         released.append(claim.worker_id)
+        board.released(ctx, issue, claim.worker_id, why, claim.branch)  # never raises
     bundle = next((str(f) for f in files if f.name == "commits.bundle"), None)
     patch = next((str(f) for f in files if f.name == "worktree.patch"), None)
     tarball = next((f for f in files if f.name == "ignored.tar"), None)
