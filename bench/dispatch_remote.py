@@ -4,7 +4,10 @@ GitHub stand-in (tests/github_standin.py + tests/github_standin_actions.py).
 - per spawn: every request one ``start`` sends (claim, re-read, dispatch, record);
 - per status poll of N remote workers when nothing changed: all requests, and those that
   count against the rate limit (an unchanged run answers 304 to a conditional request,
-  which GitHub does not count). The issue's goal: at most ceil(N/100) + 1.
+  which GitHub does not count). The issue's goal: at most ceil(N/100) + 1;
+- per turn of `gate dispatch run`'s loop over the same N workers when nothing changed:
+  all requests (one conditional read of each issue besides the poll) and those counted
+  (goal: none).
 
     .venv/bin/python bench/dispatch_remote.py [--workers 50]
 """
@@ -28,6 +31,8 @@ from review_gate.dispatch.backends.actions import ActionsBackend  # noqa: E402
 from review_gate.dispatch.backends.actions_client import ActionsClient  # noqa: E402
 from review_gate.dispatch.context import open_context  # noqa: E402
 from review_gate.dispatch.registry import assignment_body, now, rfc3339  # noqa: E402
+from review_gate.dispatch.run import Loop  # noqa: E402
+from review_gate.dispatch.run_records import RunOptions  # noqa: E402
 from review_gate.dispatch.spawn import SpawnRequest  # noqa: E402
 from tests.github_standin import GitHubStandIn  # noqa: E402
 from tests.github_standin_actions import actions  # noqa: E402
@@ -117,6 +122,20 @@ def main() -> None:
             )
             what = f"({_kinds(poll)}), {counted} counted against the rate limit"
             print(f"status, {n} remote workers, {label}: {len(poll)} requests {what}{verdict}")
+        fresh = ActionsBackend(ctx, ActionsClient.from_config(ctx.config), sleep=lambda s: None)
+        options = RunOptions(issues=tuple(issues), max_workers=n, poll=0)
+        loop = Loop(ctx, options, lambda event: None, backend=fresh)
+        for label in ("first turn", "second turn, nothing changed", "third turn, nothing changed"):
+            before, remaining = len(gh.requests), gh.rate_remaining
+            states = loop.poll()
+            turn = gh.requests[before:]
+            assert all(s.phase == "running" for s in states), {s.phase for s in states}
+            counted = remaining - gh.rate_remaining
+            # the second turn pays once for the comment listing's moved `since`
+            steady = label.startswith("third")
+            verdict = f" (goal 0: {'met' if not counted else 'NOT met'})" if steady else ""
+            print(f"run, {n} remote workers, {label}: {len(turn)} requests, "
+                  f"{counted} counted against the rate limit{verdict}")  # fmt: skip
 
 
 if __name__ == "__main__":
