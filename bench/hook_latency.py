@@ -1,7 +1,10 @@
 """Latency of the PreToolUse hook as installed (README, Benchmarks).
 
-Runs, alternating so that machine noise hits all alike, N times each, the command line
-``gate install`` writes (``python -I -S .../run_hook.py pre-tool-use``):
+Runs N rounds; each round runs every variant below once, in a shuffled order, so that
+machine noise (the machine is shared) hits all alike. Every ratio is computed within each
+round and the median over the rounds is reported, with its quartiles: a slow moment then
+moves both sides of a ratio, not one. The variants are the command line ``gate install``
+writes (``python -I -S .../run_hook.py pre-tool-use``):
 
 * on a command that creates no PR and that the text pre-filter rules out — the fast path
   every agent tool call pays (goals: <= 1.0x ``python -c pass``, <= 0.6x a bash + jq hook);
@@ -13,10 +16,12 @@ Runs, alternating so that machine noise hits all alike, N times each, the comman
 * ``python -c pass`` on the same interpreter, and a plain bash + jq hook that greps the
   command for "gh pr create" (skipped with a message when jq is not installed);
 
-then the PR path: ``gh pr create`` denied in a checkout with the local tracker.
+then the PR path: ``gh pr create`` denied in a checkout with the local tracker. With
+``--src OTHER/src`` the same hook command of another checkout (an older main, say) runs in
+the same rounds on the fast-path and Write inputs, for a before/after in one run.
 Prints medians in milliseconds and the ratios. Usage:
 
-    .venv/bin/python bench/hook_latency.py [--runs 40] [--gate PATH]
+    .venv/bin/python bench/hook_latency.py [--runs 100] [--gate PATH] [--src OTHER/src]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shlex
 import shutil
 import statistics
@@ -120,8 +126,8 @@ def installed_argv(gate: str) -> list[str]:
     return shlex.split(hook_command(gate, "pre-tool-use"))
 
 
-GOALS = (
-    # (variant, compared with, goal ratio)
+GOALS: tuple[tuple[str, str, float | None], ...] = (
+    # (variant, compared with, goal ratio or None)
     ("hook: ls | grep (fast path)", "python -c pass", 1.0),
     ("hook: ls | grep (fast path)", "bash + jq grep hook", 0.6),
     ("hook: gh pr view (parsed)", "python -c pass", 2.0),
@@ -131,10 +137,19 @@ GOALS = (
 )
 
 
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return values[0], values[0]
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return q1, q3
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=100, help="rounds (default 100)")
     parser.add_argument("--gate", default=str(Path(sys.executable).with_name("gate")))
+    parser.add_argument("--src", help="another checkout's src/ to compare in the same rounds")
+    parser.add_argument("--seed", type=int, default=14, help="seed of the order in each round")
     args = parser.parse_args(argv)
     gate = args.gate if os.path.exists(args.gate) else shutil.which("gate")
     if not gate:
@@ -161,31 +176,65 @@ def main(argv: Sequence[str] | None = None) -> int:
             variants["bash + jq grep hook"] = (["bash", "-c", JQ_HOOK], payload(FAST_COMMAND, repo))
         else:
             print("jq is not installed: the bash + jq column is skipped (apt install jq)")
-        pr_variant = (hook, payload("gh pr create --fill", repo))
+        goals = list(GOALS)
+        if args.src and not hook[-2].endswith("run_hook.py"):
+            raise SystemExit("--src compares the fast start (run_hook.py); this gate has none")
+        if args.src:
+            old = [hook[0], *hook[1:-2], old_run_hook(args.src), hook[-1]]
+            print(f"compared with: {shlex.join(old)}")
+            variants["old hook: ls | grep (fast path)"] = (old, payload(FAST_COMMAND, repo))
+            variants["old hook: Write (ordinary file)"] = (old, write_payload(repo))
+            goals += [
+                ("hook: ls | grep (fast path)", "old hook: ls | grep (fast path)", None),
+                ("hook: Write (ordinary file)", "old hook: Write (ordinary file)", None),
+                ("old hook: ls | grep (fast path)", "python -c pass", 1.0),
+                ("old hook: Write (ordinary file)", "old hook: ls | grep (fast path)", 1.0),
+            ]
+        variants["hook: gh pr create (denied)"] = (hook, payload("gh pr create --fill", repo))
         times: dict[str, list[float]] = {name: [] for name in variants}
-        pr_times: list[float] = []
-        for cmd, data in variants.values():  # warm-up: page cache, .pyc files
-            timed(cmd, data, repo, env)
-        timed(pr_variant[0], pr_variant[1], repo, env)
+        order = list(variants)
+        shuffle = random.Random(args.seed).shuffle
+        for _ in range(3):  # warm-up: page cache, .pyc files
+            for cmd, data in variants.values():
+                timed(cmd, data, repo, env)
         for _ in range(args.runs):
-            for name, (cmd, data) in variants.items():
+            shuffle(order)
+            for name in order:
+                cmd, data = variants[name]
                 times[name].append(timed(cmd, data, repo, env))
-            pr_times.append(timed(pr_variant[0], pr_variant[1], repo, env))
-    print(f"runs per variant: {args.runs} (alternating), interpreter {sys.version.split()[0]}")
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, value in medians.items():
-        print(f"  {name:<34} median {value:7.1f} ms  (min {min(times[name]):6.1f})")
     print(
-        f"  {'hook: gh pr create (denied)':<34} median {statistics.median(pr_times):7.1f} ms"
-        "  (local tracker)"
+        f"{args.runs} rounds, each variant once per round in a shuffled order; "
+        f"interpreter {sys.version.split()[0]}"
     )
-    for name, other, goal in GOALS:
-        if other not in medians:
+    for name, values in times.items():
+        q1, q3 = _quartiles(values)
+        note = "  (local tracker)" if name.endswith("(denied)") else ""
+        print(f"  {name:<34} median {statistics.median(values):7.2f} ms  [{q1:.2f}-{q3:.2f}]{note}")
+    print("ratios: median over rounds of the ratio within each round [quartiles]")
+    for name, other, goal in goals:
+        if other not in times:
             continue
-        ratio = medians[name] / medians[other]
-        verdict = "OK" if ratio <= goal else "OVER GOAL"
-        print(f"{name} / {other} = {ratio:.2f}x (goal <= {goal}x) -> {verdict}")
+        ratios = [a / b for a, b in zip(times[name], times[other], strict=True)]
+        ratio = statistics.median(ratios)
+        q1, q3 = _quartiles(ratios)
+        verdict = (
+            ""
+            if goal is None
+            else f" (goal <= {goal}x) -> " + ("OK" if ratio <= goal else "OVER GOAL")
+        )
+        print(f"  {name} / {other} = {ratio:.2f}x [{q1:.2f}-{q3:.2f}]{verdict}")
     return 0
+
+
+def old_run_hook(src: str) -> str:
+    """``run_hook.py`` of another checkout's ``src/`` (byte-compiled here, as installed)."""
+    import compileall
+
+    path = Path(src).resolve() / "review_gate" / "hooks" / "run_hook.py"
+    if not path.is_file():
+        raise SystemExit(f"no {path}: pass the src/ directory of a review-gate checkout")
+    compileall.compile_dir(str(path.parent.parent), quiet=2)
+    return str(path)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from review_gate.artifacts.report_templates import ReportFacts, report
 from review_gate.dispatch import audit
 from review_gate.dispatch.backends.actions import ActionsBackend
 from review_gate.dispatch.run import Loop
@@ -104,20 +106,93 @@ def test_loop_stops_a_hung_run_and_gives_up_after_max_attempts(world: World, stu
     options = RunOptions(issues=(7,), max_workers=1, poll=0, max_attempts=1,
                                hang_after=60)  # fmt: skip
     events: list[Event] = []
-    loop = _loop(world.backend(), options, events)
+    backend = world.backend()
+    loop = _loop(backend, options, events)
     loop.poll()
     run = _run_of(world, 7)
     world.runs.set(run.data["id"], "in_progress")
     world.runs.stuck_on_cancel = stuck  # cancel accepted, the run goes on: force-cancel
     world.age_claim(seconds=600)
-    assert _phases(loop) == {7: "gave-up"}  # hung: cancelled, its claim ended as failed
     run_path = f"/actions/runs/{run.data['id']}"
+    if stuck:
+        # cancelled; the job gets cancel_grace to save the work before a force-cancel
+        assert _phases(loop) == {7: "hung"}
+        assert _phases(loop) == {7: "hung"}
+        assert world.gh.count("POST", f"{run_path}/cancel") == 1
+        assert world.gh.count("POST", f"{run_path}/force-cancel") == 0
+        later = time.monotonic() + backend.cancel_grace  # the grace is over
+        backend.clock = lambda: later
+    assert _phases(loop) == {7: "gave-up"}  # stopped, its claim ended as failed
     assert world.gh.count("POST", f"{run_path}/cancel") == 1
     assert world.gh.count("POST", f"{run_path}/force-cancel") == (1 if stuck else 0)
     assert len(world.runs.runs) == 1
     kinds = [e.kind for e in events if e.issue == 7]
     assert kinds[-4:] == ["hung", "stopped", "failed", "gave-up"], kinds
     assert world.claims().releases[-1].reason == "failed"
+
+
+def test_a_hung_run_the_claim_never_recorded_is_found_and_cancelled(world: World) -> None:
+    from review_gate.dispatch.backends.remote_claim import pending_location
+    from review_gate.dispatch.registry import assignment_body
+
+    options = RunOptions(issues=(7,), max_workers=1, poll=0, hang_after=60)
+    loop = _loop(world.backend(), options, [])
+    loop.poll()
+    run = _run_of(world, 7)
+    world.age_claim(seconds=600)  # queued for ten minutes: a run that never starts
+    claim = world.claims().latest  # as if the dispatch's answer carried no run
+    data = {**claim.data, "worktree": pending_location("review-gate-worker.yml")}
+    world.gh.comments[claim.comment.id]["body"] = assignment_body(data)
+    assert _phases(loop)[7] == "running"  # cancelled, found by its run-name; retried
+    assert world.gh.count("POST", f"/actions/runs/{run.data['id']}/cancel") == 1
+    assert world.claims().releases[-1].reason == "failed"
+    retry = _run_of(world, 7)
+    assert retry.data["id"] != run.data["id"] and retry.inputs["attempt"] == "2"
+
+
+def test_a_run_stopped_by_hand_is_not_retried(world: World) -> None:
+    backend = world.backend()
+    events: list[Event] = []
+    loop = _loop(backend, RunOptions(issues=(7,), max_workers=1, poll=0), events)
+    loop.poll()
+    run = _run_of(world, 7)
+    world.runs.set(run.data["id"], "in_progress")
+    [stopped] = backend.stop(7, grace=0)  # gate dispatch stop --backend github-actions
+    assert stopped.signalled
+    assert _phases(loop) == {7: "stopped"}
+    assert len(world.runs.runs) == 1 and world.claims().releases[-1].reason == "stopped"
+    assert loop.run().interrupted is False  # stopped is done: the loop ends
+
+
+def test_a_retry_on_a_runner_learns_how_the_attempt_before_failed(world: World) -> None:
+    from review_gate.dispatch.backends.actions_job import previous_failure
+
+    backend = world.backend()
+    loop = _loop(backend, RunOptions(issues=(7,), max_workers=1, poll=0), [])
+    loop.poll()
+    first = _run_of(world, 7)
+    failed = report("failed", ReportFacts(first.inputs["worker_id"], 7, 1))
+    _post(world, 7, failed.replace("[WHAT_FAILED]", "the build needs a newer compiler"))
+    world.runs.set(first.data["id"], "completed", "failure")
+    loop.poll()
+    second = _run_of(world, 7)
+    assert second.inputs["attempt"] == "2"
+    comments = backend.ctx.tracker.list_comments(7)
+    context = previous_failure(comments, backend.ctx, 2)
+    assert context is not None
+    assert f"Attempt 1 ({first.inputs['worker_id']}) ended as **failed**" in context
+    assert f"/actions/runs/{first.data['id']}" in context
+    assert "the build needs a newer compiler" in context  # its Failed report
+    assert previous_failure(comments, backend.ctx, 1) is None  # nothing before attempt 1
+
+
+def test_ctrl_c_while_github_is_down_ends_the_loop(world: World) -> None:
+    loop = _loop(world.backend(), RunOptions(issues=(7,), max_workers=1, poll=0), [])
+    world.gh.fail_next(50, 502)
+    loop.stop.requested = True  # Ctrl-C came during the outage
+    summary = loop.run()
+    assert summary.interrupted
+    world.gh.faults.clear()
 
 
 def test_killed_loop_then_rerun_dispatches_nothing_twice(world: World) -> None:
@@ -255,3 +330,24 @@ def test_board_queue_on_runners(world: World, monkeypatch: pytest.MonkeyPatch) -
     assert stand_in.status(project, 8) == "In Progress"
     moved = [e for e in audit.read(loop.ctx.state, 7) if e["event"] == "board-moved"]
     assert len(moved) == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"agent_cmd": "my-agent {prompt_file}"}, "--agent-cmd"),
+        ({"prompt_template": Path("prompt.md")}, "--prompt-template"),
+        ({"role": "review"}, "implementers"),
+        ({"budget": {"turns": 5}}, "implementers"),
+    ],
+)
+def test_what_a_runner_cannot_carry_is_refused_before_any_claim(
+    world: World, changes: dict[str, Any], says: str
+) -> None:
+    from review_gate.dispatch.spawn import SpawnRequest
+    from review_gate.errors import UsageError
+
+    backend = world.backend()
+    with pytest.raises(UsageError, match=says):
+        backend.start(SpawnRequest(7)._replace(**changes))
+    assert world.runs.runs == {} and world.gh.count("POST") == 0

@@ -63,10 +63,18 @@ def test_unusual_documents_take_the_json_path(raw: bytes) -> None:
 
 
 def _imports_after(payload: dict[str, object], tmp_path: Path) -> set[str]:
-    """Modules loaded by the hook, run as installed, on ``payload``."""
+    """Modules loaded by the hook, run as installed, on ``payload`` (and ``<exit_now>``
+    when it ended the process early, see hooks/fast_path.py)."""
     probe = tmp_path / "probe.py"
     probe.write_text(
         "import sys\n"
+        f"sys.path.insert(0, {str(SRC)!r})\n"
+        "from review_gate.hooks import fast_path\n"
+        "def _exit_now(code):\n"
+        "    early = 'review_gate.hooks.agent' not in sys.modules\n"
+        "    sys.modules['<exit_now>' if early else '<exit_after_decision>'] = sys\n"
+        "    raise SystemExit(code)\n"
+        "fast_path._exit_now = _exit_now\n"
         f"sys.argv = [{str(RUN_HOOK)!r}, 'pre-tool-use']\n"
         f"code = compile(open({str(RUN_HOOK)!r}).read(), {str(RUN_HOOK)!r}, 'exec')\n"
         "try:\n"
@@ -88,22 +96,30 @@ def _imports_after(payload: dict[str, object], tmp_path: Path) -> set[str]:
 
 
 HEAVY = {"json", "re", "enum", "typing", "site", "tree_sitter", "click", "github"}
+#: What the calls answered early do not load either: the full decision, ``os`` (the path
+#: checks use review_gate/posix_paths.py) and, through ``from __future__ import
+#: annotations``, ``__future__`` (hooks/fast_path.py).
+NOT_ON_THE_FAST_PATH = {"review_gate.hooks.agent", "__future__", "os", "review_gate.protected"}
 
 
 @pytest.mark.parametrize(
-    ("tool", "tool_input"),
+    ("tool", "tool_input", "early"),
     [
-        ("Bash", {"command": "ls -la | grep -v node_modules && cat README.md"}),
-        ("Write", {"file_path": "src/app/main.py", "content": "print(1)\n"}),
-        ("Read", {"file_path": "README.md"}),
+        ("Bash", {"command": "ls -la | grep -v node_modules && cat README.md"}, True),
+        ("Write", {"file_path": "src/app/main.py", "content": "print(1)\n"}, True),
+        ("Read", {"file_path": "README.md"}, False),
     ],
 )
 def test_the_fast_path_loads_nothing_heavy(
-    tool: str, tool_input: dict[str, object], tmp_path: Path
+    tool: str, tool_input: dict[str, object], early: bool, tmp_path: Path
 ) -> None:
     payload = {"cwd": str(tmp_path), "hook_event_name": "PreToolUse", "tool_name": tool}
     loaded = _imports_after({**payload, "tool_input": tool_input}, tmp_path)
     assert not HEAVY & loaded, sorted(HEAVY & loaded)
+    assert ("<exit_now>" in loaded) == early
+    assert ("<exit_after_decision>" in loaded) == (not early)  # the installed hook's exit
+    if early:
+        assert not NOT_ON_THE_FAST_PATH & loaded, sorted(NOT_ON_THE_FAST_PATH & loaded)
 
 
 def test_a_parsed_command_finds_site_packages(tmp_path: Path) -> None:

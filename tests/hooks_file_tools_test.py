@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from review_gate.hooks import agent, config_change
+from review_gate.hooks import agent, config_change, fast_path
 from review_gate.hooks.file_targets import FILE_TOOLS, file_targets, ordinary, patch_paths
 from review_gate.install import agents as install
 from review_gate.protected import protected_reason
@@ -615,7 +615,7 @@ def test_recorded_config_change(claude_repo: Path) -> None:
 
 
 def test_file_targets_of_unknown_tools() -> None:
-    assert set(FILE_TOOLS) == agent._FILE_TOOLS
+    assert set(FILE_TOOLS) == fast_path.FILE_TOOLS
     assert file_targets("Bash", {"command": "ls"}) is None
     assert file_targets("mcp__github__list_issues", {"owner": "o"}) is None
     assert file_targets("mcp__x__frobnicate", {"path": "a"}) == (["a"], False)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from review_gate.config import Config
 from review_gate.config import load as load_config
-from review_gate.doctor import Finding
 from review_gate.errors import GateError, UsageError
 from review_gate.gates.verdict import Verdict
 from review_gate.target import GateRequest
 from review_gate.trackers.base import Tracker
+
+if TYPE_CHECKING:
+    from review_gate.doctor import Finding
 
 
 class CheckResult(NamedTuple):
@@ -180,6 +182,7 @@ def check(
 
 def doctor_checks(cwd: Path) -> list[Finding]:
     """``gate doctor``'s ``config`` and ``tracker`` findings."""
+    from review_gate.doctor import Finding
     from review_gate.target.tracker import open_tracker
 
     try:

@@ -22,7 +22,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review_gate.config_files import (
     CONFIG_FILE,
@@ -33,7 +33,6 @@ from review_gate.config_files import (
     parse_file,
     parse_pyproject,
     ref_file_layer,
-    tomllib,
 )
 from review_gate.config_loosen import file_config, loosenings
 from review_gate.config_values import DEFAULT_API_URL, FIELDS, Config, coerce
@@ -58,6 +57,18 @@ __all__ = [
     "ref_file_layer",
     "tomllib",
 ]
+
+if TYPE_CHECKING:
+    from review_gate.config_files import tomllib
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tomllib":  # imported on first use (review_gate.config_files)
+        from review_gate import config_files
+
+        return config_files.tomllib
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # ``load(ref=WORKTREE)`` (``gate check --config-ref WORKTREE``): read the working tree.
 WORKTREE = "WORKTREE"

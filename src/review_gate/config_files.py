@@ -8,16 +8,18 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from review_gate.config_tables import check_keys
 from review_gate.config_values import FIELDS, coerce
 from review_gate.errors import ConfigError, GateError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_FILE = ".review-gate.toml"
 ENV_PREFIX = "REVIEW_GATE_"
@@ -35,11 +37,29 @@ __all__ = [
 ]
 
 
+def _tomllib() -> ModuleType:
+    """The TOML parser, imported when a file is read (the pre-push hook on a base branch
+    without configuration files never pays for it)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    module: ModuleType = tomllib
+    return module
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tomllib":  # ``config_files.tomllib``, imported on first use
+        return _tomllib()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def read_toml(path: Path) -> dict[str, Any]:
+    toml = _tomllib()
     try:
         with path.open("rb") as f:
-            data: dict[str, Any] = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
+            data: dict[str, Any] = toml.load(f)
+    except toml.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not valid TOML: not UTF-8") from None
@@ -53,9 +73,10 @@ def parse_toml(text: str, where: str) -> dict[str, Any]:
     # is how a blob that is not UTF-8 shows up (a real config has no reason to hold one).
     if "\ufffd" in text:
         raise ConfigError(f"{where}: not valid TOML: not UTF-8")
+    toml = _tomllib()
     try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data: dict[str, Any] = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from None
     return data
 

@@ -19,8 +19,8 @@ in a gated checkout it is a tamper route whatever tool does it (a shell redirect
 - review-gate's own installation (``installs``: the ``gate`` executable, its virtual
   environment), and any directory that contains one of these.
 
-:func:`might_be_protected` is the hook's fast path: a string test on the path's last
-components, no I/O, no imports beyond ``os``. Only when it says True does
+:func:`might_be_protected` (:mod:`review_gate.protected_names`) is the hook's fast path: a
+string test on the path's last components, no I/O, no imports. Only when it says True does
 :func:`protected_reason` resolve the path against the checkout and the home directory.
 """
 
@@ -28,26 +28,8 @@ from __future__ import annotations
 
 import os
 
-# The last component of every protected file. A path whose base name is not here (and that
-# has no ``hooks`` directory component) cannot be protected: the fast path stops there.
-_NAMES = frozenset(
-    {
-        ".review-gate.toml",
-        "pyproject.toml",
-        ".pre-commit-config.yaml",
-        "settings.json",
-        "settings.local.json",
-        "hooks.json",
-        "config.toml",
-        "config",
-        "exclude",
-        ".claude",
-        ".codex",
-        ".git",
-        "review-gate",
-        ".gitconfig",
-    }
-)
+from review_gate.protected_names import might_be_protected as might_be_protected
+
 #: The user's git configuration: a program set there (``core.pager``, a diff driver) runs
 #: in every checkout's ``git log -p``, a reviewer's too.
 _HOME_GIT = (".gitconfig", ".config/git/config")
@@ -65,17 +47,6 @@ _HOME_FILES = (
     ".codex/hooks.json",
     ".codex/config.toml",
 )
-
-
-def might_be_protected(path: str) -> bool:
-    """False only when ``path`` certainly names no protected file (fast, no I/O)."""
-    if not path:
-        return False
-    parts = path.replace("\\", "/").rstrip("/").split("/")
-    if parts[-1] in _NAMES or "hooks" in parts[:-1] or ".git" in parts or "review-gate" in parts:
-        return True
-    # Globs, variables and other shell magic could name anything.
-    return any(c in path for c in "*?[{$~`")
 
 
 def _inside(path: str, directory: str) -> bool:

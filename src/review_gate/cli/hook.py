@@ -1,7 +1,7 @@
 """``gate hook pre-tool-use|stop``, listed in ``gate --help``.
 
 The console script does not come here: ``review_gate._entry`` sends ``gate hook ...``
-straight to :func:`review_gate.hooks.agent.main` without importing click, because the
+straight to :func:`review_gate.hooks.fast_path.run` without importing click, because the
 hook runs on every tool call. These commands exist so that ``gate --help`` lists the
 hooks and ``python -m review_gate`` paths through click behave the same.
 """

@@ -403,6 +403,8 @@ class Loop:
                 except TrackerUnavailable as exc:  # down for now: try again next poll
                     self._event(None, "error", f"{exc}; trying again in {self.options.poll:g}s")
                     self.sleep(self.options.poll)
+                    if self.stop.requested:
+                        return RunSummary((), True)
                     continue
                 if self.activity is not None:
                     self.activity.update()

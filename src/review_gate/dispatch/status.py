@@ -361,14 +361,10 @@ def log_tail(path: str | None, lines: int = 30, width: int = 400) -> str:
     return "\n".join(line if len(line) <= width else line[:width] + " [...]" for line in tail)
 
 
-def failure_context(worker: WorkerStatus, comments: Sequence[Comment], ctx: Context) -> str:
-    """What a retry should know: how the previous attempt ended, its own failure report,
-    and the end of its log."""
-    parts = [
-        f"Attempt {worker.attempt} ({worker.worker_id}) ended as **{worker.state}**: "
-        f"{worker.detail}."
-    ]
-    since = parse_time(worker.started_at)
+def failure_report(
+    comments: Sequence[Comment], ctx: Context, since: datetime.datetime | None
+) -> Comment | None:
+    """The latest trusted Failed report posted at or after ``since``."""
     reports = [
         c
         for c in comments
@@ -376,8 +372,19 @@ def failure_context(worker: WorkerStatus, comments: Sequence[Comment], ctx: Cont
         and report_kind(c.body) == "failed"
         and (since is None or (parse_time(c.created_at) or since) >= since)
     ]
-    if reports:
-        parts.append("Its failure report:\n\n" + reports[-1].body.strip())
+    return reports[-1] if reports else None
+
+
+def failure_context(worker: WorkerStatus, comments: Sequence[Comment], ctx: Context) -> str:
+    """What a retry should know: how the previous attempt ended, its own failure report,
+    and the end of its log."""
+    parts = [
+        f"Attempt {worker.attempt} ({worker.worker_id}) ended as **{worker.state}**: "
+        f"{worker.detail}."
+    ]
+    report = failure_report(comments, ctx, parse_time(worker.started_at))
+    if report is not None:
+        parts.append("Its failure report:\n\n" + report.body.strip())
     tail = log_tail(worker.log)
     if tail:
         parts.append("The end of its log:\n\n```\n" + tail + "\n```")

@@ -71,8 +71,10 @@ class ParseCacheInfo(NamedTuple):
 # hash finds it, then the strings are compared, so no other body's artifacts can come
 # back); an edited comment replaces its older version. One entry per comment id, so a
 # pass over 10,000 comments never evicts what the next pass needs (the bounded cache
-# that was here parsed every REVIEW twice above ~2,000 comments). Nothing is kept
-# between processes: a verdict never rests on a parse that a file could have forged.
+# that was here parsed every REVIEW twice above ~2,000 comments). Nothing here is kept
+# between processes; the local tracker hands in the parses it stores beside its comments
+# (remember_parsed; review_gate/trackers/local_parsed.py says why that file can forge
+# nothing its comments could not), never the GitHub tracker.
 _PARSED: dict[int, tuple[str, str, tuple[Artifact, ...]]] = {}
 _COUNTS = {"hits": 0, "misses": 0}
 
@@ -90,6 +92,15 @@ def parsed_artifacts(comment: Comment) -> tuple[Artifact, ...]:
     _COUNTS["misses"] += 1
     _PARSED[comment.id] = (comment.updated_at, comment.body, artifacts)
     return artifacts
+
+
+def remember_parsed(comment: Comment, artifacts: tuple[Artifact, ...]) -> None:
+    """Take ``artifacts`` as the parse of ``comment`` (this version of it) without parsing:
+    the local tracker's stored parse of the comment it just read. Neither a hit nor a miss;
+    a version already held is kept."""
+    entry = _PARSED.get(comment.id)
+    if entry is None or entry[0] != comment.updated_at or entry[1] != comment.body:
+        _PARSED[comment.id] = (comment.updated_at, comment.body, artifacts)
 
 
 def parse_cache_info() -> ParseCacheInfo:

@@ -14,10 +14,11 @@ decision is wrapped: whatever goes wrong around a gated call becomes a deny. Tha
 why these hooks do not go through ``review_gate.errors.handle`` (the handler of every
 other entry point): it turns an error into exit 1-4, which a client reads as no objection.
 
-This module is the fast path: it runs for every tool call the hooks are installed for,
-so it imports only ``json``/``os``/``sys``, then the shell pre-filter for a command or
-the path test of :mod:`.file_targets` for a file tool; the analysis, git, the
-configuration and the tracker load only for calls that might matter. The same
+The installed hook first asks :mod:`.fast_path`, which answers the calls that certainly
+cannot matter (nearly all of them) before this module loads; this module decides the rest
+in full, still importing only the shell pre-filter for a command or the path test of
+:mod:`.file_targets` for a file tool before it knows a call might matter: the analysis,
+git, the configuration and the tracker load only for calls that might. The same
 ``gate hook pre-tool-use`` answers Claude Code's ConfigChange (:mod:`.config_change`)
 with a block, since the console entry sends only ``pre-tool-use``/``stop`` here.
 """
@@ -26,34 +27,14 @@ from __future__ import annotations
 
 import sys
 
-from review_gate.hooks.hook_input import enable_site, lazy_environ, loads
+from review_gate.hooks.fast_path import FILE_TOOLS, SHELL_TOOLS, loads, read_stdin
+from review_gate.hooks.hook_input import enable_site, lazy_environ
 from review_gate.hooks.tool_names import glued_pr_tool, is_pr_tool, pr_operation, strings
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block anyway
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any, TextIO, TypeGuard
-
-
-# Tool names under which the clients run shell commands, compared in lower case (Claude
-# Code sends "Bash", Codex "Bash" or "shell"; the others are names other clients, newer
-# and older versions have used). Any other tool whose input carries a `command` string
-# (an MCP shell server, say) is analysed the same way.
-SHELL_TOOLS = frozenset(
-    {
-        "bash",
-        "shell",
-        "exec_command",
-        "local_shell",
-        "shell_command",
-        "unified_exec",
-        "run_shell_command",
-        "execute_command",
-        "run_command",
-        "run_terminal_cmd",
-        "terminal",
-    }
-)
 
 
 def _deny(reason: str) -> dict[str, Any]:
@@ -178,10 +159,10 @@ def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
         from review_gate.hooks.worker_role import role_denial
 
         command = _shell_command(tool_input)
-        reason = role_denial(tool.strip(), low_tool in _FILE_TOOLS, command, environ)
+        reason = role_denial(tool.strip(), low_tool in FILE_TOOLS, command, environ)
         if reason is not None:
             return reason
-    if low_tool in _FILE_TOOLS:  # before `command`: apply_patch carries its patch there
+    if low_tool in FILE_TOOLS:  # before `command`: apply_patch carries its patch there
         return _file_call(tool, tool_input, data, environ)
     command = _shell_command(tool_input)
     if low_tool in SHELL_TOOLS and command is None:
@@ -225,24 +206,17 @@ def _decide(data: dict[str, Any], environ: Mapping[str, str]) -> str | None:
     return None
 
 
-# The clients' own file tools, lower case: file_targets.FILE_TOOLS (with their inputs),
-# repeated here so that a shell command does not import it (a test keeps them equal).
-_FILE_TOOLS = frozenset({"write", "edit", "multiedit", "notebookedit", "apply_patch", "applypatch"})
-
-
 def _file_call(
     tool: str, tool_input: object, data: Mapping[str, Any], environ: Mapping[str, str]
 ) -> str | None:
     """Deny a write to one of the gate's own files in a gated checkout; silent, with no
     git and no file reads, for a path that cannot be one (:mod:`.file_targets`)."""
-    from review_gate.hooks.file_targets import base_dir, file_targets, ordinary
+    from review_gate.hooks.file_targets import writes_to_check
 
-    found = file_targets(tool, tool_input)
+    found = writes_to_check(tool, tool_input, data)
     if found is None:
         return None
     paths, away = found
-    if not paths or (not away and ordinary(paths, base_dir(data))):
-        return None
     enable_site()
     from review_gate.hooks.file_gate import gate_file_write
 
@@ -287,18 +261,6 @@ def decide_stop(raw: bytes, environ: Mapping[str, str]) -> dict[str, Any] | None
     from review_gate.hooks.stop import decide
 
     return decide(raw, environ)
-
-
-def _read_stdin() -> bytes:
-    stream = sys.stdin
-    if stream is None:
-        return b""
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        data: bytes = buffer.read()
-        return data
-    text: str = stream.read()
-    return text.encode("utf-8", "surrogateescape")
 
 
 def _emit(obj: dict[str, Any], out: TextIO) -> None:
@@ -357,14 +319,14 @@ def _with_budget(directory: str, data: dict[str, Any], reason: str | None) -> di
             )
 
 
-def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str]) -> int:
+def _run_pre_tool_use(out: TextIO, environ: Mapping[str, str], stdin: bytes | None) -> int:
     import io
 
     config_change = False
     budget: dict[str, Any] | None = None
     saved = sys.stdout
     try:
-        raw = _read_stdin()
+        raw = read_stdin() if stdin is None else stdin
         # Library code must not write to stdout: the client parses it as the answer.
         sys.stdout = io.StringIO()
         data, reason = _parse(raw)
@@ -395,7 +357,7 @@ def _run_stop(out: TextIO, environ: Mapping[str, str]) -> int:
     import io
 
     try:
-        raw = _read_stdin()
+        raw = read_stdin()
         with contextlib.redirect_stdout(io.StringIO()):
             answer = decide_stop(raw, environ)
     except BaseException as exc:
@@ -409,8 +371,9 @@ def _run_stop(out: TextIO, environ: Mapping[str, str]) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``gate hook pre-tool-use|stop``: read the hook JSON on stdin, answer on stdout."""
+def main(argv: Sequence[str] | None = None, *, stdin: bytes | None = None) -> int:
+    """``gate hook pre-tool-use|stop``: read the hook JSON on stdin (or take it as
+    ``stdin``, already read), answer on stdout."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or args[0] not in ("pre-tool-use", "stop"):
         from review_gate.hooks.agent_usage import usage  # --help, or a usage error
@@ -418,5 +381,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return usage(args)
     if args[0] == "pre-tool-use":
         _ISOLATE[0] = True
-        return _run_pre_tool_use(sys.stdout, lazy_environ())
+        return _run_pre_tool_use(sys.stdout, lazy_environ(), stdin)
     return _run_stop(sys.stdout, lazy_environ())

@@ -74,7 +74,9 @@ def _from_client() -> bool:
     stream = sys.stdin
     if stream is None or stream.isatty():
         return False
+    from review_gate.hooks.fast_path import read_stdin
+
     try:
-        return bool(agent._read_stdin().strip())
+        return bool(read_stdin().strip())
     except (OSError, ValueError):
         return False

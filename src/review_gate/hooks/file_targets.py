@@ -1,8 +1,10 @@
 """Which files a file-editing tool call would write: the fast half of the file-tool check.
 
 Runs for every Write/Edit/apply_patch an agent makes, so it is plain string code on top of
-:func:`review_gate.protected.might_be_protected` (which imports only ``os``); only a path
-that might be one of the gate's own files goes on to :mod:`.file_gate`, which asks git.
+:func:`review_gate.protected_names.might_be_protected` and the path functions of
+:mod:`review_gate.posix_paths`: no ``os`` (a millisecond of the hook's start-up) unless a
+path needs it (a symbolic link, say); only a path that might be one of the gate's own
+files goes on to :mod:`.file_gate`, which asks git.
 
 Tool names and inputs, as the clients send them (tests/e2e/recordings/):
 
@@ -16,13 +18,13 @@ Tool names and inputs, as the clients send them (tests/e2e/recordings/):
   ``list_directory``) writes nothing.
 """
 
-from __future__ import annotations
-
-import os
 import sys
 
-from review_gate.protected import environment_prefix, might_be_protected
+from review_gate import posix_paths
+from review_gate.protected_names import might_be_protected
 
+# No `from __future__ import annotations`: the hook's fast path loads this module, and the
+# statement imports `__future__` at run time (hooks/fast_path.py). Hence the quoted names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -171,24 +173,91 @@ def file_targets(tool: str, tool_input: object) -> tuple[list[str], bool] | None
     return (paths, False) if paths else (_strings(tool_input), False)
 
 
-def base_dir(data: Mapping[str, Any]) -> str:
+def base_dir(data: "Mapping[str, Any]") -> str:
     """The directory relative paths are taken from: the tool's ``workdir`` within the
     session ``cwd`` (as :func:`review_gate.hooks.checkout.hook_cwd`, without its imports)."""
     cwd = data.get("cwd")
-    base = cwd if isinstance(cwd, str) and cwd and "\0" not in cwd else os.getcwd()
+    base = cwd if isinstance(cwd, str) and cwd and "\0" not in cwd else _getcwd()
     tool_input = data.get("tool_input")
     workdir = tool_input.get("workdir") if isinstance(tool_input, dict) else None
     if isinstance(workdir, str) and workdir and "\0" not in workdir:
-        return os.path.join(base, workdir)
+        return _join(base, workdir)
     return base
 
 
+def writes_to_check(
+    tool: str, tool_input: object, data: "Mapping[str, Any]"
+) -> "tuple[list[str], bool] | None":
+    """``(paths, away)`` of a file tool call (:func:`file_targets`) when one of the paths
+    might be the gate's own file, so that :mod:`.file_gate` must ask git; None for a call
+    that writes no file or only ordinary ones (:func:`ordinary`). Shared by the hook's
+    fast path (:mod:`.fast_path`) and its full decision (:mod:`.agent`)."""
+    found = file_targets(tool, tool_input)
+    if found is None:
+        return None
+    paths, away = found
+    if not paths or (not away and ordinary(paths, base_dir(data))):
+        return None
+    return found
+
+
+# os.path's answers, from review_gate.posix_paths where it can give them without `os`.
+
+
+def _getcwd() -> str:
+    found = posix_paths.getcwd()
+    if found is None:
+        import os
+
+        found = os.getcwd()
+    return found
+
+
+def _join(base: str, name: str) -> str:
+    joined = posix_paths.join(base, name)
+    if joined is None:
+        import os
+
+        joined = os.path.join(base, name)
+    return joined
+
+
+def _dirname(path: str) -> str:
+    found = posix_paths.dirname(path)
+    if found is None:
+        import os
+
+        found = os.path.dirname(path)
+    return found
+
+
+def _realpath(path: str) -> str:
+    found = posix_paths.realpath(path)
+    if found is None:
+        import os
+
+        found = os.path.realpath(path)
+    return found
+
+
+def _sep() -> str:
+    if posix_paths.SEP is not None:
+        return posix_paths.SEP
+    import os
+
+    return os.sep
+
+
 def _install_roots() -> tuple[str, ...]:
-    roots = [os.path.join(os.path.dirname(sys.executable), "gate")]
-    prefix = environment_prefix()
+    roots = [_join(_dirname(sys.executable), "gate")]
+    known, prefix = posix_paths.environment_prefix()
+    if not known:
+        from review_gate.protected import environment_prefix
+
+        prefix = environment_prefix()
     if prefix is not None:
         roots.append(prefix)
-    return tuple(os.path.realpath(r) for r in roots)
+    return tuple(_realpath(r) for r in roots)
 
 
 def ordinary(paths: list[str], base: str) -> bool:
@@ -196,17 +265,18 @@ def ordinary(paths: list[str], base: str) -> bool:
     in the path as given or as it resolves (a symbolic link to a protected file is one),
     and nothing inside or around review-gate's installation. No git, no file reads."""
     installs: tuple[str, ...] | None = None
-    here = os.path.realpath(base) + os.sep
+    sep = _sep()
+    here = _realpath(base) + sep
     for path in paths:
         if not path or "\0" in path:
             continue  # names no file: the client refuses the call
         if might_be_protected(path.translate(_LITERAL)):
             return False
-        full = os.path.realpath(os.path.join(base, path))
-        if might_be_protected(full.translate(_LITERAL)) or here.startswith(full + os.sep):
+        full = _realpath(_join(base, path))
+        if might_be_protected(full.translate(_LITERAL)) or here.startswith(full + sep):
             return False  # (or a directory holding the checkout, and so its .git)
         installs = _install_roots() if installs is None else installs
         for root in installs:
-            if full == root or full.startswith(root + os.sep) or root.startswith(full + os.sep):
+            if full == root or full.startswith(root + sep) or root.startswith(full + sep):
                 return False
     return True

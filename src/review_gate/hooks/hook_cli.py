@@ -1,70 +1,24 @@
-"""What the git-hook console scripts share: a one-line-error argument parser, and a guard
-that prints a hook's output and hands its errors to the one handler (``errors.handle``)."""
+"""What the git-hook console scripts share: a one-line-error argument parser (built in
+:mod:`review_gate.hooks.hook_args` when asked for), and a guard that prints a hook's
+output and hands its errors to the one handler (``errors.handle``)."""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from review_gate.errors import UsageError, handle
+from review_gate.errors import handle
 
-
-class HookParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, exit 2 (not argparse's usage dump)
-        raise UsageError(f"{message} (see {self.prog} --help)")
-
-    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
-        """``parse_args``, but an unknown option is reported before a missing argument."""
-        for arg in argv:
-            if arg == "--":
-                break
-            if (
-                len(arg) > 1
-                and arg.startswith("-")
-                and arg.split("=", 1)[0] not in (self._option_string_actions)
-            ):
-                self.error(f"unrecognized option: {arg}")
-        return self.parse_args(argv)
-
-
-_EXITS = "Exit codes: 0 pass, 1 refused/invalid, 2 usage or configuration error, "
+if TYPE_CHECKING:
+    from review_gate.hooks.hook_args import HookParser
 
 
 def hook_parser(prog: str, description: str, *, epilog: str = "") -> HookParser:
-    exits = _EXITS + (
-        "3 tracker unreachable, 4 internal error."
-        if prog == "review-gate-pre-push"
-        else "4 internal error."
-    )
-    return HookParser(
-        prog=prog,
-        description=description,
-        epilog=f"{epilog}\n\n{exits}" if epilog else exits,
-        formatter_class=_Formatter,
-        allow_abbrev=False,
-    )
+    """The argument parser of hook ``prog`` (:mod:`review_gate.hooks.hook_args`)."""
+    from review_gate.hooks import hook_args
 
-
-class _Formatter(argparse.HelpFormatter):
-    """Fills each paragraph on its own and never breaks a word at a hyphen
-    (``review-gate.toml``, ``gate install``)."""
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        import textwrap
-
-        return "\n\n".join(
-            textwrap.fill(
-                " ".join(part.split()),
-                width,
-                initial_indent=indent,
-                subsequent_indent=indent,
-                break_on_hyphens=False,
-                break_long_words=False,
-            )
-            for part in text.split("\n\n")
-        )
+    return hook_args.hook_parser(prog, description, epilog=epilog)
 
 
 def guard(prog: str, body: Callable[[], tuple[int, list[str]]], stream: str = "stderr") -> int:

@@ -1,9 +1,10 @@
-"""The hook's input on the fast path, and the switch to the slow path's environment.
+"""The hook's input and environment, and the switch to the slow path's environment.
 
 Every agent tool call starts the PreToolUse hook, so what it imports before it knows the
 call cannot matter is its whole cost. ``json`` alone loads ``re``, ``enum`` and their
-dependencies (about 8 ms, more than the rest of the fast path): :func:`loads` decodes the
-one JSON object with the C scanner the ``json`` package itself uses (``_json``), and falls
+dependencies (about 8 ms, more than the rest of the fast path): :func:`loads` (defined in
+:mod:`.fast_path`, which decodes the input before anything else loads) decodes the one
+JSON object with the C scanner the ``json`` package itself uses (``_json``), and falls
 back to ``json.loads`` for anything unusual, so answers and error messages stay the same.
 
 The installed hook runs as ``python -I -S .../review_gate/hooks/run_hook.py EVENT``
@@ -14,44 +15,15 @@ tracker from site-packages.
 
 from __future__ import annotations
 
-import _json
 import sys
+
+from review_gate.hooks.fast_path import loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 
-_WHITESPACE = " \t\n\r"
-
-
-class _Context:
-    """What ``_json.make_scanner`` reads from a ``json.JSONDecoder`` (its defaults)."""
-
-    strict = True
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    parse_constant = float  # NaN, Infinity, -Infinity, as json.loads accepts them
-
-
-_scan = _json.make_scanner(_Context())  # type: ignore[arg-type]  # typeshed wants a scanner
-
-
-def loads(raw: bytes) -> object:
-    """``json.loads(raw)``, without importing ``json`` for a plain UTF-8 document."""
-    try:
-        text = raw.decode("utf-8")
-        start = len(text) - len(text.lstrip(_WHITESPACE))
-        if text[start : start + 1] == "{":
-            value, end = _scan(text, start)
-            if not text[end:].strip(_WHITESPACE):
-                return value
-    except Exception:
-        pass
-    import json
-
-    return json.loads(raw)
+__all__ = ["LazyEnviron", "enable_site", "lazy_environ", "loads"]
 
 
 class LazyEnviron:

@@ -15,14 +15,18 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
-#: What ``gate hook pre-tool-use`` imports before it knows a call cannot matter.
+#: What ``gate hook pre-tool-use`` imports before it knows a call cannot matter (the
+#: fast path, then the full decision).
 FAST_PATH = (
     "__init__.py",
     "hooks/__init__.py",
+    "hooks/fast_path.py",
     "hooks/agent.py",
     "hooks/hook_input.py",
     "hooks/tool_names.py",
     "hooks/file_targets.py",
+    "posix_paths.py",
+    "protected_names.py",
     "protected.py",
     "shell/__init__.py",
     "shell/prefilter.py",

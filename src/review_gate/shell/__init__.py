@@ -12,8 +12,8 @@ The records (``PrCreation``, ``Tampering``, ``PathUse``, ``Analysis``) load on f
 ``from review_gate.shell import might_matter`` costs well under a millisecond.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the hook's fast path loads this package, and the
+# statement imports `__future__` at run time (hooks/fast_path.py). Hence the quoted names.
 from review_gate.shell.prefilter import might_matter
 
 TYPE_CHECKING = False
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Analysis", "PathUse", "PrCreation", "Tampering", "analyse", "might_matter"]
 
 
-def analyse(command: str, *, max_depth: int = 8) -> Analysis:
+def analyse(command: str, *, max_depth: int = 8) -> "Analysis":
     """Every PR creation, tamper route, file change that may touch the gate's own files, and
     undecidable construct in ``command``; never raises."""
     from review_gate.shell.records import Analysis
@@ -35,7 +35,7 @@ def analyse(command: str, *, max_depth: int = 8) -> Analysis:
     return _analyse(command, max_depth=max_depth)
 
 
-def _analyse(command: str, *, max_depth: int = 8) -> Analysis:
+def _analyse(command: str, *, max_depth: int = 8) -> "Analysis":
     """``analyse`` without the pre-filter (the property tests compare the two)."""
     from review_gate.shell.records import Analysis
     from review_gate.shell.walker import Analyser, TooComplex

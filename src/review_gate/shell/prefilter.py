@@ -2,10 +2,13 @@
 
 Both sides must agree on what "looks like a PR" means, or the pre-filter could wave through
 a command the analyser would deny. This module runs on every agent tool call, so it imports
-nothing at all: no ``re`` (~4 ms), no ``dataclasses`` (~10 ms).
+nothing but the names of the gate's files (:mod:`review_gate.protected_names`, itself
+without imports): no ``re`` (~4 ms), no ``dataclasses`` (~10 ms), and not even
+``__future__`` (``from __future__ import annotations`` imports it at run time; the
+annotations here need no postponing).
 """
 
-from __future__ import annotations
+from review_gate.protected_names import NAMES as _FILE_NAMES
 
 
 def words(text: str) -> frozenset[str]:
@@ -201,23 +204,9 @@ PATH_HINTS = (
     ".git",
     "gate",
 )
-#: The base names of the gate's own files, matched against globs (``rm *.toml``).
-PROTECTED_NAMES = (
-    ".review-gate.toml",
-    "pyproject.toml",
-    ".pre-commit-config.yaml",
-    "settings.json",
-    "settings.local.json",
-    "hooks.json",
-    "config.toml",
-    "config",
-    "exclude",
-    ".git",
-    "hooks",
-    ".claude",
-    ".codex",
-    "gate",
-)
+#: The base names of the gate's own files (review_gate/protected_names.py), matched
+#: against globs (``rm *.toml``), with two more that a glob may hit on the way.
+PROTECTED_NAMES = (*sorted(_FILE_NAMES), "hooks", "gate")
 
 
 def _install_names() -> tuple[str, ...]:

@@ -58,12 +58,12 @@ class GateRequest(NamedTuple):
 
 # ----------------------------------------------------------------------------- issues
 
-# GitHub's closing keywords, then `#N`, `owner/repo#N` or an issue URL.
-_CLOSING = re.compile(
+# GitHub's closing keywords, then `#N`, `owner/repo#N` or an issue URL. Compiled on first
+# use (re caches it): the pre-push hook reads no PR body.
+_CLOSING = (
     r"(?<![\w/#-])(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)[ \t]*:?[ \t]+"
     r"(?:(?P<repo>[\w.-]+/[\w.-]+)?#(?P<n>[0-9]+)"
-    r"|https?://[^\s/]+/(?P<urlrepo>[\w.-]+/[\w.-]+)/issues/(?P<urln>[0-9]+))(?![\w/-])",
-    re.IGNORECASE,
+    r"|https?://[^\s/]+/(?P<urlrepo>[\w.-]+/[\w.-]+)/issues/(?P<urln>[0-9]+))(?![\w/-])"
 )
 
 
@@ -73,7 +73,7 @@ def closing_issues(text: str, repo: str | None) -> list[int]:
     ``owner/repo`` is ``repo`` (compared case-insensitively). When ``repo`` is unknown a
     qualified reference counts too (gating one more issue is the safe side)."""
     found: list[int] = []
-    for match in _CLOSING.finditer(text or ""):
+    for match in re.finditer(_CLOSING, text or "", re.IGNORECASE):
         named = match.group("repo") or match.group("urlrepo")
         number_text = match.group("n") or match.group("urln")
         if named and repo is not None and named.lower() != repo.lower():

@@ -15,6 +15,10 @@ and refused, never acknowledged.
 Reading never creates anything: without a database (or its directory) the tracker reads
 as empty — no issues, every issue not found. Only creating an issue or importing
 comments creates the directory and the database.
+
+Each stored comment version also gets its parsed artifacts stored beside it, in the same
+transaction (:mod:`review_gate.trackers.local_parsed`): reading them back spares a gate
+markdown-it and the artifact parser.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review_gate import git
 from review_gate.errors import IssueNotFound, TrackerError, UsageError
 from review_gate.records import ASSOCIATIONS, Comment, Issue, PullRequest
+from review_gate.trackers import local_parsed
 from review_gate.trackers.export import (
     CommentFormatError,
     now_rfc3339,
@@ -40,6 +45,9 @@ from review_gate.trackers.local_db import BUSY_TIMEOUT as BUSY_TIMEOUT
 from review_gate.trackers.local_db import SCHEMA_VERSION as SCHEMA_VERSION
 from review_gate.trackers.local_db import LocalDatabase
 from review_gate.trackers.local_faults import corrupt
+
+if TYPE_CHECKING:
+    from review_gate.artifacts.model import Artifact
 
 STATE_DIR = "review-gate"  # under the git common dir, as git.state_dir
 FILENAME = "tracker.sqlite3"
@@ -73,6 +81,15 @@ def _check_body(body: str) -> str:
             f"the comment body has {len(body)} characters; GitHub's limit is {MAX_BODY}"
         )
     return body
+
+
+def _remember(parses: Sequence[tuple[Comment, tuple[Artifact, ...] | None]]) -> None:
+    """Hand parses made or read here to the gates' per-process parse cache."""
+    from review_gate.gates.common import remember_parsed
+
+    for comment, artifacts in parses:
+        if artifacts is not None:
+            remember_parsed(comment, artifacts)
 
 
 class LocalTracker:
@@ -234,6 +251,7 @@ class LocalTracker:
         _check_body(body)
         if self._db.reader() is None:
             raise self._not_found(number)
+        artifacts = local_parsed.parse(body)  # before the transaction: writers wait on it
         with self._db.write() as conn:
             self._require_issue(conn, number)
             # Ids grow strictly; created_at never goes backwards within an issue even if the
@@ -259,14 +277,18 @@ class LocalTracker:
                 "INSERT INTO comments (id, issue, created_at, data) VALUES (?, ?, ?, ?)",
                 (cid, number, created, json.dumps(data)),
             )
+            posted = parse_comment(data)
+            local_parsed.store(conn, [(posted, artifacts)])
             self._read_back(conn, number, bodies={cid: body})
-        return parse_comment(data)
+        _remember([(posted, artifacts)])
+        return posted
 
     def edit_comment(self, comment_id: int, body: str) -> Comment:
         """Replace a comment's body; ``updated_at`` moves, ``created_at`` stays."""
         _check_body(body)
         if self._db.reader() is None:
             raise self._no_comment(comment_id)
+        artifacts = local_parsed.parse(body)
         with self._db.write() as conn:
             row = conn.execute(
                 "SELECT issue, data FROM comments WHERE id = ?", (comment_id,)
@@ -280,8 +302,11 @@ class LocalTracker:
             conn.execute(
                 "UPDATE comments SET data = ? WHERE id = ?", (json.dumps(data), comment_id)
             )
+            edited = parse_comment(data)
+            local_parsed.store(conn, [(edited, artifacts)])
             self._read_back(conn, number, bodies={comment_id: body})
-        return parse_comment(data)
+        _remember([(edited, artifacts)])
+        return edited
 
     def import_comments(self, number: int, comments: list[dict[str, Any]]) -> int:
         """Store a GitHub comments export under issue ``number`` (created if needed), keeping
@@ -291,6 +316,7 @@ class LocalTracker:
             parsed = parse_comments(comments)
         except CommentFormatError as exc:
             raise UsageError(str(exc)) from None
+        parses = [(comment, local_parsed.parse_comment(comment)) for comment in parsed]
         added = 0
         now = now_rfc3339()
         with self._db.write() as conn:
@@ -316,6 +342,7 @@ class LocalTracker:
                     "VALUES (?, ?, ?, ?)",
                     (comment.id, number, comment.created_at, json.dumps(data)),
                 )
+            local_parsed.store(conn, parses)
             self._read_back(conn, number, bodies={c.id: c.body for c in parsed})
         return added
 
@@ -365,10 +392,15 @@ class LocalTracker:
         ]
 
     def list_comments(self, number: int) -> list[Comment]:
+        """The issue's comments, oldest first; their stored parses, where they match,
+        are handed to the gates' parse cache (:mod:`review_gate.trackers.local_parsed`)."""
         with self._db.errors():
             conn = self._require_issue(self._db.reader(), number)
             rows = conn.execute(_COMMENTS, (number,)).fetchall()
-        return [self._comment(data) for (data,) in rows]
+        comments = [self._comment(data) for (data,) in rows]
+        stored = local_parsed.load(conn, number, comments)
+        _remember([(c, stored.get(c.id)) for c in comments if c.id in stored])
+        return comments
 
     def get_pull(self, number: int) -> PullRequest:
         raise IssueNotFound(

@@ -54,6 +54,11 @@ from review_gate.errors import (
 )
 from review_gate.records import Comment
 
+# The loop's wait between cancel and force-cancel of a hung run: the job's `if:
+# cancelled()` steps bundle and upload the worker's unpushed work, which force-cancel
+# would skip.
+CANCEL_GRACE = 300.0
+HAND_STOP = "stop-by-hand"  # the audit event of `gate dispatch stop --backend github-actions`
 DISPATCH_TRIES = 3  # dispatches sent at most for one claim, each after looking first
 LOOKS = (0.0, 1.0, 2.0, 4.0, 8.0)  # seconds before each look for a run after a 204
 
@@ -86,6 +91,7 @@ class ActionsBackend(ActionsRunSide):
         *,
         deadline_minutes: int = 300,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if ctx.tracker.name != "github":
             raise UsageError(
@@ -100,6 +106,9 @@ class ActionsBackend(ActionsRunSide):
         # what status polls read, kept between them (one backend, many polls: `run`)
         self.poll = PollCache(ctx.tracker, self.client)
         self._unread: set[int] = set()  # `gate dispatch run`: see ActionsRunSide.comments
+        self.clock = clock
+        self.cancel_grace = CANCEL_GRACE
+        self._cancelled: dict[int, float] = {}  # run id -> when the loop asked to cancel it
 
     # -- start ------------------------------------------------------------------------------
 
@@ -248,9 +257,18 @@ class ActionsBackend(ActionsRunSide):
         )
 
     def stop(self, issue: int, *, grace: float = 10.0) -> list[StopResult]:
+        """`gate dispatch stop`: cancel (force-cancel after ``grace``); the audit log
+        keeps who stopped it, so a `run` loop does not retry it (``stopped_by_hand``)."""
         from review_gate.dispatch.backends import actions_stop
 
-        return actions_stop.stop(self.ctx, self.client, issue, grace=grace, sleep=self.sleep)
+        results = actions_stop.stop(self.ctx, self.client, issue, grace=grace, sleep=self.sleep)
+        for result in results:
+            if result.signalled:
+                audit.record(
+                    self.ctx.state, HAND_STOP, issue=issue, worker_id=result.worker_id,
+                    message="its run was cancelled with gate dispatch stop",
+                )  # fmt: skip
+        return results
 
     def log(self, issue: int) -> WorkerLog:
         from review_gate.dispatch.backends import actions_stop

@@ -10,7 +10,8 @@ worktree: the job's checkout is the worker's directory. In order:
 3. the worker's branch is checked out (the remote one, else a new one from the base);
 4. the gates are wired in (:func:`review_gate.dispatch.wiring.wire`: the agent's
    PreToolUse/Stop hooks and the git hooks), the prompt is built from the issue, its
-   latest HANDOVER and the packaged template;
+   latest HANDOVER, what the tracker says of a failed attempt before it (its run and
+   its Failed report: :func:`previous_failure`) and the packaged template;
 5. the agent runs in its own process group, its output in ``<out>/worker.log``; a
    heartbeat refreshes the lease every ``heartbeat`` seconds while that log grows;
 6. the deadline watchdog: ``handover_minutes`` before ``deadline_minutes`` the agent
@@ -30,7 +31,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import NamedTuple
@@ -41,9 +42,31 @@ from review_gate.dispatch.backends.remote_claim import run_id_of, run_location
 from review_gate.dispatch.context import Context, open_context
 from review_gate.dispatch.prompt import PromptInputs, handover_context, load_template, render
 from review_gate.dispatch.registry import Claim, heartbeat, read_claims
-from review_gate.dispatch.status import outcome
+from review_gate.dispatch.status import failure_report, outcome
 from review_gate.errors import GateError, JobCancelled, Refused, UsageError
 from review_gate.proc import run
+from review_gate.records import Comment
+
+
+def previous_failure(comments: Sequence[Comment], ctx: Context, attempt: int) -> str | None:
+    """The failure context of a retry on a runner, read from the tracker (the
+    dispatcher's own stays on its host): how attempt ``attempt - 1`` ended, its run, and
+    its Failed report. None when that attempt did not fail."""
+    claims = read_claims(comments, ctx.trusted)
+    before = [c for c in claims.claims if c.attempt == attempt - 1]
+    release = claims.released.get(before[-1].worker_id) if before else None
+    if release is None or release.reason != "failed":
+        return None
+    previous = before[-1]
+    parts = [
+        f"Attempt {previous.attempt} ({previous.worker_id}) ended as **failed**; its run "
+        f"and log: {previous.worktree}."
+    ]
+    report = failure_report(comments, ctx, previous.assigned_at)
+    if report is not None:
+        parts.append("Its failure report:\n\n" + report.body.strip())
+    return "\n\n".join(parts)
+
 
 HANDOVER_PROMPT = """\
 Your time for issue #{issue} is up (worker {worker_id}, attempt {attempt}, branch \
@@ -225,6 +248,7 @@ def run_job(cwd: Path, job: Job, environ: Mapping[str, str] | None = None) -> Jo
         issue=issue, worker_id=job.worker_id, attempt=job.attempt, branch=job.branch,
         base=base, worktree=str(ctx.main), tracker=ctx.tracker.name,
         handover=handover_context(comments, ctx.trusted), orchestration=claim.orchestration,
+        failure=previous_failure(comments, ctx, job.attempt),
     )  # fmt: skip
     prompt_file.write_text(render(load_template(), inputs), encoding="utf-8")
     env = wiring.worker_env(  # orchestration: the loop (or spawn) that dispatched this run

@@ -18,13 +18,14 @@ import re
 from typing import Any
 
 from review_gate.dispatch.backends.actions_client import ActionsClient
-from review_gate.dispatch.registry import now, rfc3339
+from review_gate.dispatch.registry import now, parse_time, rfc3339
 from review_gate.errors import TrackerError
 from review_gate.records import Comment
 from review_gate.trackers.base import Tracker
 from review_gate.trackers.export import CommentFormatError, parse_comment
 
 SKEW = 300  # seconds
+OVERLAP = 60  # seconds re-read before the latest update seen
 _ISSUE = re.compile(r"/issues/([0-9]+)$")
 
 
@@ -36,9 +37,17 @@ class PollCache:
         self.runs: dict[int, dict[str, Any]] = {}
 
     def refresh(self, issues: list[int]) -> None:
-        """Bring the comments of ``issues`` and the recent runs up to date."""
+        """Bring the recent runs and the comments of ``issues`` up to date — the runs
+        first: a job posts its outcome before its run completes, so a run read as
+        completed has its outcome among the comments read after it."""
+        self.runs = self.client.recent_runs(max(1, math.ceil(len(issues) / 100)))
         if self.since is not None and self.by_issue:
-            for item in self.client.comments_since(self.since):
+            # from a little before the latest update seen: a comment whose update time
+            # is older than one already seen (stamps are taken before the write lands)
+            # is still merged; the URL stays the same while nothing changes
+            since = parse_time(self.since)
+            overlap = rfc3339(since - datetime.timedelta(seconds=OVERLAP)) if since else self.since
+            for item in self.client.comments_since(overlap):
                 self._merge(item)
         if self.since is None:
             # nothing seen yet: from a little before now (this host's clock may be behind
@@ -50,7 +59,6 @@ class PollCache:
                 self.by_issue[issue] = {c.id: c for c in listed}
                 for comment in listed:
                     self._seen(comment.updated_at or comment.created_at)
-        self.runs = self.client.recent_runs(max(1, math.ceil(len(issues) / 100)))
 
     def _seen(self, stamp: str | None) -> None:
         if stamp and (self.since is None or stamp > self.since):

@@ -9,8 +9,12 @@
   loop's (``--backend local``).
 - The job refreshes its own lease: the loop never edits a remote claim's comment (the
   job edits it too, and two writers of one comment can lose each other's fields).
-- A hung run is cancelled, then force-cancelled after the grace period; its claim ends
-  once the run has completed.
+- A hung run (its id recorded, or found by its run-name) is cancelled; when it has not
+  completed ``cancel_grace`` (5 minutes) later — the time its job's ``if: cancelled()``
+  steps take to bundle and upload the worker's unpushed work, which force-cancel would
+  skip — it is force-cancelled on a later turn. Its claim ends once the run completed.
+- A run cancelled with ``gate dispatch stop`` (an audit event of this host) is stopped
+  by hand: not retried.
 - Ending a claim collects the run's artifact (log, bundle and patch of unpushed work)
   into the rescue folder first (:func:`.actions_stop.collect`).
 """
@@ -45,6 +49,9 @@ class ActionsRunSide:
     poll: PollCache
     sleep: Callable[[float], None]
     _unread: set[int]  # issues whose comments this turn's poll has read, not yet used
+    clock: Callable[[], float]
+    cancel_grace: float
+    _cancelled: dict[int, float]  # run id -> when this loop asked to cancel it
 
     if TYPE_CHECKING:
 
@@ -60,6 +67,12 @@ class ActionsRunSide:
             raise UsageError(
                 "a runner takes implementers with the configured budget only",
                 hint="use --backend local for review and research workers or budget flags",
+            )
+        if request.prompt_template is not None:
+            raise UsageError(
+                "--prompt-template is a file on this host; a runner renders the prompt "
+                "from the packaged template",
+                hint="leave --prompt-template out with --backend github-actions",
             )
 
     def refresh(self, issues: Sequence[int]) -> None:
@@ -96,18 +109,37 @@ class ActionsRunSide:
             return worker_status(
                 self.ctx, issue, claim, claims, comments, snapshot, hang_after=hang_after
             )
-        return actions_state.remote_status(
+        worker = actions_state.remote_status(
             self.ctx, self.client, issue, claim, claims, comments,
             hang_after=hang_after, get_run=self.poll.run,
         )  # fmt: skip
+        if worker.state == "failed":
+            # A run that ended without an outcome: make sure of it on a fresh listing
+            # (an outcome posted after the poll read the comments is not a failure).
+            fresh = self.ctx.tracker.list_comments(issue)
+            worker = actions_state.remote_status(
+                self.ctx, self.client, issue, claim, claims, fresh,
+                hang_after=hang_after, get_run=self.poll.run,
+            )  # fmt: skip
+        return worker
 
     def keep_alive(self, claim: Claim, worker: WorkerStatus, orchestration: str) -> None:
         pass  # the job beats; see the module docstring
 
     def halt(self, issue: int, claim: Claim, grace: float) -> bool:
-        self.stop(issue, grace=grace)
-        run_id = run_id_of(claim.data)
-        run = self.client.get_run(run_id) if run_id is not None else None
+        run_id = actions_stop.run_of(self.client, claim)
+        if run_id is None:
+            return True  # no run was ever started for this claim: nothing runs
+        run = self.client.get_run(run_id)
+        if run is None or run.get("status") == "completed":
+            return True
+        asked = self._cancelled.get(run_id)
+        if asked is None:
+            self._cancelled[run_id] = self.clock()
+            self.client.cancel(run_id)
+        elif self.clock() - asked >= max(grace, self.cancel_grace):
+            self.client.cancel(run_id, force=True)
+        run = self.client.get_run(run_id)
         return run is None or run.get("status") == "completed"
 
     def orphan(self, claim: Claim, snapshot: Snapshot) -> Orphan:
@@ -128,6 +160,13 @@ class ActionsRunSide:
         return "; ".join(cleaned.notes)
 
     def stopped_by_hand(self, claim: Claim, worker: WorkerStatus) -> bool:
-        # A run cancelled from outside the loop cannot be told from one GitHub
-        # cancelled: it is a failed attempt, retried.
-        return False
+        """Cancelled with `gate dispatch stop` on this host (its audit event); a run
+        cancelled elsewhere cannot be told from one GitHub cancelled: a failed attempt."""
+        from review_gate.dispatch import audit
+        from review_gate.dispatch.backends.actions import HAND_STOP
+
+        issue = int(claim.data.get("issue") or 0) or None
+        return any(
+            e.get("event") == HAND_STOP and e.get("worker_id") == claim.worker_id
+            for e in audit.read(self.ctx.state, issue)
+        )

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import time
 import zipfile
@@ -25,7 +26,7 @@ from review_gate.dispatch.backends.base import WorkerLog
 from review_gate.dispatch.backends.remote_claim import is_remote, run_id_of
 from review_gate.dispatch.cleanup import CleanupResult, StopResult, no_worker
 from review_gate.dispatch.context import Context
-from review_gate.dispatch.registry import Claim, post_release, read_claims
+from review_gate.dispatch.registry import Claim, post_release, read_claims, rfc3339
 from review_gate.errors import GateError, Refused
 from review_gate.proc import run
 
@@ -43,6 +44,19 @@ def _current(ctx: Context, issue: int) -> tuple[Claim, list[Claim]]:
     return shown[-1], shown
 
 
+def run_of(client: ActionsClient, claim: Claim) -> int | None:
+    """The run of ``claim``: the one it records, else the one its run-name names (a
+    204 dispatch whose run did not show up in time, a record edit that failed)."""
+    run_id = run_id_of(claim.data)
+    if run_id is not None:
+        return run_id
+    assigned = claim.assigned_at
+    since = rfc3339(assigned - datetime.timedelta(minutes=2)) if assigned else None
+    found = client.find_run(claim.worker_id, since)
+    value = found.get("id") if found else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def stop(
     ctx: Context,
     client: ActionsClient,
@@ -53,7 +67,7 @@ def stop(
 ) -> list[StopResult]:
     results: list[StopResult] = []
     for claim in _current(ctx, issue)[1]:
-        run_id = run_id_of(claim.data)
+        run_id = run_of(client, claim)
         run = client.get_run(run_id) if run_id is not None else None
         if run_id is None or run is None or run.get("status") == "completed":
             results.append(StopResult(issue, claim.worker_id, False, 0, False))
