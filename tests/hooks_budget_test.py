@@ -275,8 +275,14 @@ def test_a_worker_tool_call_loads_nothing_heavy(tmp_path: Path) -> None:
     w = Worker(tmp_path, Limits(turns=100))
     run_hook = shlex.split(hook_command(GATE, "pre-tool-use"))[3]
     probe = tmp_path / "probe.py"
+    package_dir = str(Path(run_hook).parents[2])
     probe.write_text(
         "import sys\n"
+        f"sys.path.insert(0, {package_dir!r})\n"
+        "from review_gate.hooks import fast_path\n"
+        "def _exit_now(code):\n"  # the installed hook ends with posix._exit: see its modules
+        "    raise SystemExit(code)\n"
+        "fast_path._exit_now = _exit_now\n"
         f"sys.argv = [{run_hook!r}, 'pre-tool-use']\n"
         f"code = compile(open({run_hook!r}).read(), {run_hook!r}, 'exec')\n"
         "try:\n"

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import sys
 
-from review_gate.hooks.fast_path import FILE_TOOLS, SHELL_TOOLS, loads, read_stdin
+from review_gate.hooks.fast_path import FILE_TOOLS, SHELL_TOOLS, inside_git_dir, loads, read_stdin
 from review_gate.hooks.hook_input import enable_site, lazy_environ
 from review_gate.hooks.tool_names import glued_pr_tool, is_pr_tool, pr_operation, strings
 
@@ -239,6 +239,12 @@ def _shell_call(command: str, data: Mapping[str, Any], environ: Mapping[str, str
             reason = _file_call("apply_patch", {"command": command}, data, environ)
             if reason is not None:
                 return reason
+    if inside_git_dir(data):  # `rm pre-push` in .git/hooks: judged from the work tree
+        from review_gate.hooks.checkout import from_checkout_top
+
+        moved = from_checkout_top(data, command)
+        if moved is not None:
+            data, command = moved
     if not might_matter(command):
         return None
     enable_site()

@@ -31,6 +31,34 @@ def hook_cwd(data: Mapping[str, Any]) -> Path:
     return base
 
 
+def holding_checkout(directory: Path) -> Path:
+    """The directory to open the checkout that holds ``directory`` from: the work tree
+    above a ``.git`` component (inside the git directory git finds no work tree, and
+    the checkout would look ungated), else ``directory`` itself. The one rule for the
+    file tools' targets and the shell's working directory."""
+    parts = directory.parts
+    if ".git" in parts:
+        return Path(*parts[: parts.index(".git")]) if parts.index(".git") else Path("/")
+    return directory
+
+
+def from_checkout_top(data: Mapping[str, Any], command: str) -> tuple[dict[str, Any], str] | None:
+    """A shell call made inside a git directory (``.git/hooks``), as the same call made
+    from the work tree: ``(data, command)`` with ``cwd`` the work tree and the command
+    preceded by ``cd .git/hooks``, so that its relative paths (``rm pre-push``) are seen
+    for what they are. None for a call made anywhere else."""
+    import shlex
+
+    directory = hook_cwd(data)
+    top = holding_checkout(directory)
+    if top == directory:
+        return None
+    inner = directory.relative_to(top)
+    tool_input = {k: v for k, v in dict(data.get("tool_input") or {}).items() if k != "workdir"}
+    moved = {**data, "cwd": str(top), "tool_input": tool_input}
+    return moved, f"cd {shlex.quote(str(inner))}\n{command}"
+
+
 def in_git_checkout(cwd: Path) -> bool:
     if not cwd.is_dir():
         return False

@@ -137,6 +137,8 @@ def _benign(data: object) -> bool:
             return False  # an argv, or a command with arguments: the full decision joins them
         if "*** " in command and "apply" in command:
             return False  # Codex's `apply_patch <<EOF` is a file change
+        if inside_git_dir(data):
+            return False  # its relative paths may be the gate's files: hooks/checkout.py
         from review_gate.shell import might_matter
 
         return not might_matter(command)
@@ -144,6 +146,22 @@ def _benign(data: object) -> bool:
         from review_gate.hooks.file_targets import writes_to_check
 
         return writes_to_check(tool, tool_input, data) is None
+    return False
+
+
+def inside_git_dir(data: "Mapping[str, object]") -> bool:
+    """Whether a shell call runs inside a git directory: a ``.git`` component in its
+    ``cwd`` or its tool's ``workdir`` (by text; a directory that cannot be told is
+    inside)."""
+    tool_input = data.get("tool_input")
+    places = [data.get("cwd"), tool_input.get("workdir") if isinstance(tool_input, dict) else None]
+    for place in places:
+        if place is None:
+            continue
+        if not isinstance(place, str):
+            return True
+        if ".git" in place.replace("\\", "/").split("/"):
+            return True
     return False
 
 

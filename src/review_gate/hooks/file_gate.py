@@ -66,13 +66,22 @@ def _checkout(directory: Path, environ: Mapping[str, str]) -> _Checkout:
     return _Checkout(top, git_dir, common, gated)
 
 
+def _home_expanded(path: str, environ: Mapping[str, str]) -> str:
+    """``path`` with a leading ``~`` expanded as a tool may (the protected-file rule in
+    review_gate/protected.py does the same), so both judge one file."""
+    if not path.startswith("~"):
+        return path
+    if path == "~" or path.startswith("~/"):
+        return (environ.get("HOME") or os.path.expanduser("~")) + path[1:]
+    return os.path.expanduser(path)
+
+
 def _target_dir(full: str) -> Path:
     """The directory whose checkout holds ``full``: the work tree above a ``.git``
     component (git answers nothing inside the git directory), else the nearest existing
     directory."""
-    parts = full.split(os.sep)
-    if ".git" in parts:
-        return Path(os.sep.join(parts[: parts.index(".git")]) or os.sep)
+    if ".git" in full.split(os.sep):
+        return ctx.holding_checkout(Path(full))
     path = Path(full)
     while not path.is_dir() and path != path.parent:
         path = path.parent
@@ -132,7 +141,8 @@ def gate_file_write(
     session = checkout_at(_target_dir(str(base)))
     denied: list[str] = []
     why: str | None = None
-    for path in dict.fromkeys(p for p in paths if p and "\0" not in p):
+    for given in dict.fromkeys(p for p in paths if p and "\0" not in p):
+        path = _home_expanded(given, environ)
         full = os.path.realpath(os.path.join(base, path))
         found = [(session, _what(path, away, str(base), session, environ))]
         target_dir = _target_dir(full)
@@ -145,7 +155,7 @@ def gate_file_write(
         for facts, what in found:
             gated = facts.gated or session.gated
             if what and gated:
-                denied.append(f"{path}: {what}")
+                denied.append(f"{given}: {what}")
                 why = why or gated
                 break
     if not denied:

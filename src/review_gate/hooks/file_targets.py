@@ -270,6 +270,8 @@ def ordinary(paths: list[str], base: str) -> bool:
     for path in paths:
         if not path or "\0" in path:
             continue  # names no file: the client refuses the call
+        if path.startswith("~"):
+            return False  # a tool may expand it to a home directory: the full check does
         if might_be_protected(path.translate(_LITERAL)):
             return False
         full = _realpath(_join(base, path))

@@ -276,7 +276,7 @@ def _tampering(
     repo: target.Repository | None = None
     broken: GateError | None = None
     try:
-        repo = target.Repository(where)
+        repo = target.Repository(ctx.holding_checkout(where))
     except GateError as exc:
         broken = exc
     routes = _routes(analysis, repo, where, environ)

@@ -94,11 +94,13 @@ def writes(code: str) -> bool:
     return any(lit.strip() in _MODES or lit.startswith((">", "+<")) for lit in _literals(code))
 
 
-def written_paths(code: str) -> list[str]:
+def written_paths(code: str, cwd: str = "") -> list[str]:
     """Paths ``code`` names that may be the gate's own files, when it writes anything:
     string literals, and literals joined as path parts (``Path('.claude') / 'settings.json'``,
     ``os.path.join(HOME, '.codex', 'hooks.json')``), also under ``~`` when the code speaks
-    of the home directory."""
+    of the home directory; a relative one also as seen from ``cwd``, the directory an
+    earlier ``cd`` of the command moved to (``cd .git/hooks && python -c "open('pre-push',
+    'w')"``)."""
     if not writes(code):
         return []
     parts = [lit.lstrip("+<> ").strip() for lit in _literals(code)]
@@ -109,7 +111,10 @@ def written_paths(code: str) -> list[str]:
         for j in range(i + 1, min(i + 4, len(parts) + 1)):
             path = "/".join(p.strip("/") if k else p.rstrip("/") for k, p in enumerate(parts[i:j]))
             for candidate in (path, "~/" + path.lstrip("~/")) if home else (path,):
-                if path_hint(candidate.lower()) and candidate not in found:
+                seen = candidate.lower()
+                if cwd and not seen.startswith(("/", "~")):
+                    seen = f"{cwd.lower().rstrip('/')}/{seen}"
+                if (path_hint(candidate.lower()) or path_hint(seen)) and candidate not in found:
                     found.append(candidate)
     return found[:32]
 

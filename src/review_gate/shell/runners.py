@@ -126,7 +126,7 @@ def interpreted(a: Analyser, text: str, name: str, codes: Sequence[str]) -> None
     for code in codes:
         if "hookspath" in code.lower() and code_text.writes(code):
             a.out.tamper(text, f"{name} code that changes core.hooksPath", "hooks-path")
-        for path in code_text.written_paths(code):
+        for path in code_text.written_paths(code, a.cwd):
             a.touch(text, paths.Touch(f"{name} code", "may write or remove", literal(path)))
         if code_text.writes(code):  # a PR body file it may write is not read from disk
             for named in code_text.named_files(code):
