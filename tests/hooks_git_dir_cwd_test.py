@@ -139,3 +139,102 @@ def test_file_paths_from_home_are_judged_in_full(
     raw = json.dumps(payload).encode()
     assert not no_objection(raw, {}), path
     assert decide_pre_tool_use(raw, environ) is not None, path
+
+
+# --- the same directory however it is spelled, links, and code without a path -------------
+
+#: ``ln`` forms: a link to one of the gate's files or directories is a new name for it.
+LINKS = ["ln -s {t} {l}", "ln {t} {l}", "ln -sf {t} {l}", "ln -s -T {t} {l}", "ln -sn {t} {l}"]
+LINK_TARGETS = [
+    ".git", ".git/hooks", ".git/hooks/pre-push", ".git/config", ".git/review-gate",
+    ".git/review-gate/tracker.sqlite3", ".review-gate.toml", ".claude", ".claude/settings.json",
+]  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[_FIXTURE])
+@given(
+    st.sampled_from(LINK_TARGETS),
+    st.sampled_from(LINKS),
+    st.sampled_from(["relative", "absolute"]),
+    st.sampled_from(["h", "/tmp/elsewhere", "src/ok"]),
+)
+def test_a_link_to_the_gates_files_is_denied(
+    checkout: tuple[Path, dict[str, str]], target: str, form: str, style: str, link: str
+) -> None:
+    repo, environ = checkout
+    spelled = target if style == "relative" else str(repo / target)
+    command = form.format(t=spelled, l=link)
+    raw = json.dumps(_payload(repo, "", command, "cwd")).encode()
+    reason = decide_pre_tool_use(raw, environ)
+    assert reason is not None and "link" in reason, command
+
+
+@pytest.mark.parametrize("command", ["ln -s src/app.py app", "ln -s /tmp/x y", "ln README x"])
+def test_ordinary_links_are_left_alone(checkout: tuple[Path, dict[str, str]], command: str) -> None:
+    repo, environ = checkout
+    raw = json.dumps(_payload(repo, "", command, "cwd")).encode()
+    assert decide_pre_tool_use(raw, environ) is None
+
+
+#: A directory of the gate's and a file of the gate's in it.
+HOLDING = {".git": "config", ".git/hooks": "pre-push", ".git/review-gate": "tracker.sqlite3",
+           ".git/info": "exclude"}  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[_FIXTURE])
+@given(st.sampled_from(sorted(HOLDING)), st.sampled_from(["cwd", "workdir"]), st.booleans())
+def test_the_directory_is_resolved_before_it_is_judged(
+    checkout: tuple[Path, dict[str, str]], place: str, how: str, through_link: bool
+) -> None:
+    """``/other/.git/../../repo/.git/hooks`` and a symbolic link into ``.git/hooks`` (made
+    outside the agent) are that directory."""
+    repo, environ = checkout
+    other = repo.parent / "other" / ".git"
+    other.mkdir(parents=True, exist_ok=True)
+    if through_link:
+        alias = repo.parent / f"alias-{place.replace('/', '-')}"
+        if not alias.is_symlink():
+            alias.symlink_to(repo / place)
+        directory = str(alias)
+    else:
+        directory = os.path.join(str(other), "..", "..", repo.name, place)
+    if how == "cwd":
+        payload = {"hook_event_name": "PreToolUse", "cwd": directory, "tool_name": "Bash",
+                   "tool_input": {"command": f"rm -f {HOLDING[place]}"}}  # fmt: skip
+    else:
+        payload = {"hook_event_name": "PreToolUse", "cwd": str(repo), "tool_name": "shell",
+                   "tool_input": {"command": f"rm -f {HOLDING[place]}",
+                                  "workdir": directory}}  # fmt: skip
+    raw = json.dumps(payload).encode()
+    assert not no_objection(raw, {}), directory
+    assert decide_pre_tool_use(raw, environ) is not None, directory
+
+
+CODE = [
+    'python3 -c "import os; [os.remove(f) for f in os.listdir()]"',
+    "python3 -c \"import os; [os.chmod(f, 0o644) for f in os.listdir('.')]\"",
+    "perl -e 'unlink glob(\"*\")'",
+    "node -e \"require('fs').readdirSync('.').forEach(f => require('fs').unlinkSync(f))\"",
+]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[_FIXTURE])
+@given(st.sampled_from(sorted(HOLDING)), st.sampled_from(CODE), st.sampled_from(["cwd", "cd"]))
+def test_code_that_writes_run_in_the_gates_directories_is_denied(
+    checkout: tuple[Path, dict[str, str]], place: str, code: str, how: str
+) -> None:
+    repo, environ = checkout
+    if how == "cwd":
+        raw = json.dumps(_payload(repo, place, code, "cwd")).encode()
+    else:
+        raw = json.dumps(_payload(repo, "", f"cd {place} && {code}", "cwd")).encode()
+    assert decide_pre_tool_use(raw, environ) is not None, f"{place}: {code}"
+
+
+@pytest.mark.parametrize("code", ["python3 -c \"print(sorted(__import__('os').listdir()))\""])
+def test_code_that_only_reads_there_is_left_alone(
+    checkout: tuple[Path, dict[str, str]], code: str
+) -> None:
+    repo, environ = checkout
+    raw = json.dumps(_payload(repo, ".git/hooks", code, "cwd")).encode()
+    assert decide_pre_tool_use(raw, environ) is None

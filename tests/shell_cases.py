@@ -503,7 +503,6 @@ NOT_TAMPERING: list[str] = [
     "cp .claude/settings.json /tmp/settings-copy",
     "rsync .claude/settings.json /tmp/settings-copy",
     "install .git/hooks/pre-push /tmp/hook-copy",
-    "ln -s .git/hooks/pre-push /tmp/hook-link",
     "grep -n protect .review-gate.toml",
     "less .pre-commit-config.yaml",
     "head -5 ~/.claude/settings.json",

@@ -170,7 +170,6 @@ READERS = [
     "rsync {p} /tmp/copy",
     "rsync -a {p} /tmp/copy-dir/",
     "install {p} /tmp/copy",
-    "ln -s {p} /tmp/link",
     "tar -cf /tmp/a.tar {p}",
     "stat {p}",
     "test -f {p} && echo yes",

@@ -37,9 +37,10 @@ def holding_checkout(directory: Path) -> Path:
     the checkout would look ungated), else ``directory`` itself. The one rule for the
     file tools' targets and the shell's working directory."""
     parts = directory.parts
-    if ".git" in parts:
-        return Path(*parts[: parts.index(".git")]) if parts.index(".git") else Path("/")
-    return directory
+    if ".git" not in parts:
+        return directory
+    at = parts.index(".git")
+    return Path(*parts[:at]) if at else Path("." if not directory.is_absolute() else "/")
 
 
 def from_checkout_top(data: Mapping[str, Any], command: str) -> tuple[dict[str, Any], str] | None:
@@ -47,9 +48,10 @@ def from_checkout_top(data: Mapping[str, Any], command: str) -> tuple[dict[str, 
     from the work tree: ``(data, command)`` with ``cwd`` the work tree and the command
     preceded by ``cd .git/hooks``, so that its relative paths (``rm pre-push``) are seen
     for what they are. None for a call made anywhere else."""
+    import os
     import shlex
 
-    directory = hook_cwd(data)
+    directory = Path(os.path.realpath(hook_cwd(data)))  # `.git/../../other/.git/hooks`
     top = holding_checkout(directory)
     if top == directory:
         return None

@@ -151,18 +151,32 @@ def _benign(data: object) -> bool:
 
 def inside_git_dir(data: "Mapping[str, object]") -> bool:
     """Whether a shell call runs inside a git directory: a ``.git`` component in its
-    ``cwd`` or its tool's ``workdir`` (by text; a directory that cannot be told is
-    inside)."""
+    ``cwd`` or its tool's ``workdir``, as written or resolved (``..``, symbolic links); a
+    directory that cannot be told is inside."""
     tool_input = data.get("tool_input")
-    places = [data.get("cwd"), tool_input.get("workdir") if isinstance(tool_input, dict) else None]
-    for place in places:
+    cwd = data.get("cwd")
+    workdir = tool_input.get("workdir") if isinstance(tool_input, dict) else None
+    for place in (cwd, workdir):
         if place is None:
             continue
-        if not isinstance(place, str):
+        if not isinstance(place, str) or "\0" in place:
             return True
         if ".git" in place.replace("\\", "/").split("/"):
             return True
-    return False
+    directory = cwd if isinstance(cwd, str) and cwd else ""
+    if isinstance(workdir, str) and workdir:
+        absolute = workdir.startswith("/") or not directory
+        directory = workdir if absolute else f"{directory}/{workdir}"
+    if not directory.startswith("/"):
+        return False  # the hook's own directory: where the client started it
+    from review_gate import posix_paths
+
+    real = posix_paths.realpath(directory)
+    if real is None:  # a symbolic link on the way
+        import os.path
+
+        real = os.path.realpath(directory)
+    return ".git" in real.split("/")
 
 
 def run(argv: "Sequence[str]", *, exit_now: bool = False) -> int:

@@ -23,6 +23,9 @@ MOVES = "moves"
 MODE = "changes the mode of"
 OWNER = "changes the owner of"
 INTO = "writes into"
+#: ``ln [-s] TARGET LINK``: LINK is another name for TARGET, through which a later call
+#: (which sees only LINK) changes it.
+LINKS = "makes a new name (a link) for"
 #: A program the analysis does not know was given the path: it may change it (judged only
 #: for review-gate's state, where nothing but the gate's own commands writes).
 UNSURE = "may change"

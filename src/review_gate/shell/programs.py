@@ -164,6 +164,11 @@ def _tampering(
         a.touch(text, touch)
     for link, target in writers.links(name, args):
         a.link(link, target)
+        # A link to one of the gate's files (or a directory holding them) is a way to
+        # change it later under a name nothing protects: judged as changing the target.
+        named = paths.use(text, paths.Touch(name, paths.LINKS, target, True), a.cwd, a.mentions)
+        if named is not None:
+            a.out.path(named)
     if a.full_hookspath and any(
         _git_config_file(w) for w in [*targets, *(t.word for t in touched)]
     ):

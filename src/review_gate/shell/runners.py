@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from review_gate.shell import code_text, paths
 from review_gate.shell import syntax as tree
-from review_gate.shell.prefilter import prish, words
+from review_gate.shell.prefilter import path_hint, prish, words
 from review_gate.shell.words import Word, joined, literal
 
 TYPE_CHECKING = False
@@ -128,6 +128,10 @@ def interpreted(a: Analyser, text: str, name: str, codes: Sequence[str]) -> None
             a.out.tamper(text, f"{name} code that changes core.hooksPath", "hooks-path")
         for path in code_text.written_paths(code, a.cwd):
             a.touch(text, paths.Touch(f"{name} code", "may write or remove", literal(path)))
+        if a.cwd and path_hint(a.cwd.lower()) and code_text.writes(code):
+            # `cd .git/hooks && python -c "...os.listdir()..."`: files it finds there
+            where = paths.Touch(f"{name} code", "may write or remove", literal("."), True)
+            a.touch(text, where)
         if code_text.writes(code):  # a PR body file it may write is not read from disk
             for named in code_text.named_files(code):
                 a.contents[paths.normal(a.cwd, named)] = None
