@@ -18,7 +18,6 @@ checkout's package (e.g. a worktree of an older commit), side by side.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import statistics
@@ -31,17 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_env import ENV  # noqa: E402  (bench/ is the script's directory)
+
 from tests import artifact_samples  # noqa: E402
 
 BIN = Path(sys.executable).parent
-ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+
 BRANCH = "feature/7-bench"
 
 

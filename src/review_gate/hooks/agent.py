@@ -28,6 +28,7 @@ from __future__ import annotations
 import sys
 
 from review_gate.hooks.fast_path import FILE_TOOLS, SHELL_TOOLS, inside_git_dir, loads, read_stdin
+from review_gate.hooks.fast_path import deny as _deny
 from review_gate.hooks.hook_input import enable_site, lazy_environ
 from review_gate.hooks.tool_names import glued_pr_tool, is_pr_tool, pr_operation, strings
 
@@ -35,16 +36,6 @@ TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block anyway
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any, TextIO, TypeGuard
-
-
-def _deny(reason: str) -> dict[str, Any]:
-    return {
-        "hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": "deny",
-            "permissionDecisionReason": reason,
-        }
-    }
 
 
 def _malformed(what: str) -> str:

@@ -33,6 +33,7 @@ worktree and the agent has no business there.
 from __future__ import annotations
 
 from review_gate.dispatch import budget_files as files
+from review_gate.hooks.fast_path import deny as _deny
 from review_gate.hooks.tool_names import strings
 
 TYPE_CHECKING = False
@@ -43,16 +44,6 @@ if TYPE_CHECKING:
 #: Stop blocks sent because of the budget, per worker, before it is let go anyway.
 MAX_STOP_BLOCKS = 5
 _PREFIX = "review-gate: "
-
-
-def _deny(reason: str) -> dict[str, Any]:
-    return {
-        "hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": "deny",
-            "permissionDecisionReason": reason,
-        }
-    }
 
 
 def _how(budget: files.Budget, *, exact: bool) -> str:

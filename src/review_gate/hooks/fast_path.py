@@ -149,6 +149,17 @@ def _benign(data: object) -> bool:
     return False
 
 
+def deny(reason: str) -> "dict[str, object]":
+    """The PreToolUse answer that denies the call, saying ``reason``."""
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": reason,
+        }
+    }
+
+
 def inside_git_dir(data: "Mapping[str, object]") -> bool:
     """Whether a shell call runs inside a git directory: a ``.git`` component in its
     ``cwd`` or its tool's ``workdir``, as written or resolved (``..``, symbolic links); a
