@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -28,18 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_env import ENV, project_with_origin
+
 GATE = str(Path(sys.executable).with_name("gate"))
-ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
-
-
-def sh(cwd: Path, *cmd: str) -> str:
-    return subprocess.run(cmd, cwd=cwd, env=ENV, check=True, capture_output=True, text=True).stdout
 
 
 def timed(cwd: Path, *args: str) -> float:
@@ -51,19 +41,6 @@ def timed(cwd: Path, *args: str) -> float:
     return elapsed
 
 
-def make_repo(root: Path) -> Path:
-    sh(root, "git", "init", "-q", "--bare", "-b", "main", "project.git")
-    repo = root / "project"
-    repo.mkdir()
-    sh(repo, "git", "init", "-q", "-b", "main")
-    (repo / "README.md").write_text("bench\n")
-    sh(repo, "git", "add", "README.md")
-    sh(repo, "git", "commit", "-q", "-m", "chore: init")
-    sh(repo, "git", "remote", "add", "origin", str(root / "project.git"))
-    sh(repo, "git", "push", "-q", "-u", "origin", "main")
-    return repo
-
-
 def drain(root: Path, issues: int, loops: int, slots: int) -> dict[str, float]:
     """``loops`` `gate dispatch run` processes on one queue of ``issues`` issues."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -71,7 +48,7 @@ def drain(root: Path, issues: int, loops: int, slots: int) -> dict[str, float]:
     from tests.artifact_samples import review
 
     root.mkdir()
-    repo = make_repo(root)
+    repo = project_with_origin(root)
     tracker = LocalTracker.for_checkout(repo)
     reviews = root / "reviews"
     reviews.mkdir()
@@ -142,7 +119,7 @@ def main() -> int:
 
 def spawn_and_status(root: Path, workers: int) -> None:
     root.mkdir()
-    repo = make_repo(root)
+    repo = project_with_origin(root)
     from review_gate.trackers.local import LocalTracker
 
     tracker = LocalTracker.for_checkout(repo)

@@ -34,7 +34,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench_env import ENV, GATE, sh
+from bench_env import ENV, GATE, project_with_origin, sh
 
 
 def wrapper(bindir: Path, log: Path) -> None:
@@ -52,15 +52,7 @@ def make_repo(root: Path, worktrees: int, issues: int) -> Path:
     (``../project-worker-N`` on ``feature/N-old``, N above every benchmark issue) and
     ``issues`` open issues in the local tracker."""
     root.mkdir(parents=True)
-    sh(root, "git", "init", "-q", "--bare", "-b", "main", "project.git")
-    repo = root / "project"
-    repo.mkdir()
-    sh(repo, "git", "init", "-q", "-b", "main")
-    (repo / "README.md").write_text("bench\n")
-    sh(repo, "git", "add", "README.md")
-    sh(repo, "git", "commit", "-q", "-m", "chore: init")
-    sh(repo, "git", "remote", "add", "origin", str(root / "project.git"))
-    sh(repo, "git", "push", "-q", "-u", "origin", "main")
+    repo = project_with_origin(root)
     sh(repo, "git", "remote", "set-head", "origin", "main")
     for n in range(1000, 1000 + worktrees):
         sh(repo, "git", "worktree", "add", "-q", "-b", f"feature/{n}-old", f"../project-worker-{n}")
