@@ -187,11 +187,15 @@ def test_a_retry_on_a_runner_learns_how_the_attempt_before_failed(world: World) 
 
 
 def test_ctrl_c_while_github_is_down_ends_the_loop(world: World) -> None:
-    loop = _loop(world.backend(), RunOptions(issues=(7,), max_workers=1, poll=0), [])
+    events: list[Event] = []
+    loop = _loop(world.backend(), RunOptions(issues=(7,), max_workers=1, poll=0), events)
     world.gh.fail_next(50, 502)
     loop.stop.requested = True  # Ctrl-C came during the outage
     summary = loop.run()
-    assert summary.interrupted
+    assert summary.interrupted and summary.issues == ()
+    # one failed poll, then the loop ended: it did not poll on until GitHub answered
+    assert [e.kind for e in events] == ["error"] and world.gh.faults
+    assert world.runs.runs == {}
     world.gh.faults.clear()
 
 

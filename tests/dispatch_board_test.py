@@ -348,3 +348,19 @@ def test_cleanup_moves_the_item_back(project: Project) -> None:
     assert cleaned.returncode == 0, cleaned.stderr + cleaned.stdout
     assert _column(project, issue) == "Todo"
     assert _moves(project, issue)[-1] == ("Todo", "In Progress")
+
+
+def test_a_board_queue_plans_phases_over_its_column_only(project: Project) -> None:
+    """`--from-status` plans its phases on the column's items: an issue elsewhere that
+    waits on an issue outside any queue is none of this run's business."""
+    from review_gate.dispatch.run_plan import plan_waits
+
+    ready = project.issue("ready")
+    first = project.issue("first")
+    after = project.tracker.create_issue("after the first", f"depends on #{first}").number
+    project.tracker.create_issue("elsewhere", "depends on #99")  # not on the board
+    ctx = open_context(project.repo)
+    for issue in (ready, first, after):
+        assert board.move(ctx, issue, board.TODO, "triaged")
+    waits = plan_waits(ctx, RunOptions(from_status="Todo"))
+    assert waits == {after: frozenset({first})}

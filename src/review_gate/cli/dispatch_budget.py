@@ -60,5 +60,6 @@ def budget_options(func: F) -> F:
 
 def budget_flags(values: dict[str, Any]) -> dict[str, Any]:
     """The budget options that were given, for ``SpawnRequest.budget``."""
-    names = ("max_turns", "max_minutes", "max_tokens", "max_cost_usd", "budget_soft")
-    return {k: values[k] for k in names if values.get(k) is not None}
+    from review_gate.dispatch.budget import FLAGS
+
+    return {k: values[k] for k in FLAGS if values.get(k) is not None}

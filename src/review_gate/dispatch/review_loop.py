@@ -100,7 +100,7 @@ class Completion:
         self.ctx = ctx
         self.options = options
         self.event = event
-        self._verdicts: dict[tuple[int, int], GateResult] = {}
+        self._verdicts: dict[tuple[int, frozenset[tuple[int, str]]], GateResult] = {}
         self._told: set[tuple[int, int, str]] = set()
         self.failing: set[int] = set()  # issues whose gate failed at the last look
 
@@ -111,11 +111,11 @@ class Completion:
 
     def gate(self, issue: int, claims: IssueClaims, comments: Sequence[Comment]) -> GateResult:
         """The issue's gate on its last implementer's head, cached until a comment is
-        added (the verdict depends on the comments and that head, and a finished
-        implementer's head does not move by itself)."""
+        added or edited (the verdict depends on the comments and that head, and a
+        finished implementer's head does not move by itself)."""
         implementers = [c for c in claims.claims if role_of(c) == "implement"]
         last = implementers[-1] if implementers else claims.latest
-        key = (issue, max((c.id for c in comments), default=0))
+        key = (issue, frozenset((c.id, c.updated_at) for c in comments))
         if key not in self._verdicts:
             self._verdicts[key] = evaluate_gate(self.ctx, issue, last)
         return self._verdicts[key]

@@ -39,12 +39,12 @@ def check_queue(ctx: Context, issues: Sequence[int]) -> dict[int, str]:
 
 def plan_waits(ctx: Context, options: RunOptions) -> phases.Dependencies:
     """The queue's phases (:func:`.phases.plan`): a UsageError for a cycle or a wait on
-    an issue outside the queue. A label queue is planned on its issues now (and its
-    bodies are read again each poll, :func:`label_waits`)."""
+    an issue outside the queue. A label or board queue is planned on its issues now (and
+    its bodies are read again each poll, :func:`label_waits`)."""
     if options.sequential and options.issues is None:
         raise UsageError("--sequential needs --issues (the order of the phases)")
-    if options.issues is not None:
-        queue = list(options.issues)
+    if options.issues is not None or options.from_status is not None:
+        queue = queue_of(ctx, options)  # --from-status: the column's items, not every issue
         bodies = check_queue(ctx, queue)
     else:
         labels = [options.label] if options.label else []

@@ -210,6 +210,7 @@ def worker_status(
     started = started or claim.assigned_at
     result = outcome(ctx, issue, claim, comments)
     url: str | None = result.comment.url if result else None
+    spent = budgets.spent(ctx.state, claim.worker_id) if here else None
     if live.alive is True:
         if idle is not None and idle >= hang:
             state, detail = "hung", f"alive ({live.detail}) but its log is silent for {idle:.0f}s"
@@ -218,7 +219,6 @@ def worker_status(
         url = None
     elif result is not None:
         state, detail = result.state, result.detail
-        spent = budgets.spent(ctx.state, claim.worker_id) if here else None
         if state == "handover" and spent and spent["state"] != "ok":
             detail += f" (reason: budget, {spent['state']}: {spent['detail']})"
     elif live.alive is None:
@@ -266,7 +266,7 @@ def worker_status(
         worktree_exists=Path(claim.worktree).is_dir() if here and claim.worktree else None,
         orchestration=claim.orchestration,
         role=claim.role,
-        budget=budgets.spent(ctx.state, claim.worker_id) if here else None,
+        budget=spent,
     )
 
 
