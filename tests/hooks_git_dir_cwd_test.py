@@ -144,7 +144,10 @@ def test_file_paths_from_home_are_judged_in_full(
 # --- the same directory however it is spelled, links, and code without a path -------------
 
 #: ``ln`` forms: a link to one of the gate's files or directories is a new name for it.
-LINKS = ["ln -s {t} {l}", "ln {t} {l}", "ln -sf {t} {l}", "ln -s -T {t} {l}", "ln -sn {t} {l}"]
+LINKS = [
+    "ln -s {t} {l}", "ln {t} {l}", "ln -sf {t} {l}", "ln -s -T {t} {l}", "ln -sn {t} {l}",
+    "cp -s {t} {l}", "cp -l {t} {l}", "cp -rs {t} {l}", "cp --symbolic-link {t} {l}",
+]  # fmt: skip
 LINK_TARGETS = [
     ".git", ".git/hooks", ".git/hooks/pre-push", ".git/config", ".git/review-gate",
     ".git/review-gate/tracker.sqlite3", ".review-gate.toml", ".claude", ".claude/settings.json",

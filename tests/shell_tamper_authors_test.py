@@ -16,6 +16,13 @@ from review_gate.shell import analyse, might_matter
 from tests.helpers import GIT_ENV
 from tests.shell_cases import hook_reason, protected_checkout
 
+#: Routes that keep an author they were given, whoever runs them.
+IMPORTS = [
+    "gate issue import 7 export.json",
+    "gate issue import --issue 7 f.json",
+    "python -m review_gate issue import 7 f.json",
+    "cd /tmp && gate issue import 7 f.json",
+]
 SUBCOMMANDS = [
     "issue comment 7 --body-file r.md",
     "issue comment 7 --body-file - --association MEMBER",
@@ -128,6 +135,16 @@ def test_a_computed_argument_that_may_be_author_is_denied(
     checkout: tuple[Path, dict[str, str]], command: str
 ) -> None:
     repo, environ = checkout
+    reason = hook_reason(command, repo, environ)
+    assert reason is not None and "chooses who a local tracker comment is from" in reason
+
+
+@pytest.mark.parametrize("command", IMPORTS)
+def test_importing_comments_with_their_authors_is_denied(
+    checkout: tuple[Path, dict[str, str]], command: str
+) -> None:
+    repo, environ = checkout
+    assert might_matter(command), command
     reason = hook_reason(command, repo, environ)
     assert reason is not None and "chooses who a local tracker comment is from" in reason
 

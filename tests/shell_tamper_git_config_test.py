@@ -56,6 +56,8 @@ PROGRAM_KEYS = [
     "remote.origin.receivepack",
     "submodule.x.update",
     "trailer.x.command",
+    "tar.tgz.command",
+    "imap.tunnel",
     "sendemail.sendmailCmd",
     "include.path",
     "includeIf.gitdir:/tmp/.path",

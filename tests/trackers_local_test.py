@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from review_gate.errors import IssueNotFound, TrackerError, UsageError
+from review_gate.errors import IssueNotFound, Refused, TrackerError, UsageError
 from review_gate.trackers.local import FILENAME, LocalTracker, default_author
 from tests.helpers import git
 
@@ -327,3 +327,20 @@ def test_an_empty_file_reads_as_no_issues_and_stays_empty(tmp_path: Path) -> Non
     tracker.close()
     assert path.read_bytes() == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == [FILENAME]
+
+
+def test_only_its_author_edits_a_comment(
+    tracker: LocalTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit keeps the author: editing another's comment (a reviewer's REVIEW) would
+    speak in their name, so only its author may (as on GitHub)."""
+    tracker.create_issue("One")
+    monkeypatch.setenv("REVIEW_GATE_AUTHOR", "implementer")
+    review = tracker.post_comment(1, "REVIEW: changes requested", author="reviewer")
+    mine = tracker.post_comment(1, "my notes")
+    with pytest.raises(Refused, match="@reviewer's; only its author edits it"):
+        tracker.edit_comment(review.id, "REVIEW: approved")
+    assert tracker.list_comments(1)[0].body == "REVIEW: changes requested"
+    assert tracker.edit_comment(mine.id, "my better notes").author == "implementer"
+    monkeypatch.setenv("REVIEW_GATE_AUTHOR", "reviewer")
+    assert tracker.edit_comment(review.id, "REVIEW: approved").body == "REVIEW: approved"

@@ -106,6 +106,9 @@ def check(
     if any(_is_author_option(w.template) for w in args):
         _forged(out, text, "`gate --author`")
         return
+    if "issue" in values and "import" in values:
+        _forged(out, text, "`gate issue import` (it keeps the authors its file names)")
+        return
     if computed or ("comment" not in values and not any(v is None for v in values[:2])):
         return
     # `gate issue comment 7 $OPT`: a computed word where an option may stand

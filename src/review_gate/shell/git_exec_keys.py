@@ -15,7 +15,7 @@ _EXACT = words(
     "gpg.ssh.defaultkeycommand credential.helper uploadpack.packobjectshook web.browser "
     "help.browser instaweb.browser instaweb.httpd interactive.difffilter include.path "
     "sendemail.smtpserver sendemail.sendmailcmd sendemail.tocmd sendemail.cccmd "
-    "sendemail.headercmd ssh.variant"
+    "sendemail.headercmd ssh.variant imap.tunnel"
 )
 #: Patterns over ``section.subsection.name`` keys (lower case).
 _PATTERNS = (
@@ -38,6 +38,7 @@ _PATTERNS = (
     "man.*.path",
     "guitool.*.cmd",
     "trailer.*.command",
+    "tar.*.command",
     "trailer.*.cmd",
     "remote.*.uploadpack",
     "remote.*.receivepack",

@@ -298,7 +298,14 @@ def might_matter(command: str) -> bool:
     if "review" in toks and "gate" in toks:  # `uv remove review-gate`, `poetry remove ...`
         return True
     if "review_gate_author" in norm or (
-        "gate" in toks and ("--au" in norm or "user" in toks or "comment" in toks or "$" in command)
+        "gate" in toks
+        and (
+            "--au" in norm
+            or "user" in toks
+            or "comment" in toks
+            or "import" in toks
+            or "$" in command
+        )
     ):
         return True  # choosing who a tracker comment is from (shell.authors)
     if "pr" in norm and ("create" in norm or "new" in norm):

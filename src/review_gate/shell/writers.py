@@ -87,9 +87,14 @@ def _copy(name: str, args: list[Word]) -> list[Touch]:
 
 
 def links(name: str, args: Sequence[Word]) -> list[tuple[Word, Word]]:
-    """``ln [-s] TARGET... LINK``: (link, target) for each link made (the link may be
-    ``LINK/<target name>`` when LINK is a directory: both are given)."""
-    if name != "ln":
+    """``ln [-s] TARGET... LINK``, and ``cp`` making links (``-s``, ``-l``): (link,
+    target) for each link made (the link may be ``LINK/<target name>`` when LINK is a
+    directory: both are given)."""
+    if name == "cp":
+        table = ("tSmog", ("--target-directory", "--suffix", "--mode", "--owner"))
+        if not _flags(opts.parse(list(args), table)) & {"-s", "-l", "--symbolic-link", "--link"}:
+            return []
+    elif name != "ln":
         return []
     made = [t for t in _copy(name, list(args)) if t.action == WRITES]
     parsed = opts.parse(list(args), ("tSmog", ("--target-directory", "--suffix")))
@@ -305,9 +310,9 @@ def _sort(name: str, args: list[Word]) -> list[Touch]:
 #: (wrappers, ``find``, the gate's own commands). Any other program given a path in
 #: review-gate's state may change it (``sqlite3 DB "update ..."``, ``python3 -m sqlite3``).
 READERS = words(
-    "cat tac nl head tail grep egrep fgrep zgrep rg ag ack wc ls dir stat file jq yq less "
-    "more bat batcat od xxd hexdump strings cmp diff diff3 colordiff md5sum sha1sum sha256sum "
-    "sha512sum b2sum cksum sum du tree realpath readlink basename dirname cut paste column "
+    "cat tac nl head tail grep egrep fgrep zgrep rg ag ack wc ls dir stat file jq less "
+    "more bat batcat od hexdump strings cmp diff diff3 colordiff md5sum sha1sum sha256sum "
+    "sha512sum b2sum cksum sum du realpath readlink basename dirname cut paste column "
     "fold fmt expand unexpand echo printf test [ [[ true false cd pushd popd type which "
     "command builtin exec env sudo doas nice nohup time timeout stdbuf setsid xargs parallel "
     "find gate review-gate watch ionice chrt taskset flock"

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review_gate import git
-from review_gate.errors import IssueNotFound, TrackerError, UsageError
+from review_gate.errors import IssueNotFound, Refused, TrackerError, UsageError
 from review_gate.records import ASSOCIATIONS, Comment, Issue, PullRequest
 from review_gate.trackers import local_parsed
 from review_gate.trackers.export import (
@@ -284,7 +284,9 @@ class LocalTracker:
         return posted
 
     def edit_comment(self, comment_id: int, body: str) -> Comment:
-        """Replace a comment's body; ``updated_at`` moves, ``created_at`` stays."""
+        """Replace a comment's body; ``updated_at`` moves, ``created_at`` stays. Only its
+        author (:func:`default_author`) edits it, as on GitHub: an edit keeps the author,
+        so editing another's comment (a reviewer's REVIEW) would speak in their name."""
         _check_body(body)
         if self._db.reader() is None:
             raise self._no_comment(comment_id)
@@ -297,6 +299,12 @@ class LocalTracker:
                 raise self._no_comment(comment_id)
             number, stored = row
             data = json.loads(stored)
+            login = (data.get("user") or {}).get("login")
+            if login != default_author():
+                raise Refused(
+                    f"comment {comment_id} is @{login}'s; only its author edits it",
+                    hint="post a new comment instead (`gate issue comment`)",
+                )
             data["body"] = body
             data["updated_at"] = max(now_rfc3339(), data.get("created_at") or "")
             conn.execute(
